@@ -1,0 +1,39 @@
+"""The ingest datasheet: a Markdown page saying what went in, what came out, what was dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.atomic import write_text_atomic
+
+
+def datasheet_text(summary: dict, ds) -> str:
+    t = summary["totals"]
+    cfg = summary["config"]
+    lines = ["# Possession dataset datasheet", "",
+             f"- games: {t['games']}; possessions: {t['possessions']}; points: {t['points']}",
+             f"- frame rate: {ds.rate_hz:.3f} Hz "
+             f"({'native' if cfg.get('rate_hz') is None else 'resampled, interpolated frames marked'})",
+             f"- periods: {cfg.get('periods')}; train/test split: game id < {cfg.get('split_cutoff')}"
+             f" is train ({t.get('split_counts', {})})",
+             f"- native tracking moments: {t['frames_native']}", ""]
+    if "tracked_share" in t:
+        ts = t["tracked_share"]
+        lines += ["## Tracked share of each possession's clock span", "",
+                  "| p10 | p25 | median | p75 | p90 | mean |", "|---|---|---|---|---|---|",
+                  "| " + " | ".join(f"{ts[k]:.2f}" for k in ("p10", "p25", "median", "p75", "p90", "mean"))
+                  + " |", "",
+                  f"Play-by-play offense matches the tracked side in "
+                  f"{100 * (t.get('offense_side_match') or 0):.1f}% of tracked possessions.", ""]
+    lines += ["## Outcomes", "", "| outcome | possessions |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in t["outcomes"].items()]
+    lines += ["", "## What the data rules dropped or changed (counts)", "",
+              "| rule | count |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in t.get("dropped", {}).items()]
+    lines += ["", f"## Skipped inputs ({len(summary['skipped'])})", ""]
+    lines += [f"- `{s['file']}` ({s['record']}): {s['reason']}" for s in summary["skipped"][:200]]
+    return "\n".join(lines) + "\n"
+
+
+def write_datasheet(path: str | Path, summary: dict, ds) -> Path:
+    return write_text_atomic(path, datasheet_text(summary, ds))

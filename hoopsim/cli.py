@@ -1,0 +1,109 @@
+"""``hoopsim <task> [key=value ...]``: the command line, on hydra's compose API.
+
+Each task has a config ``conf/<task>.yaml``; ``key=value`` arguments are hydra
+overrides. Relative paths resolve against the caller's directory; paths and globs
+are passed quoted and expanded by hoopsim. Bad input (a wrong override, a missing
+file, an unquoted glob, malformed data) prints one line and exits with code 2;
+``debug=true`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import time
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from engine.errors import HoopsimDataError
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+TASKS = {
+    "demo": ("hoopsim.tasks.demo", "synthesise the default corpus, ingest it, print the table"),
+    "synthesize": ("hoopsim.tasks.synthesize", "write the synthetic corpus as real-format logs"),
+    "ingest": ("hoopsim.tasks.ingest", "tracking + play-by-play -> possession cache + summary"),
+    "export": ("hoopsim.tasks.export", "possession cache -> parquet possession and frame tables"),
+}
+
+
+class UsageError(Exception):
+    """A mistake on the command line (exit code 2)."""
+
+
+def usage() -> str:
+    lines = ["usage: hoopsim <task> [key=value ...]   (hoopsim <task> --help shows its config)",
+             "", "tasks:"]
+    lines += [f"  {name:<12} {desc}" for name, (_, desc) in TASKS.items()]
+    return "\n".join(lines)
+
+
+def parse(argv: list[str]) -> tuple[str, list[str], bool]:
+    """argv (without the program) -> (task, overrides, wants_help)."""
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        return "", [], True
+    task, rest = argv[0], argv[1:]
+    if task not in TASKS:
+        raise UsageError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
+    wants_help = any(a in ("-h", "--help") for a in rest)
+    rest = [a for a in rest if a not in ("-h", "--help")]
+    for i, a in enumerate(rest):
+        if "=" not in a:
+            prev = rest[i - 1] if i else ""
+            hint = (" (an unquoted glob? quote it: key=\"dir/*.csv.gz\")"
+                    if i and "=" in prev or Path(a).exists() else "")
+            raise UsageError(f"argument {a!r} is not key=value{hint}")
+    return task, rest, wants_help
+
+
+def load_config(task: str, overrides: list[str]):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name=task, overrides=overrides)
+
+
+def run(argv: list[str]) -> int:
+    task, overrides, wants_help = parse(argv)
+    if not task:
+        print(usage())
+        return 0
+    cfg = load_config(task, overrides)
+    if wants_help:
+        print(f"hoopsim {task}: {TASKS[task][1]}\n\nconfig (override with key=value):\n")
+        print(OmegaConf.to_yaml(cfg))
+        return 0
+    module = importlib.import_module(TASKS[task][0])
+    return int(module.main(cfg) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit code (the console script sys.exit()s it)."""
+    argv = sys.argv[1:] if argv is None else argv
+    debug = any(a in ("debug=true", "debug=True", "+debug=true") for a in argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        code = run(argv)
+    except (UsageError, HoopsimDataError, HydraException, OmegaConfBaseException,
+            FileNotFoundError) as exc:
+        if debug:
+            raise
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"hoopsim: error: {msg}", file=sys.stderr)
+        code = 2
+    return code
+
+
+def run_dir(task: str, cfg) -> Path:
+    """``out=`` if given (relative to the caller), else runs/<task>__<name>__<seed>__<time>/."""
+    if cfg.get("out"):
+        path = Path(str(cfg.out)).expanduser()
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path("runs") / f"{task}__{cfg.get('name', task)}__{cfg.get('seed', 0)}__{stamp}"
+    path = path.resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    return path
