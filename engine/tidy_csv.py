@@ -183,3 +183,34 @@ def _teams(raw: dict, a: dict) -> tuple[Team | None, Team | None]:
         ids = np.unique(a["entity_id"][a["team_id"] == tid])
         result.append(Team(team_id=tid, players=[Player(int(i)) for i in ids]))
     return result[0], result[1]
+
+
+def write_tidy_csv(game: Game, path: str | Path, columns: TidyColumns | None = None) -> Path:
+    """Write a game's tracking as a tidy CSV with the given column names (atomic).
+
+    One row per valid entity per moment, ball first; the period, event id, clocks and
+    team ids are repeated on every row as in the real extracts.
+    """
+    import io
+
+    from engine.atomic import write_bytes_atomic
+
+    cols = columns or TidyColumns()
+    t = game.tracking
+    m_idx, slot = np.nonzero(t.valid)
+    fields = {
+        "game_id": np.full(m_idx.size, int(game.game_id)), "period": t.period[m_idx],
+        "event_id": t.event_id[m_idx], "game_clock": t.game_clock[m_idx],
+        "shot_clock": t.shot_clock[m_idx], "player_id": t.entity_id[m_idx, slot],
+        "team_id": t.team_id[m_idx, slot], "x": t.xyz[m_idx, slot, 0],
+        "y": t.xyz[m_idx, slot, 1], "z": t.xyz[m_idx, slot, 2],
+        "timestamp": t.timestamp[m_idx],
+        "home_team": np.full(m_idx.size, game.home.team_id if game.home else 0),
+        "visitor_team": np.full(m_idx.size, game.visitor.team_id if game.visitor else 0),
+    }
+    df = pd.DataFrame({getattr(cols, k): v for k, v in fields.items()
+                       if isinstance(getattr(cols, k, None), str)})
+    buf = io.BytesIO()
+    compression = "gzip" if str(path).endswith(".gz") else None
+    df.to_csv(buf, index=False, compression=compression)
+    return write_bytes_atomic(path, buf.getvalue())
