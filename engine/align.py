@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.court import COURT_LENGTH, distance_to_hoop
+from engine.court import COURT_LENGTH
 from engine.schema import Tracking
 
 
@@ -20,7 +20,7 @@ from engine.schema import Tracking
 class AlignConfig:
     handler_radius_ft: float = 3.0   # ball within this horizontal distance of a player...
     handler_max_z_ft: float = 9.0    # ...and below this height is held by him
-    release_before_s: float = 3.5    # search the release this long before the logged clock
+    release_before_s: float = 6.0    # search the release this long before the logged clock
     release_after_s: float = 1.0     # ...and this long after it (whole-second logging)
     release_radius_ft: float = 4.5
 
@@ -96,8 +96,9 @@ def find_release(track: Tracking, idx: np.ndarray, shooter_id: int, logged_clock
 
     Candidates: moments in ``idx`` whose clock lies in [logged - after, logged + before]
     and where the shooter is within ``release_radius_ft`` of the ball. The release is the
-    last candidate followed by the ball getting closer to the hoop; failing that, the
-    candidate where ball and shooter are closest.
+    last candidate after which the ball leaves him (next moment: farther than the radius,
+    or above ``handler_max_z_ft``); failing that, the last candidate. ``attacks_right``
+    is kept for callers that orient the shot; the rule itself needs no hoop.
     """
     cfg = cfg or AlignConfig()
     clock = track.game_clock[idx]
@@ -105,20 +106,20 @@ def find_release(track: Tracking, idx: np.ndarray, shooter_id: int, logged_clock
               & (clock >= logged_clock - cfg.release_after_s)]
     if win.size == 0:
         return -1
-    slot_hit = (track.entity_id[win] == shooter_id) & track.valid[win]
-    has = slot_hit.any(axis=1)
-    win, slot = win[has], slot_hit[has].argmax(axis=1)
-    if win.size == 0:
-        return -1
-    ball = track.xyz[win, 0, :2]
-    shooter = track.xyz[win, slot, :2]
-    near = np.hypot(*(ball - shooter).T) <= cfg.release_radius_ft
-    side = "right" if attacks_right else "left"
-    to_hoop = distance_to_hoop(track.xyz[:, 0, :2], side)
-    cands = win[near]
-    for i in cands[::-1]:
-        if i + 1 < len(track) and to_hoop[i + 1] < to_hoop[i] - 1.0:
-            return int(i)
-    if cands.size:
-        return int(cands[-1])
-    return -1
+    hit = (track.entity_id == shooter_id) & track.valid            # (M, E)
+    cands = [int(i) for i in win if hit[i].any()
+             and _ball_gap(track, i, int(hit[i].argmax())) <= cfg.release_radius_ft]
+    for i in reversed(cands):
+        nxt = i + 1
+        if nxt >= len(track) or not hit[nxt].any():
+            continue
+        left = _ball_gap(track, nxt, int(hit[nxt].argmax())) > cfg.release_radius_ft
+        if left or track.xyz[nxt, 0, 2] > cfg.handler_max_z_ft:
+            return i
+    return cands[-1] if cands else -1
+
+
+def _ball_gap(track: Tracking, i: int, slot: int) -> float:
+    """Horizontal ball-to-entity distance (ft) at moment i."""
+    d = track.xyz[i, 0, :2] - track.xyz[i, slot, :2]
+    return float(np.hypot(d[0], d[1]))

@@ -26,7 +26,8 @@ def release_checks(ds) -> dict:
     for i, cell in enumerate(ds.meta["shots"]):
         for s in _shots(cell):
             slot = np.flatnonzero(ids[i] == s["shooter_id"])
-            if s["frame"] < 0 or slot.size == 0 or not ds.arrays["valid"][i, s["frame"], slot[0]]:
+            if (s["frame"] < 0 or s["frame"] >= pos.shape[1] or slot.size == 0
+                    or not ds.arrays["valid"][i, s["frame"], slot[0]]):
                 out["untracked"] += 1
                 continue
             beyond = bool(is_three(pos[i, s["frame"], slot[0], :2], "right"))

@@ -20,8 +20,8 @@ from engine.labels import Action
 
 
 def detect_events(poss, pbp_rows=None) -> list[dict]:
-    """poss: engine.possessions.Possession; pbp_rows: DataFrame of its play-by-play
-    rows (msg_type, clock), optional. Returns events sorted by frame."""
+    """poss: engine.possessions.Possession; pbp_rows: its play-by-play rows (a DataFrame
+    or dict of arrays with msg_type and clock), optional. Returns events sorted by frame."""
     events = _passes(poss) + _drives(poss)
     for s in poss.shots:
         if s["frame"] >= 0:
@@ -29,8 +29,9 @@ def detect_events(poss, pbp_rows=None) -> list[dict]:
             events.append({"type": "shot", "frame": s["frame"], "from": slot,
                            "made": s["made"], "is_three": s["is_three"]})
     if pbp_rows is not None and poss.n_frames:
+        msg, clocks = np.asarray(pbp_rows["msg_type"]), np.asarray(pbp_rows["clock"])
         for kind, code in (("rebound", 4), ("turnover", 5)):
-            for clock in pbp_rows.loc[pbp_rows["msg_type"] == code, "clock"]:
+            for clock in clocks[msg == code]:
                 frame = int(np.argmin(np.abs(poss.game_clock - clock)))
                 events.append({"type": kind, "frame": frame})
     return sorted(events, key=lambda e: (e["frame"], e["type"]))

@@ -16,24 +16,23 @@ from engine.court import PAINT_LENGTH, PAINT_WIDTH, COURT_LENGTH, HOOP_Y, RIGHT_
 from engine.labels import Action
 
 
-def hull_area(xy: np.ndarray) -> float:
-    """Area (sq ft) of the convex hull of points (n, 2); 0 for fewer than 3 points."""
-    pts = np.unique(xy, axis=0)
-    if len(pts) < 3:
-        return 0.0
-    pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+def hull_area(xy: np.ndarray) -> np.ndarray:
+    """Convex-hull area (sq ft) of small point sets, vectorised over leading axes.
 
-    def half(points):
-        chain = []
-        for p in points:
-            while len(chain) >= 2 and np.cross(chain[-1] - chain[-2], p - chain[-2]) <= 0:
-                chain.pop()
-            chain.append(p)
-        return chain
-
-    hull = np.array(half(pts)[:-1] + half(pts[::-1])[:-1])
-    x, y = hull[:, 0], hull[:, 1]
-    return float(0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+    xy (..., n, 2) feet -> (...,). A directed pair i -> j is a counter-clockwise hull
+    edge when every other point lies strictly to its left; the shoelace sum over those
+    edges is the hull area (collinear points on an edge split it, not double it).
+    """
+    p = np.asarray(xy, np.float64)
+    d = p[..., None, :, :] - p[..., :, None, :]                     # (..., i, j, 2) pj - pi
+    e = p[..., None, None, :, :] - p[..., :, None, None, :]         # (..., i, 1, k, 2) pk - pi
+    cross = d[..., :, :, None, 0] * e[..., 1] - d[..., :, :, None, 1] * e[..., 0]  # (..., i, j, k)
+    n = p.shape[-2]
+    eye = np.eye(n, dtype=bool)
+    others = ~(eye[:, None, :] | eye[None, :, :])                   # k not in {i, j}
+    left = np.where(others, cross > 1e-9, True).all(axis=-1) & ~eye
+    shoelace = p[..., :, None, 0] * p[..., None, :, 1] - p[..., None, :, 0] * p[..., :, None, 1]
+    return 0.5 * np.where(left, shoelace, 0.0).sum(axis=(-1, -2))
 
 
 def in_paint(xy: np.ndarray) -> np.ndarray:
@@ -51,7 +50,7 @@ def possession_features(poss, events: list[dict]) -> dict:
     holder into the paint.
     """
     off_ok = poss.valid[:, 1:6].all(axis=1)
-    areas = [hull_area(poss.positions[t, 1:6, :2]) for t in np.flatnonzero(off_ok)]
+    areas = hull_area(poss.positions[off_ok][:, 1:6, :2])
     drives = [e["depth_ft"] for e in events if e["type"] == "drive"]
     releases = [s for s in poss.shots if s["frame"] >= 0]
     first = min(releases, key=lambda s: s["frame"]) if releases else None
@@ -64,7 +63,7 @@ def possession_features(poss, events: list[dict]) -> dict:
             if (poss.player_ids == s["shooter_id"]).any() else 0
         zones.append(str(shot_zone(poss.positions[s["frame"], slot, :2])))
     return {
-        "spacing_sqft": float(np.mean(areas)) if areas else float("nan"),
+        "spacing_sqft": float(areas.mean()) if areas.size else float("nan"),
         "passes": int((poss.action == Action.PASS).sum()),
         "drives": len(drives),
         "drive_depth_ft": float(min(drives)) if drives else float("nan"),

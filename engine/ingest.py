@@ -92,8 +92,9 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
     poss = segment_possessions(pbp, periods=periods)
     built = build_possessions(track, poss, pbp.events, cfg.align, cfg.labels)
     frames, metas = [], []
-    for p, row in zip(built, poss.itertuples(index=False)):
-        rows = _rows_of(pbp.events, p.meta)
+    ev = _event_arrays(pbp.events)
+    for p in built:
+        rows = _rows_of(ev, p.meta)
         events = detect_events(p, rows)
         meta = {k: v for k, v in p.meta.items() if k != "shot_event_nums"}
         meta.update(possession_features(p, events))
@@ -111,15 +112,30 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
             "meta": metas, "quality": game.quality.as_dict()}
 
 
-def _rows_of(events: pd.DataFrame, meta: dict) -> pd.DataFrame:
-    """Play-by-play rows of a possession: its period, inside its clock span and event range."""
-    e = events
-    in_span = ((e["period"] == meta["period"]) & (e["clock"] <= meta["start_clock"])
-               & (e["clock"] >= meta["end_clock"]))
+EVENT_COLUMNS = ("event_num", "msg_type", "period", "clock", "team_id", "is_three", "ft_made",
+                 "is_offensive_rebound")
+
+
+def _event_arrays(events: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The play-by-play columns the per-possession loop needs, as plain numpy arrays
+    (pandas indexing per possession costs more than the rest of ingest together)."""
+    out = {c: events[c].to_numpy() for c in EVENT_COLUMNS if c != "team_id"}
+    out["team_id"] = events["team_id"].fillna(-1).to_numpy(dtype=np.int64)
+    for c in ("is_three", "ft_made", "is_offensive_rebound"):
+        out[c] = out[c].astype(bool)
+    return out
+
+
+def _rows_of(ev: dict[str, np.ndarray], meta: dict) -> dict[str, np.ndarray]:
+    """Play-by-play rows of a possession: its event numbers when the segmentation lists
+    them, else its period and clock span."""
     nums = meta.get("event_nums")
     if nums is not None and len(nums):
-        in_span = e["event_num"].isin(list(nums))
-    return e[in_span]
+        keep = np.isin(ev["event_num"], np.asarray(list(nums)))
+    else:
+        keep = ((ev["period"] == meta["period"]) & (ev["clock"] <= meta["start_clock"])
+                & (ev["clock"] >= meta["end_clock"]))
+    return {k: v[keep] for k, v in ev.items()}
 
 
 def _summary(game, poss: pd.DataFrame, periods: list[int], frames: list[dict],

@@ -93,18 +93,20 @@ def build_possessions(track: Tracking, poss: pd.DataFrame, pbp_events: pd.DataFr
     """Attach tracking to every play-by-play possession row (see module docstring)."""
     align = align or AlignConfig()
     directions = attack_directions(track, align)
-    shots_by_num = pbp_events.set_index("event_num")
+    row_of = {num: i for i, num in enumerate(pbp_events["event_num"].to_numpy())}
+    columns = {c: pbp_events[c].to_numpy() for c in
+               ("player1_id", "clock", "msg_type", "is_three", "shot_distance_ft")}
     first_rows = poss.groupby("period")["start_clock"].transform("max") == poss["start_clock"]
     out = []
     for row, first in zip(poss.itertuples(index=False), first_rows):
         idx = moments_in_span(track, row.period, row.start_clock, row.end_clock, bool(first))
         out.append(_one(track, idx, row._asdict(), directions.get(row.period, {}),
-                        shots_by_num, align, labels))
+                        (row_of, columns), align, labels))
     return out
 
 
 def _one(track: Tracking, idx: np.ndarray, meta: dict, direction: dict[int, bool],
-         shots_by_num: pd.DataFrame, align: AlignConfig, labels: LabelConfig | None
+         lookup: tuple, align: AlignConfig, labels: LabelConfig | None
          ) -> Possession:
     off, dfn = int(meta["offense_team_id"]), int(meta["defense_team_id"])
     attacks_right = direction.get(off, True)
@@ -115,7 +117,7 @@ def _one(track: Tracking, idx: np.ndarray, meta: dict, direction: dict[int, bool
     time_s = frame_times(track, idx)
     seg = track.segment[idx] - (track.segment[idx[0]] if idx.size else 0)
     handler = ball_handler(pos, ok, align)
-    shots = _shots(track, idx, meta, shots_by_num, attacks_right, align)
+    shots = _shots(track, idx, meta, lookup, attacks_right, align)
     action, target = label_actions(pos, handler, time_s,
                                    [s["frame"] for s in shots if s["frame"] >= 0], labels)
     meta = dict(meta)
@@ -140,19 +142,19 @@ def _side_check(xyz: np.ndarray, ok: np.ndarray, attacks_right: bool) -> bool | 
     return bool((np.median(mean_x[players.any(1)]) > COURT_LENGTH / 2) == attacks_right)
 
 
-def _shots(track: Tracking, idx: np.ndarray, meta: dict, by_num: pd.DataFrame,
+def _shots(track: Tracking, idx: np.ndarray, meta: dict, lookup: tuple,
            attacks_right: bool, align: AlignConfig) -> list[dict]:
-    """Field-goal attempts of the possession with their release frame (-1 untracked)."""
+    """Field-goal attempts of the possession with their release frame (-1 untracked).
+
+    lookup: ({event_num: row}, {column: array}) of the game's play-by-play."""
+    row_of, col = lookup
     shots = []
     for num in meta.get("shot_event_nums") or []:
-        ev = by_num.loc[num]
-        if isinstance(ev, pd.DataFrame):
-            ev = ev.iloc[0]
-        m = find_release(track, idx, int(ev["player1_id"]), float(ev["clock"]),
-                         attacks_right, align) if idx.size else -1
-        frame = int(np.searchsorted(idx, m)) if m >= 0 else -1
-        shots.append({"event_num": int(num), "shooter_id": int(ev["player1_id"]),
-                      "made": int(ev["msg_type"]) == 1, "is_three": bool(ev["is_three"]),
-                      "distance_ft": float(ev["shot_distance_ft"]), "clock": float(ev["clock"]),
-                      "frame": frame})
+        i = row_of[num]
+        shooter, clock = int(col["player1_id"][i]), float(col["clock"][i])
+        m = find_release(track, idx, shooter, clock, attacks_right, align) if idx.size else -1
+        shots.append({"event_num": int(num), "shooter_id": shooter,
+                      "made": int(col["msg_type"][i]) == 1, "is_three": bool(col["is_three"][i]),
+                      "distance_ft": float(col["shot_distance_ft"][i]), "clock": clock,
+                      "frame": int(np.searchsorted(idx, m)) if m >= 0 else -1})
     return shots

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pandas as pd
+import numpy as np
 
 
 @dataclass
@@ -55,11 +55,14 @@ def negative_binomial_pmf(k: int, r: int, p: float) -> float:
     return math.comb(k + r - 1, k) * (p ** r) * ((1 - p) ** k)
 
 
-def playbest_reward(rows: pd.DataFrame, offense_team_id: int,
-                    table: PlayBestTable | None = None) -> float:
-    """Sum of the table over a possession's play-by-play rows (engine.pbp columns:
-    msg_type, team_id, is_three, ft_made, is_offensive_rebound)."""
+def playbest_reward(rows, offense_team_id: int, table: PlayBestTable | None = None) -> float:
+    """Sum of the table over a possession's play-by-play rows: a DataFrame or a dict of
+    numpy arrays with engine.pbp's columns msg_type, team_id, is_three, ft_made,
+    is_offensive_rebound."""
     t = table or PlayBestTable()
+    rows = {k: np.asarray(rows[k]) for k in
+            ("msg_type", "team_id", "is_three", "ft_made", "is_offensive_rebound")}
+    rows.update({k: rows[k].astype(bool) for k in ("is_three", "ft_made", "is_offensive_rebound")})
     own = rows["team_id"] == offense_team_id
     made = rows["msg_type"] == 1
     total = t.made3 * (own & made & rows["is_three"]).sum()

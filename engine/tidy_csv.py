@@ -10,11 +10,9 @@ clock, event id) changes. Within a moment the ball takes slot 0 and players fill
 slots 1..10 in file order. A moment that repeats the previous one exactly is a
 duplicate and dropped (counted).
 
-Period: taken from the period column; rows where it is empty inherit the period of
-their SportVU event elsewhere in the file, else of the previous moment. A period
-with less than ``min_period_s`` seconds of tracking is treated as stray rows (the
-2 Hz files end period 1 with a moment tagged with a later period's event), dropped
-and counted in ``quality.rows_other_period``.
+Period: taken from the period column, which the public extracts merged in from
+play-by-play; a change of period is believed only where the game clock restarts
+(see ``_fill_periods``).
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ import pandas as pd
 
 from engine.csv_common import game_id_from, numeric_column, read_csv_safely
 from engine.errors import HoopsimDataError
-from engine.rules import RulesConfig, apply_rules, estimate_rate
+from engine.rules import RulesConfig, apply_rules
 from engine.schema import N_ENTITIES, Game, Player, Provenance, Team
 
 
@@ -53,7 +51,7 @@ class TidyColumns:
 
 
 def read_tidy_csv(path: str | Path, columns: TidyColumns | None = None,
-                  limit: int | None = None, min_period_s: float = 10.0,
+                  limit: int | None = None, min_rise_s: float = 60.0,
                   rules: RulesConfig | None = None) -> Game:
     """Read one game's tidy tracking CSV (.csv or .csv.gz) into a Game.
 
@@ -73,7 +71,7 @@ def read_tidy_csv(path: str | Path, columns: TidyColumns | None = None,
     moment = np.cumsum(start) - 1
     arrays = _to_moment_arrays(raw, moment, cols, path)
     arrays = _drop_duplicates(arrays, game)
-    arrays = _fill_periods(arrays, game, min_period_s)
+    arrays = _fill_periods(arrays, game, min_rise_s)
     game.quality.entities_missing += int((~arrays["valid"]).sum())
     game.tracking = apply_rules(arrays, path, game.quality, cfg=rules)
     game.home, game.visitor = _teams(raw, arrays)
@@ -153,22 +151,33 @@ def _drop_duplicates(a: dict, game: Game) -> dict:
     return {k: v[keep] for k, v in a.items()}
 
 
-def _fill_periods(a: dict, game: Game, min_period_s: float) -> dict:
-    """Fill empty periods (by event, then forward/backward) and drop stray-period moments."""
+def _fill_periods(a: dict, game: Game, min_rise_s: float) -> dict:
+    """Fill empty period labels, then keep only period changes the clock confirms.
+
+    The period column of the 2 Hz extracts comes from merged play-by-play rows, so it
+    is a label, not a measurement: empty cells inherit the label of their SportVU event
+    elsewhere in the file, else of the neighbouring moments; and a label change is
+    accepted only where the game clock jumps back up (a new period starts with a full
+    clock). Elsewhere the previous period continues, and the relabelled moments are
+    counted in ``quality.rows_other_period`` (one game's last 200 s of period 1 carry
+    period-2 event ids; others end period 1 with a moment tagged with a later event).
+    """
     period = pd.Series(a["period"])
-    by_event = period.groupby(a["event_id"]).transform(lambda s: s.dropna().mode().iloc[0]
-                                                       if s.notna().any() else np.nan)
-    period = period.fillna(by_event).ffill().bfill().fillna(1.0)
-    p = period.to_numpy().astype(np.int16)
-    rate = estimate_rate(a["game_clock"], a["timestamp"])
-    counts = {int(k): int(v) for k, v in zip(*np.unique(p, return_counts=True))}
-    stray = np.isin(p, [k for k, v in counts.items() if v / rate < min_period_s])
-    if stray.any():
-        game.quality.rows_other_period += int(stray.sum())
+    by_event = period.groupby(a["event_id"]).transform("first")  # first non-empty value
+    label = period.fillna(by_event).ffill().bfill().fillna(1.0).to_numpy().astype(np.int16)
+    clock = a["game_clock"]
+    change = np.r_[False, label[1:] != label[:-1]]
+    rise = np.r_[False, clock[1:] > clock[:-1] + min_rise_s]
+    start = np.r_[True, (change & rise)[1:]]
+    fixed = label[np.maximum.accumulate(np.where(start, np.arange(label.size), 0))]
+    moved = int((fixed != label).sum())
+    if moved:
+        game.quality.rows_other_period += moved
         game.provenance.notes.append(
-            f"dropped {int(stray.sum())} moments of periods with < {min_period_s} s of tracking")
-    out = {k: v[~stray] for k, v in a.items()}
-    out["period"] = p[~stray]
+            f"{moved} moments kept in their period: the period label changed "
+            f"without the game clock restarting")
+    out = dict(a)
+    out["period"] = fixed
     return out
 
 
