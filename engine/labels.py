@@ -87,17 +87,20 @@ def summarise_window(action: np.ndarray) -> int:
     return int(Action.DRIVE) if (a == Action.DRIVE).mean() >= 0.5 else int(Action.HOLD)
 
 
-def downsample_agreement(pos: np.ndarray, handler_fn, time_s: np.ndarray, step: int,
+def downsample_agreement(pos: np.ndarray, valid: np.ndarray, time_s: np.ndarray, step: int,
                          cfg: LabelConfig | None = None) -> dict:
     """Label at the native rate and at every ``step``-th frame; report agreement.
 
-    The coarse label of frame i*step is compared with the summary of the fine labels
-    in [i*step, (i+1)*step). handler_fn(pos) -> (T,) handler slots.
+    pos (T, 11, 3) canonical feet, valid (T, 11), time_s (T,). The coarse label of
+    frame i*step is compared with the summary of the fine labels in [i*step, (i+1)*step).
     Returns {"n", "agree", "by_label": {name: [n, agree]}}.
     """
-    fine, _ = label_actions(pos, handler_fn(pos), time_s, [], cfg)
+    from engine.align import ball_handler
+
+    fine, _ = label_actions(pos, ball_handler(pos, valid), time_s, [], cfg)
     coarse_pos = pos[::step]
-    coarse, _ = label_actions(coarse_pos, handler_fn(coarse_pos), time_s[::step], [], cfg)
+    coarse, _ = label_actions(coarse_pos, ball_handler(coarse_pos, valid[::step]),
+                              time_s[::step], [], cfg)
     out = {"n": 0, "agree": 0, "by_label": {}}
     for i, c in enumerate(coarse):
         ref = summarise_window(fine[i * step:(i + 1) * step])
