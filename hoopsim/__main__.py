@@ -1,0 +1,5 @@
+import sys
+
+from hoopsim.cli import main
+
+sys.exit(main())
