@@ -27,6 +27,7 @@ from engine.errors import HoopsimDataError
 from engine.events import detect_events
 from engine.features import possession_features
 from engine.io import load_tracking
+from engine.tidy_csv import TidyColumns
 from engine.labels import LabelConfig
 from engine.pbp import read_pbp
 from engine.possessions import build_possessions
@@ -45,6 +46,7 @@ class IngestConfig:
     max_seconds: float = 40.0              # longer possessions are truncated (flagged)
     split_cutoff: str = "0021500500"       # game ids below are train, the rest test
     workers: int = 2
+    tidy_columns: TidyColumns | None = None  # column map for tidy CSV tracking files
     playbest: PlayBestTable = field(default_factory=PlayBestTable)
     reliable: ReliableWeights = field(default_factory=ReliableWeights)
     align: AlignConfig = field(default_factory=AlignConfig)
@@ -79,7 +81,7 @@ def _periods(cfg: IngestConfig, tracked: list[int], all_periods: list[int]) -> l
 
 def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
     """One game -> {"summary": dict, "frames": [...], "player_ids": [...], "meta": [...]}."""
-    game = load_tracking(tracking_path)
+    game = load_tracking(tracking_path, columns=cfg.tidy_columns)
     pbp = read_pbp(pbp_path)
     if pbp.game_id != game.game_id:
         raise HoopsimDataError(pbp_path, "GAME_ID", f"play-by-play is game {pbp.game_id} but "
