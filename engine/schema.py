@@ -121,10 +121,18 @@ class Provenance:
 
 @dataclass
 class SportVUEvent:
-    """One raw SportVU event header (its moments live in Game.tracking)."""
+    """One raw SportVU event header (its moments live in Game.tracking).
+
+    ``n_moments`` counts the moments the event lists in its file, duplicates included
+    (raw events overlap in time, so a moment can belong to several events).
+    ``moments`` (n,) int64, when known, indexes Game.tracking rows of this event in
+    file order; it lets a writer rebuild the overlapping events exactly. Moments the
+    data rules dropped are absent from it, so ``len(moments) <= n_moments``.
+    """
 
     event_id: int
     n_moments: int
+    moments: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
