@@ -61,8 +61,9 @@ def apply_rules(arrays: dict, file: str, quality: Quality,
     bad_shot = ~np.isfinite(shot) | (shot > cfg.max_shot_clock) | (shot < 0)
     quality.shot_clock_missing += int(bad_shot.sum())
     shot[bad_shot] = np.nan
-    xyz, valid = _clip_and_mask(a["xyz"].astype(np.float64), a["valid"].astype(bool), cfg, quality)
-    clocks_ok = np.isfinite(a["game_clock"].astype(np.float64))
+    xyz, valid = _clip_and_mask(a["xyz"].astype(np.float64, copy=False),
+                                a["valid"].astype(bool, copy=False), cfg, quality)
+    clocks_ok = np.isfinite(a["game_clock"].astype(np.float64, copy=False))
     masked_players = (~valid[:, 1:]).sum(axis=1)
     usable = clocks_ok & valid[:, 0] & (masked_players <= cfg.max_masked_players)
     n_bad = int((~usable).sum())
@@ -72,20 +73,24 @@ def apply_rules(arrays: dict, file: str, quality: Quality,
                                f"{n_bad} moments ({n_bad / n:.1%}) are unusable "
                                f"(non-finite clock, no ball, or >{cfg.max_masked_players} "
                                f"players missing); limit is {cfg.max_unusable:.0%}")
-    keep = usable
-    period = a["period"].astype(np.int16)[keep]
-    clock = a["game_clock"].astype(np.float64)[keep]
-    stamp = a["timestamp"].astype(np.int64)[keep]
+    keep = None if usable.all() else usable  # indexing with a mask copies: skip when clean
+
+    def kept(x, dtype):
+        x = x.astype(dtype, copy=False)
+        return x if keep is None else x[keep]
+
+    period = kept(a["period"], np.int16)
+    clock = kept(a["game_clock"], np.float64)
+    stamp = kept(a["timestamp"], np.int64)
     rate = rate_hz or estimate_rate(clock, stamp)
     seg = segment_ids(period, clock, stamp, rate, cfg.gap_factor)
-    quality.moments_kept += int(keep.sum())
+    quality.moments_kept += int(usable.sum())
     quality.segments += int(seg.max() + 1) if seg.size else 0
     return Tracking(
-        period=period, game_clock=clock, shot_clock=shot[keep], timestamp=stamp,
-        event_id=a["event_id"].astype(np.int32)[keep],
-        entity_id=a["entity_id"].astype(np.int64)[keep],
-        team_id=a["team_id"].astype(np.int64)[keep],
-        xyz=xyz[keep], valid=valid[keep], segment=seg, rate_hz=rate,
+        period=period, game_clock=clock, shot_clock=kept(shot, np.float64), timestamp=stamp,
+        event_id=kept(a["event_id"], np.int32), entity_id=kept(a["entity_id"], np.int64),
+        team_id=kept(a["team_id"], np.int64), xyz=kept(xyz, np.float64),
+        valid=kept(valid, bool), segment=seg, rate_hz=rate,
     )
 
 
@@ -98,10 +103,12 @@ def _clip_and_mask(xyz: np.ndarray, valid: np.ndarray, cfg: RulesConfig,
     mask = valid & (off > cfg.clip_ft)
     quality.coords_clipped += int(clip.sum())
     quality.entities_masked += int(mask.sum())
+    new_valid = valid & ~mask
+    if not clip.any() and new_valid.all():
+        return xyz, new_valid  # nothing to change: no copy of the biggest array
     out = xyz.copy()
     out[..., 0] = np.where(clip, np.clip(out[..., 0], 0.0, COURT_LENGTH), out[..., 0])
     out[..., 1] = np.where(clip, np.clip(out[..., 1], 0.0, COURT_WIDTH), out[..., 1])
-    new_valid = valid & ~mask
     out[~new_valid] = 0.0
     return out, new_valid
 

@@ -1,0 +1,129 @@
+"""Bad input: mutated bytes of the real fixtures give a valid game or one project error
+(HoopsimDataError naming file, record and problem), never another exception; nothing
+half-written is ever left on disk."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.dataset import PossessionSet, save_cache
+from engine.errors import HoopsimDataError
+from engine.ingest import IngestConfig, ingest, ingest_game
+from engine.tidy_csv import read_tidy_csv
+from engine.wide_csv import read_wide_csv
+
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def tidy_bytes(shared_data) -> bytes:
+    text = gzip.decompress((shared_data / "tracking_2hz" / "0021500002.csv.gz").read_bytes())
+    return b"\n".join(text.split(b"\n")[:400]) + b"\n"  # ~36 moments
+
+
+@pytest.fixture(scope="module")
+def wide_bytes(shared_data) -> bytes:
+    text = (shared_data / "tracking_25hz" / "0021500001_1_5.csv").read_bytes()
+    return b"\n".join(text.split(b"\n")[:120]) + b"\n"
+
+
+def _read_or_error(reader, path):
+    try:
+        game = reader(path)
+    except HoopsimDataError as exc:
+        assert exc.file and exc.record and exc.problem
+        return None
+    assert game.tracking is not None
+    return game
+
+
+def _mutate(data: bytes, op: str, pos: float, byte: int) -> bytes:
+    i = int(pos * (len(data) - 1))
+    if op == "truncate":
+        return data[:i]
+    if op == "flip":
+        return data[:i] + bytes([data[i] ^ (byte or 1)]) + data[i + 1:]
+    if op == "nan":
+        return data[:i] + b"nan" + data[i:]
+    return data[:i] + data[i + 1:]  # delete
+
+
+@FUZZ
+@given(op=st.sampled_from(["truncate", "flip", "nan", "delete"]), pos=st.floats(0, 1),
+       byte=st.integers(0, 255))
+def test_mutated_tidy_csv(tmp_path, tidy_bytes, op, pos, byte):
+    p = tmp_path / "0021500002.csv"
+    p.write_bytes(_mutate(tidy_bytes, op, pos, byte))
+    _read_or_error(read_tidy_csv, p)
+
+
+@FUZZ
+@given(op=st.sampled_from(["truncate", "flip", "nan", "delete"]), pos=st.floats(0, 1),
+       byte=st.integers(0, 255))
+def test_mutated_wide_csv(tmp_path, wide_bytes, op, pos, byte):
+    p = tmp_path / "0021500001_1_5.csv"
+    p.write_bytes(_mutate(wide_bytes, op, pos, byte))
+    _read_or_error(read_wide_csv, p)
+
+
+@FUZZ
+@given(pos=st.floats(0, 1))
+def test_truncated_gzip_tidy(tmp_path, tidy_bytes, pos):
+    blob = gzip.compress(tidy_bytes)
+    p = tmp_path / "0021500002.csv.gz"
+    p.write_bytes(blob[:int(pos * len(blob))])
+    _read_or_error(read_tidy_csv, p)
+
+
+@pytest.mark.parametrize("column", ["x_loc", "game_clock", "player_id"])
+def test_dropped_column_is_named(tmp_path, tidy_bytes, column):
+    df = pd.read_csv(io.BytesIO(tidy_bytes)).drop(columns=[column])
+    p = tmp_path / "0021500002.csv"
+    df.to_csv(p, index=False)
+    with pytest.raises(HoopsimDataError, match=column):
+        read_tidy_csv(p)
+
+
+def test_nan_coordinates_mask_a_moment_and_too_many_are_fatal(tmp_path, shared_data):
+    df = pd.read_csv(shared_data / "tracking_2hz" / "0021500002.csv.gz")
+    base = read_tidy_csv(shared_data / "tracking_2hz" / "0021500002.csv.gz").quality
+    df.loc[df.index[5:8], "x_loc"] = np.nan   # three players of one moment
+    p = tmp_path / "0021500002.csv"
+    df.to_csv(p, index=False)
+    q = read_tidy_csv(p).quality
+    assert q.moments_unusable == base.moments_unusable + 1
+    df.loc[df.index[: len(df) // 10], "x_loc"] = np.nan   # a tenth of the file
+    df.to_csv(p, index=False)
+    with pytest.raises(HoopsimDataError, match="unusable"):
+        read_tidy_csv(p)
+
+
+def test_wrong_game_pairing(tmp_path, shared_data):
+    t = str(shared_data / "tracking_2hz" / "0021500002.csv.gz")
+    wrong = str(shared_data / "pbp" / "0021500003.csv.gz")
+    with pytest.raises(HoopsimDataError, match="0021500003"):
+        ingest_game(t, wrong, IngestConfig(workers=1))
+    renamed = tmp_path / "0021500002.csv.gz"   # right name, wrong content
+    renamed.write_bytes((shared_data / "pbp" / "0021500003.csv.gz").read_bytes())
+    ds, summary = ingest([t], [str(renamed)], IngestConfig(workers=1), progress=False)
+    assert len(ds) == 0 and summary["skipped"][0]["file"] == str(renamed)
+    assert "0021500002" in summary["skipped"][0]["reason"]
+
+
+def test_failed_cache_write_leaves_nothing(tmp_path):
+    class Boom:
+        def __array__(self, *a, **k):
+            raise RuntimeError("disk full")
+    ds = PossessionSet({"positions": np.zeros((1, 2, 11, 3)), "bad": Boom()},
+                       pd.DataFrame({"game_id": ["x"]}), 2.0)
+    with pytest.raises(RuntimeError):
+        save_cache(ds, tmp_path / "cache", {})
+    assert list(tmp_path.iterdir()) == []
