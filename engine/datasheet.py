@@ -25,6 +25,13 @@ def datasheet_text(summary: dict, ds) -> str:
                   + " |", "",
                   f"Play-by-play offense matches the tracked side in "
                   f"{100 * (t.get('offense_side_match') or 0):.1f}% of tracked possessions.", ""]
+    eic = [g["event_id_consistency"] for g in summary["games"] if g.get("event_id_consistency") is not None]
+    lines += [f"Points from event types vs SCORE at the end of each ingested period: "
+              f"{t.get('score_mismatches', 0)} mismatches.", ""]
+    if eic:
+        lines += [f"SportVU event ids of attached moments that belong to the possession's (or the "
+                  f"previous possession's) play-by-play events: {100 * sum(eic) / len(eic):.1f}% "
+                  f"(a consistency check only; alignment is by period and clock).", ""]
     lines += ["## Outcomes", "", "| outcome | possessions |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t["outcomes"].items()]
     lines += ["", "## What the data rules dropped or changed (counts)", "",

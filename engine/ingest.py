@@ -29,7 +29,7 @@ from engine.features import possession_features
 from engine.io import load_tracking
 from engine.tidy_csv import TidyColumns
 from engine.labels import LabelConfig
-from engine.pbp import read_pbp
+from engine.pbp import check_score, read_pbp
 from engine.possessions import build_possessions
 from engine.possessions_pbp import segment_possessions
 from engine.rewards import PlayBestTable, ReliableWeights, playbest_reward, reliable_reward
@@ -110,6 +110,9 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
         frames.append(native_frames(p) if cfg.rate_hz is None
                       else resample_possession(p, cfg.rate_hz))
     summary = _summary(game, poss, periods, frames, track.rate_hz, cfg)
+    summary["score_mismatches"] = [m for m in check_score(pbp) if m["period"] in periods]
+    ids = np.array([m["event_id_consistency"] for m in metas], float)
+    summary["event_id_consistency"] = float(np.nanmean(ids)) if np.isfinite(ids).any() else None
     return {"summary": summary, "frames": frames, "player_ids": [p.player_ids for p in built],
             "meta": metas, "quality": game.quality.as_dict()}
 
@@ -204,6 +207,7 @@ def _assemble(good: list[dict], skipped: list[dict], cfg: IngestConfig) -> tuple
 
 def _totals(games: list[dict], meta: pd.DataFrame, good: list[dict]) -> dict:
     out = {"games": len(games),
+           "score_mismatches": int(sum(len(g["score_mismatches"]) for g in games)),
            "possessions": int(sum(sum(g["possessions"].values()) for g in games)),
            "points": int(sum(sum(g["points"].values()) for g in games)),
            "outcomes": {o: int(sum(g["outcomes"][o] for g in games)) for o in OUTCOMES},

@@ -97,12 +97,26 @@ def build_possessions(track: Tracking, poss: pd.DataFrame, pbp_events: pd.DataFr
     columns = {c: pbp_events[c].to_numpy() for c in
                ("player1_id", "clock", "msg_type", "is_three", "shot_distance_ft")}
     first_rows = poss.groupby("period")["start_clock"].transform("max") == poss["start_clock"]
-    out = []
+    out, previous = [], []
     for row, first in zip(poss.itertuples(index=False), first_rows):
         idx = moments_in_span(track, row.period, row.start_clock, row.end_clock, bool(first))
-        out.append(_one(track, idx, row._asdict(), directions.get(row.period, {}),
-                        (row_of, columns), align, labels))
+        p = _one(track, idx, row._asdict(), directions.get(row.period, {}),
+                 (row_of, columns), align, labels)
+        nums = list(getattr(row, "event_nums", None) or [])
+        p.meta["event_id_consistency"] = event_id_consistency(track.event_id[idx], nums + previous)
+        previous = nums
+        out.append(p)
     return out
+
+
+def event_id_consistency(event_ids: np.ndarray, allowed: list[int]) -> float:
+    """Share of attached moments whose SportVU event id is one of ``allowed`` (the
+    possession's play-by-play events and the previous possession's, since an event's
+    moments run into the next play); NaN when the source has no event ids."""
+    known = event_ids >= 0
+    if not known.any() or not allowed:
+        return float("nan")
+    return float(np.isin(event_ids[known], np.asarray(allowed)).mean())
 
 
 def _one(track: Tracking, idx: np.ndarray, meta: dict, direction: dict[int, bool],
