@@ -56,22 +56,16 @@ def _mutate(data: bytes, op: str, pos: float, byte: int) -> bytes:
     return data[:i] + data[i + 1:]  # delete
 
 
+@pytest.mark.parametrize("reader,name", [(read_tidy_csv, "0021500002.csv"),
+                                         (read_wide_csv, "0021500001_1_5.csv")])
 @FUZZ
 @given(op=st.sampled_from(["truncate", "flip", "nan", "delete"]), pos=st.floats(0, 1),
        byte=st.integers(0, 255))
-def test_mutated_tidy_csv(tmp_path, tidy_bytes, op, pos, byte):
-    p = tmp_path / "0021500002.csv"
-    p.write_bytes(_mutate(tidy_bytes, op, pos, byte))
-    _read_or_error(read_tidy_csv, p)
-
-
-@FUZZ
-@given(op=st.sampled_from(["truncate", "flip", "nan", "delete"]), pos=st.floats(0, 1),
-       byte=st.integers(0, 255))
-def test_mutated_wide_csv(tmp_path, wide_bytes, op, pos, byte):
-    p = tmp_path / "0021500001_1_5.csv"
-    p.write_bytes(_mutate(wide_bytes, op, pos, byte))
-    _read_or_error(read_wide_csv, p)
+def test_mutated_csv(tmp_path, tidy_bytes, wide_bytes, reader, name, op, pos, byte):
+    p = tmp_path / name
+    source = tidy_bytes if reader is read_tidy_csv else wide_bytes
+    p.write_bytes(_mutate(source, op, pos, byte))
+    _read_or_error(reader, p)
 
 
 @FUZZ
