@@ -95,6 +95,7 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
     built = build_possessions(track, poss, pbp.events, cfg.align, cfg.labels)
     frames, metas = [], []
     ev = _event_arrays(pbp.events)
+    abbr = team_abbreviations(pbp.events)
     for p in built:
         rows = _rows_of(ev, p.meta)
         events = detect_events(p, rows)
@@ -106,6 +107,8 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
         meta["reward_reliable"] = reliable_reward(p.meta["points"], float(end_shot),
                                                   float(p.meta["end_clock"]), cfg.reliable)
         meta["n_events"] = len(events)
+        meta["offense"] = abbr.get(int(p.meta["offense_team_id"]), str(p.meta["offense_team_id"]))
+        meta["defense"] = abbr.get(int(p.meta["defense_team_id"]), str(p.meta["defense_team_id"]))
         metas.append(meta)
         frames.append(native_frames(p) if cfg.rate_hz is None
                       else resample_possession(p, cfg.rate_hz))
@@ -119,6 +122,13 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
 
 EVENT_COLUMNS = ("event_num", "msg_type", "period", "clock", "team_id", "is_three", "ft_made",
                  "is_offensive_rebound")
+
+
+def team_abbreviations(events: pd.DataFrame) -> dict[int, str]:
+    """{team_id: abbreviation} from the play-by-play's player columns."""
+    rows = events[["player1_team_id", "player1_team_abbreviation"]].dropna()
+    rows = rows[rows["player1_team_abbreviation"] != ""]
+    return {int(t): str(a) for t, a in zip(rows["player1_team_id"], rows["player1_team_abbreviation"])}
 
 
 def _event_arrays(events: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def ppp_table(meta: pd.DataFrame, by: str = "offense_team_id") -> str:
+def ppp_table(meta: pd.DataFrame, by: str = "offense") -> str:
     """Markdown table of points per possession per group, with n and 95% interval."""
     rows = ["| offense | n | points | PPP | 95% CI |", "|---|---|---|---|---|"]
     groups = list(meta.groupby(by)) + [("all", meta)]

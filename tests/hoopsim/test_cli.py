@@ -70,3 +70,14 @@ def test_ingest_export_on_real_games(tmp_path, shared_data):
     assert len(poss) == sum(sum(g["possessions"].values()) for g in summary["games"])
     assert set(frames["slot"]) == set(range(11))
     assert frames.groupby("possession").size().min() >= 0
+
+
+def test_demo_same_table_first_and_cached(tmp_path, capsys):
+    args = ["demo", "n_games=1", "n_periods=1", "seconds_per_period=150", "workers=1",
+            f"cache_dir={tmp_path / 'cache'}"]
+    assert main(args + [f"out={tmp_path / 'a'}"]) == 0
+    assert main(args + [f"out={tmp_path / 'b'}"]) == 0
+    first = (tmp_path / "a" / "ppp.md").read_text()
+    assert first == (tmp_path / "b" / "ppp.md").read_text()
+    assert "| all |" in first and "95% CI" in first
+    assert len(list((tmp_path / "cache").iterdir())) == 1   # one cached corpus, reused
