@@ -86,6 +86,7 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
     if pbp.game_id != game.game_id:
         raise HoopsimDataError(pbp_path, "GAME_ID", f"play-by-play is game {pbp.game_id} but "
                                f"{tracking_path} is game {game.game_id}")
+    game.pbp = pbp
     if not game.has_tracking:
         raise HoopsimDataError(tracking_path, "moments", "game has no tracking")
     track = game.tracking

@@ -62,7 +62,7 @@ class Play(GameSim):
     # ---- a possession --------------------------------------------------------
     def possession(self, period: int, clock: float, offense: int) -> tuple[float, int]:
         """Play one possession from ``clock``; returns (clock, next offense)."""
-        cfg, rng = self.cfg, self.rng
+        rng = self.rng
         spots = self.spots(offense, period)
         handler, shot_clock, elapsed = 0, 24.0, 0.0
         shoot_at, next_decision, drive_until = rng.uniform(5, 17), rng.uniform(1.0, 2.5), -1.0
@@ -84,8 +84,9 @@ class Play(GameSim):
                 continue
             r = rng.random()
             if r < 0.6:
+                before = clock
                 clock, handler, lost = self.pass_ball(period, clock, shot_clock, offense, spots, handler)
-                shot_clock -= 0.0
+                shot_clock, elapsed = shot_clock - (before - clock), elapsed + (before - clock)
                 if lost:
                     return clock, 1 - offense
             elif r < 0.85:

@@ -12,9 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
 from engine.api import default_cache_dir
+from engine.dataset import load_cache
 from engine.ingest import IngestConfig
 from engine.report import ppp_table
 from envs.synthetic_corpus import write_corpus
@@ -44,7 +43,6 @@ def main(cfg) -> int:
         tracking, pbp = str(cfg.data.tracking), str(cfg.data.pbp)
     icfg = IngestConfig(rate_hz=cfg.rate_hz, workers=int(cfg.workers))
     summary = run_ingest(tracking, pbp, out, icfg)
-    from engine.dataset import load_cache
     ds, _ = load_cache(out / "possessions")
     table = ppp_table(ds.meta)
     (out / "ppp.md").write_text(table + "\n")
@@ -52,5 +50,4 @@ def main(cfg) -> int:
     t = summary["totals"]
     print(f"\n{t['games']} games, {t['possessions']} possessions; datasheet: {out / 'datasheet.md'}")
     print(f"run folder: {out}")
-    OmegaConf.save(cfg, out / "config.yaml")
     return 0

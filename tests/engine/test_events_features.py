@@ -5,7 +5,7 @@ import torch
 from engine.events import detect_events
 from engine.features import (ball_movement, hull_area, pace, paint_presence,
                              possession_features, spacing)
-from engine.labels import Action, label_actions
+from engine.labels import label_actions
 from engine.possessions import Possession
 
 
