@@ -9,7 +9,7 @@ seconds left in the period, distances in feet):
     score_visitor / score_home / score_margin Int64 (NA where SCORE is empty; margin is
     home - visitor, "TIE" = 0), personK_type / playerK_id / playerK_team_id Int64 and
     playerK_name / _team_city / _team_nickname / _team_abbreviation str (K = 1..3),
-    file_row int (row order of the source file, used by :func:`write_pbp`),
+    file_row int (row order of the source file, used by :func:`engine.pbp_write.write_pbp`),
     derived: home_team_id / visitor_team_id, team_id (Int64, team of the actor),
     is_home, is_three, shot_kind, shot_distance_ft, distance_is_filled, ft_made, ft_index /
     ft_total (Int64), ft_kind, is_offensive_rebound, is_placeholder_rebound, seq.
@@ -34,7 +34,7 @@ Derivation rules:
   free throw is a bookkeeping team rebound (``is_placeholder_rebound``); any other rebound
   is offensive when its team is the team of the last miss before it.
 * order: rows are sorted into the order the events happened (:func:`engine.pbp_order.logical_order`);
-  ``seq`` numbers them, ``file_row`` keeps the source order for :func:`write_pbp`.
+  ``seq`` numbers them, ``file_row`` keeps the source order for :func:`engine.pbp_write.write_pbp`.
 
 Any malformed input raises :class:`engine.errors.HoopsimDataError` naming the file, the
 record ("row 37 (EVENTNUM 35)": data rows count from 1, the header excluded) and the problem.
@@ -55,7 +55,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.atomic import write_bytes_atomic
 from engine.errors import HoopsimDataError
 from engine.pbp_order import int_array as _ints, logical_order, rebound_flags
 from engine.schema import normalize_game_id
@@ -363,70 +362,6 @@ def _free_throws(path: str, cols: dict, actor: list[str]) -> None:
     cols["ft_made"], cols["ft_kind"] = made, kind
     cols["ft_index"] = pd.array(index, dtype="Int64")
     cols["ft_total"] = pd.array(total, dtype="Int64")
-
-
-# ----------------------------------------------------------------------------- writing
-
-def _fmt_numbers(s: pd.Series) -> list[str]:
-    """Like pandas' CSV writer: a column with any empty value is float ("4.0"), else int."""
-    missing = s.isna().to_numpy()
-    text = s.fillna(0).to_numpy(dtype=np.int64).astype(str).astype(object)
-    if missing.any():
-        text = text + ".0"
-        text[missing] = ""
-    return text.tolist()
-
-
-def _text(v: object) -> str:
-    return v if isinstance(v, str) else "" if pd.isna(v) else str(v)
-
-
-def _fmt_clock(seconds: float) -> str:
-    whole = round(seconds)
-    if abs(seconds - whole) < 1e-6:
-        return f"{whole // 60}:{whole % 60:02d}"
-    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
-
-
-def _raw_columns(ev: pd.DataFrame) -> dict[str, list[str]]:
-    n = len(ev)
-    out: dict[str, list[str]] = {}
-    for rawname, name, kind in COLUMNS:
-        if kind == "game":
-            out[rawname] = [normalize_game_id(v) for v in ev["game_id"].tolist()]
-        elif kind in ("int", "int?"):
-            out[rawname] = _fmt_numbers(ev[name]) if name in ev else ["0"] * n
-        elif kind == "str":
-            out[rawname] = [_text(v) for v in ev[name].tolist()] if name in ev else [""] * n
-        elif kind == "clock":
-            out[rawname] = [_fmt_clock(float(v)) for v in ev["clock"]]
-    vis = ev["score_visitor"] if "score_visitor" in ev else pd.Series([pd.NA] * n)
-    home = ev["score_home"] if "score_home" in ev else pd.Series([pd.NA] * n)
-    out["SCORE"] = ["" if pd.isna(v) or pd.isna(h) else f"{int(v)} - {int(h)}"
-                    for v, h in zip(vis, home)]
-    margin = ev["score_margin"] if "score_margin" in ev else (home - vis).astype("Int64")
-    out["SCOREMARGIN"] = ["" if pd.isna(m) else "TIE" if m == 0 else str(int(m)) for m in margin]
-    return out
-
-
-def write_pbp(pbp: PlayByPlay, path: str | Path) -> Path:
-    """Write ``pbp`` as a stats.nba.com CSV (``.csv`` or ``.csv.gz``), rows in source order.
-
-    Values are formatted as the real files are, so a file read with :func:`read_pbp` is
-    written back byte-identical (decompressed). Written to a temporary file, then renamed.
-    """
-    ev = pbp.events
-    if "file_row" in ev:
-        ev = ev.sort_values("file_row", kind="stable")
-    cols = _raw_columns(ev.reset_index(drop=True))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator=pbp.line_terminator)
-    writer.writerow(HEADER)
-    writer.writerows(zip(*(cols[h] for h in HEADER)))
-    data = buf.getvalue().encode("utf-8")
-    if str(path).endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    return write_bytes_atomic(path, data)
 
 
 # ----------------------------------------------------------------------------- points

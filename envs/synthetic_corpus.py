@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from engine.pbp import HEADER, pbp_from_columns, write_pbp
+from engine.pbp import HEADER, pbp_from_columns
+from engine.pbp_write import write_pbp
 from engine.rules import apply_rules
 from engine.schema import Game, Provenance, Quality, SportVUEvent
 from engine.sportvu import write_sportvu

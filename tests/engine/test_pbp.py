@@ -14,7 +14,8 @@ import pytest
 
 from engine.errors import HoopsimDataError
 from engine.pbp import (FILL_DISTANCE_FT, HEADER, EventType, check_score, points_by_team,
-                        read_pbp, shot_kind, write_pbp)
+                        read_pbp, shot_kind)
+from engine.pbp_write import write_pbp
 
 HOME, VIS = 1610612741, 1610612739
 _TEAMS = {HOME: ("Chicago", "Bulls", "CHI"), VIS: ("Cleveland", "Cavaliers", "CLE")}

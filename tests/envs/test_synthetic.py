@@ -11,7 +11,8 @@ import pytest
 from engine.checks import alignment_report
 from engine.ingest import IngestConfig, ingest
 from engine.io import load_tracking
-from engine.pbp import pbp_from_columns, read_pbp, write_pbp
+from engine.pbp import pbp_from_columns, read_pbp
+from engine.pbp_write import write_pbp
 from engine.tidy_csv import TidyColumns, write_tidy_csv
 from envs.synthetic import SyntheticConfig
 from envs.synthetic_corpus import simulate, write_corpus
