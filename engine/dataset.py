@@ -52,6 +52,22 @@ class PossessionSet:
         return PossessionSet({k: v[mask] for k, v in self.arrays.items()},
                              self.meta[mask].reset_index(drop=True), self.rate_hz)
 
+    def possession(self, i: int):
+        """Possession ``i`` as an engine.possessions.Possession (existing frames only)."""
+        from engine.possessions import Possession
+
+        a, keep = self.arrays, self.arrays["frame_valid"][i]
+        row = self.meta.iloc[i].to_dict()
+        shots = row.get("shots", [])
+        shots = json.loads(shots) if isinstance(shots, str) else list(shots)
+        return Possession(
+            meta=row, positions=a["positions"][i][keep], valid=a["valid"][i][keep],
+            player_ids=a["player_ids"][i], game_clock=a["game_clock"][i][keep].astype(np.float64),
+            shot_clock=a["shot_clock"][i][keep].astype(np.float64),
+            time_s=a["time_s"][i][keep].astype(np.float64),
+            segment=np.zeros(int(keep.sum()), np.int32), handler=a["handler"][i][keep],
+            action=a["action"][i][keep], pass_target=a["pass_target"][i][keep], shots=shots)
+
     def split(self, name: str) -> "PossessionSet":
         """'train' or 'test' possessions under the cutoff recorded in meta['split']."""
         return self.subset(self.meta["split"].to_numpy() == name)
@@ -165,6 +181,9 @@ def save_cache(ds: PossessionSet, directory: str | Path, manifest: dict) -> Path
         jsonify_nested(ds.meta).to_parquet(tmp / "meta.parquet", index=False)
         full = {"schema_version": SCHEMA_VERSION, "rate_hz": ds.rate_hz, **manifest}
         (tmp / "manifest.json").write_text(json.dumps(full, indent=2, default=str))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes 0700; give the usual mode
         if directory.exists():
             shutil.rmtree(directory)
         os.replace(tmp, directory)

@@ -14,12 +14,16 @@ from pathlib import Path
 
 from engine.api import default_cache_dir
 from engine.dataset import load_cache
+from engine.events import detect_events
 from engine.ingest import IngestConfig
 from engine.report import ppp_table
 from envs.synthetic_corpus import write_corpus
 from hoopsim.cli import run_dir
 from hoopsim.tasks.ingest import run_ingest
 from hoopsim.tasks.synthesize import synthetic_config
+from viz.diagram import play_diagram
+from viz.export import save_gif
+from viz.render import CourtRenderer
 
 
 def corpus_dir(cfg) -> Path:
@@ -32,6 +36,27 @@ def corpus_dir(cfg) -> Path:
         write_corpus(path, scfg)
         (path / "done").write_text("ok\n")
     return path
+
+
+def example_index(ds) -> int:
+    """A representative possession: fully tracked, ends in a tracked shot, about three
+    passes and few drives (a readable diagram)."""
+    meta = ds.meta
+    tracked = meta["shots"].map(lambda v: any(s["frame"] >= 0 for s in
+                                              (json.loads(v) if isinstance(v, str) else v)))
+    pool = meta[tracked & (meta["coverage"] > 0.9)]
+    score = (pool["passes"] - 3).abs() * 10 + pool["drives"]
+    return int(score.sort_values(kind="stable").index[0]) if len(pool) else 0
+
+
+def draw_example(ds, out: Path) -> tuple[Path, Path]:
+    """Write play.gif and play.png of one representative possession into ``out``."""
+    poss = ds.possession(example_index(ds))
+    every = max(1, int(round(ds.rate_hz / 5)))            # ~5 frames per second of play
+    frames = CourtRenderer(width_px=640).render_possession(poss, every=every)
+    gif = save_gif(frames, out / "play.gif", fps=5 * 2)    # twice real time
+    png = play_diagram(poss, detect_events(poss), out / "play.png")
+    return gif, png
 
 
 def main(cfg) -> int:
@@ -48,6 +73,8 @@ def main(cfg) -> int:
     (out / "ppp.md").write_text(table + "\n")
     print(table)
     t = summary["totals"]
+    gif, png = draw_example(ds, out)
     print(f"\n{t['games']} games, {t['possessions']} possessions; datasheet: {out / 'datasheet.md'}")
+    print(f"a possession: {gif} (animation), {png} (play diagram)")
     print(f"run folder: {out}")
     return 0

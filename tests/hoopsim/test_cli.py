@@ -81,3 +81,7 @@ def test_demo_same_table_first_and_cached(tmp_path, capsys):
     assert first == (tmp_path / "b" / "ppp.md").read_text()
     assert "| all |" in first and "95% CI" in first
     assert len(list((tmp_path / "cache").iterdir())) == 1   # one cached corpus, reused
+    from PIL import Image
+    with Image.open(tmp_path / "a" / "play.gif") as gif:
+        assert gif.n_frames > 5
+    assert Image.open(tmp_path / "a" / "play.png").size == (800, 800)
