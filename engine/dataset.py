@@ -34,10 +34,6 @@ import pandas as pd
 from engine.errors import HoopsimDataError
 from engine.schema import SCHEMA_VERSION
 
-ARRAY_NAMES = ("positions", "valid", "frame_valid", "interpolated", "handler", "action",
-               "pass_target", "game_clock", "shot_clock", "time_s", "player_ids")
-
-
 @dataclass
 class PossessionSet:
     arrays: dict[str, np.ndarray]
@@ -79,7 +75,7 @@ def resample_possession(poss, rate_hz: float) -> dict[str, np.ndarray]:
     Grid frames between two native moments of one segment are linearly interpolated
     (positions, clocks) or copied from the earlier moment (labels kept only on frames
     that coincide with a native moment); grid frames in a gap are marked invalid.
-    Returns the per-frame arrays of ARRAY_NAMES (without player_ids), T = grid length.
+    Returns the per-frame arrays of the module docstring (without player_ids), T = grid length.
     """
     t_native = poss.time_s
     if t_native.size == 0:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,8 @@ from engine.labels import LabelConfig
 from engine.pbp import check_score, read_pbp
 from engine.possessions import build_possessions
 from engine.possessions_pbp import segment_possessions
-from engine.rewards import PlayBestTable, ReliableWeights, playbest_reward, reliable_reward
+from engine.rewards import (REWARD_COLUMNS, PlayBestTable, ReliableWeights, playbest_reward,
+                            reliable_reward)
 
 log = logging.getLogger(__name__)
 OUTCOMES = ("made2", "made3", "free_throws", "missed_dreb", "turnover", "violation",
@@ -46,6 +46,7 @@ class IngestConfig:
     max_seconds: float = 40.0              # longer possessions are truncated (flagged)
     split_cutoff: str = "0021500500"       # game ids below are train, the rest test
     workers: int = 2
+    reward: str = "playbest"               # which reward fills meta["reward"]: playbest | reliable | points
     tidy_columns: TidyColumns | None = None  # column map for tidy CSV tracking files
     playbest: PlayBestTable = field(default_factory=PlayBestTable)
     reliable: ReliableWeights = field(default_factory=ReliableWeights)
@@ -107,6 +108,7 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
         end_shot = p.shot_clock[-1] if p.n_frames else float("nan")
         meta["reward_reliable"] = reliable_reward(p.meta["points"], float(end_shot),
                                                   float(p.meta["end_clock"]), cfg.reliable)
+        meta["reward"] = meta[REWARD_COLUMNS[cfg.reward]]
         meta["n_events"] = len(events)
         meta["offense"] = abbr.get(int(p.meta["offense_team_id"]), str(p.meta["offense_team_id"]))
         meta["defense"] = abbr.get(int(p.meta["defense_team_id"]), str(p.meta["defense_team_id"]))
@@ -182,9 +184,12 @@ def _worker(args):
 
 def ingest(tracking: list[str], pbp: list[str], cfg: IngestConfig | None = None,
            progress: bool = True) -> tuple[PossessionSet, dict]:
-    """Ingest paired files. Returns the dataset and the summary dict (without the
-    cache, which :func:`engine.ingest_cli` / the caller writes)."""
+    """Ingest paired files. Returns the dataset and the summary dict; the caller writes
+    the cache (hoopsim ingest, engine.api.load_possessions)."""
     cfg = cfg or IngestConfig()
+    if cfg.reward not in REWARD_COLUMNS:
+        raise HoopsimDataError("config", "reward", f"unknown reward {cfg.reward!r}; "
+                               f"choose one of {sorted(REWARD_COLUMNS)}")
     pairs, skipped = pair_files(tracking, pbp)
     jobs = [(t, p, cfg) for t, p in pairs]
     results = []
@@ -240,6 +245,3 @@ def _plain(cfg) -> dict:
     d = asdict(cfg)
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
 
-
-def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))

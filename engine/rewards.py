@@ -86,4 +86,5 @@ def reliable_reward(points: float, shot_clock_end: float, game_clock_end: float,
     return w.points * points + w.shot_clock * used + w.game_clock * late
 
 
-REWARDS = ("playbest", "reliable", "points")
+# The possession table's column for each selectable reward (IngestConfig.reward).
+REWARD_COLUMNS = {"playbest": "reward_playbest", "reliable": "reward_reliable", "points": "points"}

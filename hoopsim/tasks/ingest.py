@@ -24,7 +24,8 @@ def ingest_config(cfg) -> IngestConfig:
     if OmegaConf.is_list(periods):
         periods = [int(p) for p in periods]
     return IngestConfig(periods=periods, rate_hz=cfg.rate_hz, max_seconds=cfg.max_seconds,
-                        split_cutoff=str(cfg.split_cutoff), workers=int(cfg.workers))
+                        split_cutoff=str(cfg.split_cutoff), workers=int(cfg.workers),
+                        reward=str(cfg.reward))
 
 
 def run_ingest(tracking, pbp, out: Path, icfg: IngestConfig) -> dict:

@@ -81,3 +81,17 @@ def test_tidy_csv_with_renamed_columns_gives_the_same_possessions(tmp_path, corp
     assert len(raw) == len(tidy)
     assert np.allclose(raw.arrays["positions"], tidy.arrays["positions"])
     assert (raw.meta["points"] == tidy.meta["points"]).all()
+
+
+def test_reward_is_selectable(corpus):
+    out, _, _ = corpus
+    files = ([str(out / "tracking" / "0029900001.json.gz")], [str(out / "pbp" / "0029900001.csv.gz")])
+    for name, column in (("points", "points"), ("reliable", "reward_reliable")):
+        ds, _ = ingest(*files, IngestConfig(workers=1, reward=name), progress=False)
+        assert (ds.meta["reward"] == ds.meta[column]).all()
+    pb, _ = ingest(*files, IngestConfig(workers=1), progress=False)
+    made3 = pb.meta["outcome"] == "made3"
+    assert (pb.meta.loc[made3, "reward"] >= 3.0 - 0.5).all()   # 3 points, minus at most fouls
+    from engine.errors import HoopsimDataError
+    with pytest.raises(HoopsimDataError, match="unknown reward"):
+        ingest(*files, IngestConfig(workers=1, reward="nope"), progress=False)
