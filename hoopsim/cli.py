@@ -28,6 +28,9 @@ TASKS = {
     "synthesize": ("hoopsim.tasks.synthesize", "write the synthetic corpus as real-format logs"),
     "ingest": ("hoopsim.tasks.ingest", "tracking + play-by-play -> possession cache + summary"),
     "export": ("hoopsim.tasks.export", "possession cache -> parquet possession and frame tables"),
+    "fit-outcomes": ("hoopsim.tasks.fit_outcomes", "fit shot / rate outcome models, evaluate held out"),
+    "view": ("hoopsim.tasks.view", "interactive viewer of one cached possession (pygame window)"),
+    "render": ("hoopsim.tasks.render", "one cached possession -> GIF / MP4 / PNG / play diagram"),
 }
 
 

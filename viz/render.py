@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# remembered so that viz.window can drop a dummy driver nobody asked for before it
+# opens a real window (SDL reads the variable when the display starts, not at import)
+DUMMY_DRIVER_SET_HERE = "SDL_VIDEODRIVER" not in os.environ
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # after the SDL settings above, which pygame reads at import
@@ -232,19 +235,30 @@ class CourtRenderer:
         (H, W, 3) uint8 arrays, each with a trail of ``style.trail_frames`` frames."""
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
-        meta = poss.meta
-        head = (f"{meta.get('game_id', '')} P{meta.get('period', '?')} "
-                f"poss {meta.get('poss_index', '?')} -> {meta.get('outcome', '?')}").strip()
-        frames = []
-        for t in range(0, poss.n_frames, every):
-            lo = max(0, t - self.style.trail_frames)
-            act = int(poss.action[t])
-            label = Action(act).name.lower() if act in Action._value2member_map_ else str(act)
-            clocks = {"period": meta.get("period"), "game_clock": float(poss.game_clock[t]),
-                      "shot_clock": float(poss.shot_clock[t])}
-            frames.append(self.render_frame(
-                poss.positions[t], poss.valid[t], int(poss.handler[t]), clocks,
-                f"{head}  |  t={poss.time_s[t]:.1f}s  {label}",
-                poss.positions[lo:t + 1], poss.valid[lo:t + 1]))
-        log.debug("rendered %d frames of possession %s", len(frames), meta.get("poss_index"))
+        head = possession_title(poss.meta)
+        frames = [self.possession_frame(poss, t, head) for t in range(0, poss.n_frames, every)]
+        log.debug("rendered %d frames of possession %s", len(frames), poss.meta.get("poss_index"))
         return frames
+
+    def possession_frame(self, poss, t: int, head: str | None = None,
+                         trail: bool = True) -> np.ndarray:
+        """Frame ``t`` of an engine.possessions.Possession -> (H, W, 3) uint8, captioned
+        with ``head`` (default :func:`possession_title`), the time and the frame's action
+        label; trail=False leaves the recent-motion trail out."""
+        meta = poss.meta
+        head = possession_title(meta) if head is None else head
+        lo = max(0, t - self.style.trail_frames)
+        act = int(poss.action[t])
+        label = Action(act).name.lower() if act in Action._value2member_map_ else str(act)
+        clocks = {"period": meta.get("period"), "game_clock": float(poss.game_clock[t]),
+                  "shot_clock": float(poss.shot_clock[t])}
+        return self.render_frame(
+            poss.positions[t], poss.valid[t], int(poss.handler[t]), clocks,
+            f"{head}  |  t={poss.time_s[t]:.1f}s  {label}",
+            poss.positions[lo:t + 1] if trail else None, poss.valid[lo:t + 1])
+
+
+def possession_title(meta: dict) -> str:
+    """A possession's one-line title: game, period, index and outcome."""
+    return (f"{meta.get('game_id', '')} P{meta.get('period', '?')} "
+            f"poss {meta.get('poss_index', '?')} -> {meta.get('outcome', '?')}").strip()
