@@ -5,7 +5,8 @@ decision point is a frame where an offensive player holds the ball. Its label is
 
 - ``shot``  the frame is the release the alignment assigned to a play-by-play shot;
 - ``pass``  the next frame with a holder has a different offensive holder (target kept);
-- ``drive`` the holder keeps the ball and closes on the hoop faster than ``drive_speed``;
+- ``drive`` the holder keeps the ball and closes on the hoop faster than ``drive_speed``
+            from within ``drive_start_ft`` of it (bringing the ball up the floor is not a drive);
 - ``hold``  otherwise.
 
 Frames without an offensive holder are not decision points (label ``NONE``).
@@ -32,6 +33,7 @@ class Action(IntEnum):
 @dataclass
 class LabelConfig:
     drive_speed_ftps: float = 4.0  # closing speed on the hoop that counts as a drive
+    drive_start_ft: float = 30.0   # ...starting this close to the hoop (a few feet beyond the arc)
 
 
 def label_actions(pos: np.ndarray, handler: np.ndarray, time_s: np.ndarray,
@@ -71,8 +73,10 @@ def _label_one(f: int, nxt: int, handler: np.ndarray, hoop_d: np.ndarray,
     if handler[nxt] != handler[f]:
         return Action.PASS if 1 <= handler[nxt] <= 5 else Action.HOLD
     dt = max(time_s[nxt] - time_s[f], 1e-6)
-    closing = (hoop_d[f, handler[f]] - hoop_d[nxt, handler[f]]) / dt
-    return Action.DRIVE if closing >= cfg.drive_speed_ftps else Action.HOLD
+    start = hoop_d[f, handler[f]]
+    closing = (start - hoop_d[nxt, handler[f]]) / dt
+    drive = closing >= cfg.drive_speed_ftps and start <= cfg.drive_start_ft
+    return Action.DRIVE if drive else Action.HOLD
 
 
 def summarise_window(action: np.ndarray) -> int:
