@@ -60,7 +60,10 @@ def game_id_of(path: str) -> str | None:
 
 
 def pair_files(tracking: list[str], pbp: list[str]) -> tuple[list[tuple[str, str]], list[dict]]:
-    """Pair files by the game id in their names; unpaired files become skips."""
+    """Pair files by the 10-digit game id in their names (one file each: paired as given,
+    the ids inside are checked at ingest); unpaired files become skips."""
+    if len(tracking) == 1 and len(pbp) == 1:
+        return [(tracking[0], pbp[0])], []
     by_id = {game_id_of(p): p for p in pbp}
     pairs, skipped = [], []
     for t in tracking:
