@@ -1,32 +1,47 @@
-"""Write files atomically: a temporary sibling, then os.replace (never half-written)."""
+"""Write files and folders atomically: a temporary sibling, then os.replace.
+
+One mechanism for the whole project (caches, logs, pictures): a crash or an error
+never leaves a half-written file under the target name. The temporary name is
+created by the writer itself, so the result gets the usual umask permissions
+(``tempfile.mkstemp`` would leave it readable by its owner only).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import shutil
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a fresh temporary path next to ``path`` (same suffix) for the caller to
+    create as a file or a folder; on success it is renamed onto ``path`` (an existing
+    folder there is replaced), on any error it is deleted."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}"
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
+        yield tmp
+        if tmp.is_dir() and target.is_dir():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
         raise
-    return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))

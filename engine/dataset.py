@@ -22,15 +22,13 @@ cache never exists.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from engine.atomic import atomic_path
 from engine.errors import HoopsimDataError
 from engine.schema import SCHEMA_VERSION
 
@@ -168,30 +166,28 @@ def jsonify_nested(meta: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_cache(ds: PossessionSet, directory: str | Path, manifest: dict) -> Path:
-    """Write the dataset atomically: a temporary sibling directory renamed into place."""
+    """Write the dataset atomically: a temporary sibling folder renamed into place."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with atomic_path(directory) as tmp:
+        tmp.mkdir()
         np.savez(tmp / "arrays.npz", **ds.arrays)
         jsonify_nested(ds.meta).to_parquet(tmp / "meta.parquet", index=False)
         full = {"schema_version": SCHEMA_VERSION, "rate_hz": ds.rate_hz, **manifest}
         (tmp / "manifest.json").write_text(json.dumps(full, indent=2, default=str))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes 0700; give the usual mode
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 
+def cache_folder(path: str | Path) -> Path:
+    """An ingest output folder or the ``possessions/`` cache inside it -> the cache folder."""
+    path = Path(path).expanduser()
+    inner = path / "possessions"
+    return inner if (inner / "manifest.json").exists() else path
+
+
 def load_cache(directory: str | Path) -> tuple[PossessionSet, dict]:
-    """Read a cache written by save_cache; a wrong schema version is an error."""
-    directory = Path(directory)
+    """Read a cache written by save_cache (or the ingest folder holding it); a wrong
+    schema version is an error."""
+    directory = cache_folder(directory)
     man_path = directory / "manifest.json"
     try:
         manifest = json.loads(man_path.read_text())

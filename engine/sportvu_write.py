@@ -19,13 +19,13 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
 import numpy as np
 import orjson
 
+from engine.atomic import atomic_path
 from engine.errors import HoopsimDataError
 from engine.schema import Game, Team, Tracking
 
@@ -54,22 +54,18 @@ def write_sportvu(game: Game, path: str | os.PathLike,
                                "no home/visitor roster to write")
     tracking = game.tracking if game.tracking is not None else Tracking.empty()
     groups = event_groups(game, events, str(path))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if fmt == "json":
-                _write_json(raw, game, tracking, groups)
-            elif fmt == "json.gz":
-                # mtime=0 and no stored name: the same game gives the same bytes
-                with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0,
-                                   compresslevel=6 if level is None else level) as gz:
-                    _write_json(gz, game, tracking, groups)
+    with atomic_path(path) as tmp:
         if fmt == "7z":
-            _write_7z(Path(tmp), game, tracking, groups, 5 if level is None else level)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            _write_7z(tmp, game, tracking, groups, 5 if level is None else level)
+        else:
+            with open(tmp, "wb") as raw:
+                if fmt == "json":
+                    _write_json(raw, game, tracking, groups)
+                else:
+                    # mtime=0 and no stored name: the same game gives the same bytes
+                    with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0,
+                                       compresslevel=6 if level is None else level) as gz:
+                        _write_json(gz, game, tracking, groups)
     log.info("wrote %s: %d events, %d moments", path, len(groups), len(tracking))
     return path
 
@@ -172,9 +168,9 @@ def _write_7z(target: Path, game: Game, tracking: Tracking,
     with plain LZMA2 (py7zr's default adds a BCJ filter meant for executables)."""
     import py7zr  # imported lazily: only .7z needs it
 
-    fd, tmp_json = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".json")
+    tmp_json = target.with_name(target.name + ".json")  # target is already a temporary name
     try:
-        with os.fdopen(fd, "wb") as raw:
+        with open(tmp_json, "wb") as raw:
             _write_json(raw, game, tracking, groups)
         filters = [{"id": py7zr.FILTER_LZMA2, "preset": preset}]
         with py7zr.SevenZipFile(target, "w", filters=filters) as archive:

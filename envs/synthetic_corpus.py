@@ -21,7 +21,7 @@ from engine.pbp import HEADER, pbp_from_columns
 from engine.pbp_write import write_pbp
 from engine.rules import apply_rules
 from engine.schema import Game, Provenance, Quality, SportVUEvent
-from engine.sportvu import write_sportvu
+from engine.sportvu_write import write_sportvu
 from envs.synthetic import SyntheticConfig
 from envs.synthetic_play import Play
 

@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 
 from engine.court import COURT_LENGTH, COURT_WIDTH, HOOP_Y, RIGHT_HOOP_X
 from viz.court_draw import HALF_X, court_markings
-from viz.export import atomic_path
+from engine.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 

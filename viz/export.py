@@ -7,35 +7,17 @@ Frames are ``(H, W, 3) uint8`` arrays as produced by :mod:`viz.render`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from engine.atomic import atomic_path
+
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path`` (same suffix); rename it onto ``path`` when
-    the block succeeds, delete it when the block raises."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # a fresh name the writer creates itself, so the file gets the usual umask
-    # permissions (mkstemp would leave the finished picture readable by its owner only)
-    tmp = target.parent / f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}"
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _check_frame(frame: np.ndarray, where: str) -> np.ndarray:

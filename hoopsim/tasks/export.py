@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from engine.dataset import load_cache
 from engine.export import export_parquet
 from engine.errors import HoopsimDataError
@@ -13,10 +11,7 @@ from hoopsim.cli import run_dir
 def main(cfg) -> int:
     if cfg.format != "parquet":
         raise HoopsimDataError("format", str(cfg.format), "only format=parquet is supported")
-    cache = Path(str(cfg.cache)).expanduser()
-    if (cache / "possessions" / "manifest.json").exists():
-        cache = cache / "possessions"
-    ds, _ = load_cache(cache)
+    ds, _ = load_cache(str(cfg.cache))
     out = run_dir("export", cfg)
     paths = export_parquet(ds, out)
     print("wrote " + ", ".join(str(p) for p in paths))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
-from engine.dataset import load_cache
+from engine.dataset import cache_folder, load_cache
 from engine.errors import HoopsimDataError
 from engine.events import detect_events
 from hoopsim.cli import run_dir
@@ -18,17 +17,11 @@ from viz.render import CourtRenderer
 FORMATS = ("gif", "mp4", "png", "diagram")
 
 
-def cache_dir(cfg) -> Path:
-    """``cache=``: an ingest output folder or the possessions/ folder inside it."""
-    cache = Path(str(cfg.cache)).expanduser()
-    return cache / "possessions" if (cache / "possessions" / "manifest.json").exists() else cache
-
-
 def load_possession(cfg):
     """(engine.possessions.Possession number ``cfg.index``, the cache's frame rate in Hz).
 
     A missing cache or an index outside 0..n-1 raises HoopsimDataError."""
-    cache = cache_dir(cfg)
+    cache = cache_folder(str(cfg.cache))
     ds, _ = load_cache(cache)
     try:
         index = int(cfg.index)

@@ -2,97 +2,21 @@
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
-import tempfile
-import threading
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from engine.errors import HoopsimDataError
-from engine.schema import ARRAY_FIELDS, Game
-from engine.sportvu import read_sportvu, write_sportvu
+from engine.schema import Game
+from engine.sportvu import read_sportvu
+from engine.sportvu_write import write_sportvu
 from engine.synth_raw import synthetic_raw_game
-
-FORMATS = ("json", "json.gz", "7z")
-REAL_7Z = Path("sportvu") / "01.23.2016.CHI.at.CLE.7z"
-VISITOR = {"name": "Chicago Bulls", "teamid": 1610612741, "abbreviation": "CHI",
-           "players": [{"lastname": f"V{i}", "firstname": "A", "playerid": 100 + i,
-                        "jersey": str(i), "position": "G"} for i in range(13)]}
-HOME = {"name": "Cleveland Cavaliers", "teamid": 1610612739, "abbreviation": "CLE",
-        "players": [{"lastname": f"H{i}", "firstname": "B", "playerid": 200 + i,
-                     "jersey": str(i), "position": "F"} for i in range(13)]}
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow])
-
-
-# --------------------------------------------------------------------------- helpers
-
-def moment(ts: int, clock: float = 700.0, shot: float | None = 20.0, period: int = 1,
-           n_players: int = 10, ball: bool = True, dx: float = 0.0) -> list:
-    """One raw moment at unix ms ``ts``: ball then players on court."""
-    ents = [[-1, -1, 40.0 + dx, 25.0, 4.5]] if ball else []
-    for i in range(n_players):
-        team, pid = (1610612741, 100 + i) if i < 5 else (1610612739, 200 + i - 5)
-        ents.append([team, pid, 10.0 + 7 * i + dx, 5.0 + 4 * i, 0.0])
-    return [period, ts, clock, shot, None, ents]
-
-
-def run(start: int, n: int, **kw) -> list[list]:
-    """n moments 40 ms apart starting at ``start`` ms; the game clock runs with them."""
-    return [moment(start + 40 * k, clock=round(700.0 - (start + 40 * k) / 1000, 2), **kw)
-            for k in range(n)]
-
-
-def raw_doc(events: list[tuple[str, list]]) -> bytes:
-    return orjson.dumps({"gameid": "0021500001", "gamedate": "2015-10-27", "events": [
-        {"eventId": eid, "visitor": VISITOR, "home": HOME, "moments": ms} for eid, ms in events]})
-
-
-def write_raw(path: Path, data: bytes) -> Path:
-    if path.name.endswith(".gz"):
-        path.write_bytes(gzip.compress(data, mtime=0))
-    elif path.name.endswith(".7z"):
-        import py7zr
-        with py7zr.SevenZipFile(path, "w") as archive:
-            archive.writestr(data, "0021500001.json")
-    else:
-        path.write_bytes(data)
-    return path
-
-
-def assert_same_tracking(a: Game, b: Game) -> None:
-    for name in ARRAY_FIELDS:
-        x, y = getattr(a.tracking, name), getattr(b.tracking, name)
-        assert x.dtype == y.dtype and x.shape == y.shape, name
-        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
-    assert a.tracking.rate_hz == b.tracking.rate_hz
-    assert [(e.event_id, e.n_moments) for e in a.sportvu_events] == \
-        [(e.event_id, e.n_moments) for e in b.sportvu_events]
-    for e, f in zip(a.sportvu_events, b.sportvu_events):
-        assert np.array_equal(e.moments, f.moments)
-
-
-def no_worker_left() -> bool:
-    return not any(t.name == "sportvu-7z" for t in threading.enumerate())
-
-
-def read_or_error(path: Path) -> Game | None:
-    """The fuzz contract: a Game, or HoopsimDataError and nothing else (and the 7z
-    worker thread is gone either way)."""
-    try:
-        return read_sportvu(path)
-    except HoopsimDataError:
-        return None
-    finally:
-        assert no_worker_left()
+from tests.engine.sportvu_helpers import (FORMATS, HOME, REAL_7Z, VISITOR, assert_same_tracking,
+                                          moment, no_worker_left, raw_doc, run, write_raw)
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +138,7 @@ def test_overlapping_events_are_deduplicated(tmp_path: Path) -> None:
 
 
 def test_repeats_inside_an_event_and_after_the_cache(tmp_path: Path) -> None:
-    import engine.sportvu as sv
+    import engine.sportvu_moments as sv
 
     events = [(str(k + 1), run(1000 * k, 3)) for k in range(sv.RECENT_EVENTS + 3)]
     first = events[0][1]
@@ -331,8 +255,6 @@ def test_real_archive_without_moments(shared_data: Path, tmp_path: Path) -> None
     from py7zr.io import BytesIOFactory
 
     path = shared_data / REAL_7Z
-    if not path.exists():
-        pytest.skip(f"{path} not available")
     game = read_sportvu(path)
     assert game.game_id == "0021500659" and game.game_date == "2016-01-23"
     assert not game.has_tracking and len(game.tracking) == 0
@@ -349,78 +271,3 @@ def test_real_archive_without_moments(shared_data: Path, tmp_path: Path) -> None
     assert again.read_bytes() == original.read()
 
 
-# ------------------------------------------------------------------------------ fuzz
-
-@pytest.fixture(scope="module")
-def fuzz_sources(tmp_path_factory) -> dict[str, bytes]:
-    """Small raw games (2 events, 6 moments) in the three formats, as bytes."""
-    folder = tmp_path_factory.mktemp("fuzz")
-    data = raw_doc([("1", run(0, 4)), ("2", run(120, 3) + [moment(240, n_players=9)])])
-    return {fmt: write_raw(folder / f"f.{fmt}", data).read_bytes() for fmt in FORMATS}
-
-
-def _fuzz_path(fmt: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix="hoopsim_fuzz_")) / f"g.{fmt}"
-
-
-@FUZZ
-@given(fmt=st.sampled_from(FORMATS), cut=st.floats(0.0, 1.0, exclude_max=True))
-def test_fuzz_truncated(fuzz_sources: dict, fmt: str, cut: float) -> None:
-    data = fuzz_sources[fmt]
-    path = _fuzz_path(fmt)
-    path.write_bytes(data[:int(cut * len(data))])
-    game = read_or_error(path)
-    if fmt in ("json", "json.gz"):
-        assert game is None  # a proper prefix of a JSON document is never valid
-    os.unlink(path)
-
-
-@FUZZ
-@given(fmt=st.sampled_from(FORMATS), flips=st.lists(
-    st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3))
-def test_fuzz_flipped_bytes(fuzz_sources: dict, fmt: str, flips: list) -> None:
-    data = bytearray(fuzz_sources[fmt])
-    for where, xor in flips:
-        data[int(where * len(data))] ^= xor
-    path = _fuzz_path(fmt)
-    path.write_bytes(bytes(data))
-    read_or_error(path)
-    os.unlink(path)
-
-
-@FUZZ
-@given(token=st.sampled_from([b"NaN", b"null", b"1e999", b'"7"', b"true", b"[]", b"{}", b"",
-                              b"-0", b"1.5e3", b"0x1", b"--2", b"1 2", b"Infinity"]),
-       where=st.floats(0.0, 1.0, exclude_max=True))
-def test_fuzz_replaced_tokens(fuzz_sources: dict, token: bytes, where: float) -> None:
-    data = fuzz_sources["json"]
-    body = data.index(b'"moments"')
-    at = body + int(where * (len(data) - body))
-    stop = at
-    while stop < len(data) and data[stop:stop + 1] not in b",[]{}":
-        stop += 1
-    path = _fuzz_path("json")
-    path.write_bytes(data[:at] + token + data[stop:])
-    read_or_error(path)
-    os.unlink(path)
-
-
-@settings(max_examples=150, deadline=None, derandomize=True)
-@given(flips=st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(1, 255)),
-                      min_size=1, max_size=2), truncate=st.booleans())
-def test_fuzz_real_archive(shared_data: Path, flips: list, truncate: bool) -> None:
-    source = shared_data / REAL_7Z
-    if not source.exists():
-        pytest.skip(f"{source} not available")
-    data = bytearray(source.read_bytes())
-    for where, xor in flips:
-        if truncate:
-            data = data[:where % len(data)]
-            break
-        # the header lives in the first 32 and the last ~150 bytes: aim there half the time
-        pos = where % 32 if where % 2 else len(data) - 1 - where % 160
-        data[pos] ^= xor
-    path = _fuzz_path("7z")
-    path.write_bytes(bytes(data))
-    read_or_error(path)
-    os.unlink(path)
