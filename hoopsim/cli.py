@@ -45,15 +45,19 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
 def parse(argv: list[str]) -> tuple[str, list[str], bool]:
-    """argv (without the program) -> (task, overrides, wants_help)."""
+    """argv (without the program) -> (task, overrides, wants_help); ``-m`` stays in
+    the overrides' place as a flag the caller checks with :func:`is_multirun`."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         return "", [], True
     task, rest = argv[0], argv[1:]
     if task not in TASKS:
         raise UsageError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
     wants_help = any(a in ("-h", "--help") for a in rest)
-    rest = [a for a in rest if a not in ("-h", "--help")]
+    rest = [a for a in rest if a not in ("-h", "--help") + MULTIRUN_FLAGS]
     for i, a in enumerate(rest):
         if "=" not in a:
             prev = rest[i - 1] if i else ""
@@ -68,11 +72,42 @@ def load_config(task: str, overrides: list[str]):
         return compose(config_name=task, overrides=overrides)
 
 
+def sweep_jobs(overrides: list[str]) -> list[list[str]]:
+    """Hydra's basic-sweeper expansion: ``defense=a,b seed=0,1`` -> 4 override lists."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def run_multirun(task: str, overrides: list[str]) -> int:
+    """Run every job of the sweep one after another, each in ``<sweep>/<job number>/``
+    (``out=`` names the sweep folder; default multirun/<task>__<time>/)."""
+    jobs = [[o for o in job if not o.startswith("out=")] for job in sweep_jobs(overrides)]
+    base = load_config(task, [o for o in overrides if "," not in o.split("=", 1)[-1]
+                              or o.startswith("out=")])
+    sweep = Path(str(base.get("out") or Path("multirun") / f"{task}__{time.strftime('%Y%m%d-%H%M%S')}"))
+    sweep = sweep.expanduser().resolve()
+    sweep.mkdir(parents=True, exist_ok=True)
+    jobs = [job + [f"out={sweep / str(i)}"] for i, job in enumerate(jobs)]
+    lines = [f"{i}: {' '.join(job)}" for i, job in enumerate(jobs)]
+    (sweep / "multirun.txt").write_text("\n".join(lines) + "\n")
+    codes = []
+    for i, job in enumerate(jobs):
+        logging.getLogger(__name__).info("multirun job %d/%d: %s", i + 1, len(jobs), " ".join(job))
+        cfg = load_config(task, job)
+        codes.append(int(importlib.import_module(TASKS[task][0]).main(cfg) or 0))
+    return max(codes, default=0)
+
+
 def run(argv: list[str]) -> int:
     task, overrides, wants_help = parse(argv)
     if not task:
         print(usage())
         return 0
+    if any(a in MULTIRUN_FLAGS for a in argv) and not wants_help:
+        return run_multirun(task, overrides)
     cfg = load_config(task, overrides)
     if wants_help:
         print(f"hoopsim {task}: {TASKS[task][1]}\n\nconfig (override with key=value):\n")

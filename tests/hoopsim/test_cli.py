@@ -87,3 +87,15 @@ def test_demo_same_table_first_and_cached(tmp_path, capsys):
     with Image.open(tmp_path / "a" / "play.gif") as gif:
         assert gif.n_frames > 5
     assert Image.open(tmp_path / "a" / "play.png").size == (800, 800)
+
+
+def test_multirun_sweeps_each_job_into_its_folder(tmp_path):
+    code = main(["synthesize", "-m", "seed=0,1", "n_games=1", "seconds_per_period=30",
+                 f"out={tmp_path}"])
+    assert code == 0
+    jobs = (tmp_path / "multirun.txt").read_text().splitlines()
+    assert len(jobs) == 2 and "seed=0" in jobs[0] and "seed=1" in jobs[1]
+    files = [sorted((tmp_path / str(i) / "pbp").iterdir()) for i in (0, 1)]
+    assert all(len(f) == 1 for f in files)
+    # different seeds give different games
+    assert files[0][0].read_bytes() != files[1][0].read_bytes()
