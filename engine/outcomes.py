@@ -20,7 +20,13 @@ makes (sum of model probabilities) has true rate ``theta ~ Beta(kappa r, kappa (
 the posterior mean ``(m + kappa r) / (n + kappa)`` becomes a logit offset added to every
 shot of that shooter. Few attempts are pulled to the league, many barely.
 
+Version 2 adds the pass interception model (``passing``, engine.outcomes_passing), the
+simulator's timing and turnover rates (engine.outcomes_timing), per-player free-throw
+percentages and shrunk team offsets (engine.outcomes_fit). Torch and numpy batch
+evaluators for a simulator live in engine.outcomes_torch / engine.outcomes_arrays.
+
 Everything is saved as a small versioned JSON (:meth:`OutcomeModels.save`); no pickles.
+The models fitted on the real 2015-16 logs ship with the package: :func:`default_models`.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +46,7 @@ from engine.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2  # 2: pass interception model, timing rates, FT% and team offsets
 TRACK_COLUMNS = ("defender_ft", "angle_deg", "shot_clock")
 
 
@@ -185,7 +192,12 @@ class OutcomeModels:
     """Fitted outcome models (league level + per-shooter offsets), JSON-serialisable.
 
     coefficients: {"full": {name: value}, "distance": {...}, "constant": {...}};
-    rates: league rates (ft_pct, oreb_rate, shooting_foul_rate, turnover_rate, ...);
+    rates: league rates (ft_pct, oreb_rate, shooting_foul_rate, turnover_rate, ...) and
+    simulator timing (pass_speed_ftps, shot_flight_s_intercept / _slope, s and s/ft,
+    live_turnover_per_s, 1/s of holding, ...);
+    players: {player_id: {n, made, expected, logit_adj, ft_n, ft_made, ft_pct}};
+    teams: {team_id: {n, made, expected, logit_adj}} (shrunk team offsets);
+    passing: the interception model (engine.outcomes_passing.fit_interception);
     support: 1st / 99th percentiles of the fit's distance, defender distance, shot clock.
     """
 
@@ -197,6 +209,8 @@ class OutcomeModels:
     kappa: float
     players: dict[int, dict]
     support: dict[str, list[float]]
+    passing: dict = field(default_factory=dict)
+    teams: dict[int, dict] = field(default_factory=dict)
     version: int = VERSION
 
     def logit_make(self, features, kind: str = "full", player_adjust: bool = True) -> np.ndarray:
@@ -223,23 +237,46 @@ class OutcomeModels:
                 "n_games_fit": len(self.games_fit), "spec": asdict(self.spec),
                 "coefficients": self.coefficients, "rates": self.rates, "kappa": self.kappa,
                 "players": {str(k): v for k, v in sorted(self.players.items())},
-                "support": self.support}
+                "teams": {str(k): v for k, v in sorted(self.teams.items())},
+                "support": self.support, "passing": self.passing}
 
-    def save(self, path: str | Path) -> Path:
-        """Write the versioned JSON atomically."""
-        return write_text_atomic(path, json.dumps(self.to_dict(), indent=1) + "\n")
+    def save(self, path: str | Path, digits: int | None = None) -> Path:
+        """Write the versioned JSON atomically; ``digits``: round floats to that many
+        significant digits (the shipped file uses 6)."""
+        d = self.to_dict()
+        if digits is not None:
+            from engine.outcomes_fit import round_floats
+            d = round_floats(d, digits)
+        return write_text_atomic(path, json.dumps(d, indent=None if digits else 1) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> "OutcomeModels":
-        d = json.loads(Path(path).read_text())
+        """Read a JSON written by :meth:`save`; another version is an error."""
+        return cls.from_dict(json.loads(Path(path).read_text()), str(path))
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str = "outcome models") -> "OutcomeModels":
         if d.get("version") != VERSION:
-            raise ValueError(f"{path}: outcome models version {d.get('version')}, "
-                             f"code reads {VERSION}")
-        spec = d["spec"]
+            raise ValueError(f"{source}: outcome models version {d.get('version')}, this code "
+                             f"reads version {VERSION}; re-fit with `hoopsim fit-outcomes` or "
+                             "use engine.outcomes.default_models()")
+        spec = dict(d["spec"])
         spec["knots"] = tuple(spec["knots"])
         return cls(cutoff=d["cutoff"], games_fit=list(d["games_fit"]), spec=FeatureSpec(**spec),
                    coefficients=d["coefficients"], rates=d["rates"], kappa=float(d["kappa"]),
-                   players={int(k): v for k, v in d["players"].items()}, support=d["support"])
+                   players={int(k): v for k, v in d["players"].items()}, support=d["support"],
+                   passing=d.get("passing", {}),
+                   teams={int(k): v for k, v in d.get("teams", {}).items()})
+
+
+DEFAULT_MODELS = "outcomes_default.json"
+
+
+def default_models() -> OutcomeModels:
+    """The outcome models shipped with the package (engine/data/outcomes_default.json:
+    fitted on the real 2015-16 logs before game 0021500500, see engine/data/README.md)."""
+    ref = resources.files("engine").joinpath("data", DEFAULT_MODELS)
+    return OutcomeModels.from_dict(json.loads(ref.read_text()), f"engine/data/{DEFAULT_MODELS}")
 
 
 def _centers(shots: pd.DataFrame, spec: FeatureSpec) -> dict[str, float]:
@@ -262,20 +299,28 @@ def _support(shots: pd.DataFrame) -> dict[str, list[float]]:
 
 RATE_COUNTS = ("fga", "fta", "ftm", "fg_miss_rebounds", "oreb", "shooting_fouls",
                "possessions", "turnover_ends", "turnovers")
+OPTIONAL_COUNTS = ("interceptions", "shot_clock_turnovers")  # absent in old count tables
 
 
 def league_rates(counts: pd.DataFrame) -> dict[str, float]:
     """Rates from per-game counts (columns :data:`RATE_COUNTS`, one row per game):
     ft_pct (makes / attempts), oreb_rate (offensive / all live rebounds of missed field
     goals, placeholders excluded), shooting_foul_rate (per FGA), turnover_rate (share of
-    possessions ending in a turnover) and turnovers_per_possession (all logged turnovers)."""
-    s = {c: float(counts[c].sum()) for c in RATE_COUNTS}
-    div = lambda a, b: s[a] / s[b] if s[b] > 0 else float("nan")  # noqa: E731
-    return {"ft_pct": div("ftm", "fta"), "oreb_rate": div("oreb", "fg_miss_rebounds"),
-            "shooting_foul_rate": div("shooting_fouls", "fga"),
-            "turnover_rate": div("turnover_ends", "possessions"),
-            "turnovers_per_possession": div("turnovers", "possessions"),
-            **{f"n_{c}": int(v) for c, v in s.items()}}
+    possessions ending in a turnover), turnovers_per_possession (all logged turnovers) and,
+    with the optional counts, interception_share_of_turnovers (bad passes with a steal /
+    all turnovers) and league interceptions / shot-clock turnovers per possession."""
+    s = {c: float(counts[c].sum()) for c in RATE_COUNTS + OPTIONAL_COUNTS if c in counts}
+    div = lambda a, b: s[a] / s[b] if s.get(b, 0) > 0 and a in s else float("nan")  # noqa: E731
+    out = {"ft_pct": div("ftm", "fta"), "oreb_rate": div("oreb", "fg_miss_rebounds"),
+           "shooting_foul_rate": div("shooting_fouls", "fga"),
+           "turnover_rate": div("turnover_ends", "possessions"),
+           "turnovers_per_possession": div("turnovers", "possessions")}
+    if "interceptions" in s:
+        out.update(interception_share_of_turnovers=div("interceptions", "turnovers"),
+                   league_interceptions_per_possession=div("interceptions", "possessions"),
+                   league_shot_clock_turnovers_per_possession=div("shot_clock_turnovers",
+                                                                  "possessions"))
+    return {**out, **{f"n_{c}": int(v) for c, v in s.items()}}
 
 
 def rising_knot(coef: dict[str, float], knots: tuple[float, ...]) -> float | None:

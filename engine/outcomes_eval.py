@@ -17,10 +17,12 @@ import logging
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.dataset import PossessionSet
 from engine.outcomes import OutcomeModels, TRACK_COLUMNS
+from engine.outcomes_passing import pbp_turnovers
 from engine.pbp import EventType, PlayByPlay
 from engine.possessions_pbp import segment_possessions
 
@@ -72,7 +74,9 @@ def pbp_counts(pbp: PlayByPlay) -> dict:
     reb, oreb = _fg_miss_rebounds(ev)
     poss = segment_possessions(pbp)
     fouls = (ev["msg_type"] == EventType.FOUL) & ev["action_type"].isin(SHOOTING_FOUL_ACTIONS)
-    return {"game_id": pbp.game_id,
+    tov = pbp_turnovers(pbp)["kind"]
+    return {"interceptions": int((tov == "interception").sum()),
+            "shot_clock_turnovers": int((tov == "shot_clock").sum()),"game_id": pbp.game_id,
             "fga": int(ev["msg_type"].isin((EventType.MADE_FG, EventType.MISSED_FG)).sum()),
             "fta": len(ft), "ftm": int(ft["ft_made"].sum()), "fg_miss_rebounds": reb,
             "oreb": oreb, "shooting_fouls": int(fouls.sum()), "possessions": len(poss),
@@ -191,13 +195,27 @@ def _rates_heldout(models: OutcomeModels, counts: pd.DataFrame) -> list[dict]:
     return out
 
 
+def team_offsets(models: OutcomeModels, team_ids) -> np.ndarray:
+    """Shrunk team logit offsets (n,) of team_ids (n,); 0 for unknown teams."""
+    return np.array([models.teams.get(int(t), {}).get("logit_adj", 0.0)
+                     for t in np.asarray(team_ids)], float)
+
+
 def expected_points_change(models: OutcomeModels, shots: pd.DataFrame, by: str,
-                           min_fga: int = 200, top: int = 4) -> list[dict]:
-    """Expected points per 100 FGA with minus without the shooter adjustments, grouped by
-    ``by`` ("shooter_id" or "team_id") over ``shots``; the ``top`` largest gains and
-    losses among groups with at least ``min_fga`` attempts."""
+                           min_fga: int = 200, top: int = 4, source: str = "players") -> list[dict]:
+    """Expected points per 100 FGA with minus without the adjustments of ``source``
+    ("players": shooter offsets, "teams": team offsets), grouped by ``by`` ("shooter_id"
+    or "team_id") over ``shots``; the ``top`` largest gains and losses among groups with
+    at least ``min_fga`` attempts. ``d_pts_per_100_poss`` scales the change by the league's
+    field-goal attempts per possession (``rates``: n_fga / n_possessions)."""
     value = np.where(shots["is_three"].to_numpy(bool), 3.0, 2.0)
-    delta = value * (models.p_make(shots) - models.p_make(shots, player_adjust=False))
+    base = models.logit_make(shots, player_adjust=False)
+    if source == "teams":
+        adjusted = expit(base + team_offsets(models, shots["team_id"]))
+    else:
+        adjusted = models.p_make(shots)
+    delta = value * (adjusted - expit(base))
+    fga_per_poss = models.rates.get("n_fga", np.nan) / max(models.rates.get("n_possessions", 0), 1)
     g = pd.DataFrame({"key": shots[by].to_numpy(), "delta": delta,
                       "made": shots["made"].to_numpy(float),
                       "name": shots["shooter_name" if by == "shooter_id" else "team"].to_numpy()})
@@ -206,15 +224,20 @@ def expected_points_change(models: OutcomeModels, shots: pd.DataFrame, by: str,
     agg = agg[agg["n"] >= min_fga].sort_values("d")
     pick = pd.concat([agg.tail(top).iloc[::-1], agg.head(top)])
     return [{by: int(k), "name": str(r["name"]), "fga": int(r["n"]),
-             "fg_pct": round(float(r["fg"]), 3), "d_pts_per_100": round(100 * float(r["d"]), 2)}
+             "fg_pct": round(float(r["fg"]), 3), "d_pts_per_100": round(100 * float(r["d"]), 2),
+             "d_pts_per_100_poss": round(100 * float(r["d"]) * fga_per_poss, 2)}
             for k, r in pick.iterrows()]
 
 
 def evaluate(models: OutcomeModels, heldout: pd.DataFrame, heldout_counts: pd.DataFrame,
-             fit_shots: pd.DataFrame) -> dict:
+             fit_shots: pd.DataFrame, heldout_passes: pd.DataFrame | None = None) -> dict:
     """Held-out evaluation: Brier and reliability of full / distance / constant models on
-    all held-out shots and on the tracked ones, sign checks, support, rate checks and the
-    expected-points effect of the player adjustments (on the fit shots)."""
+    all held-out shots and on the tracked ones, sign checks, support, rate checks, the
+    expected-points effect of the player and team adjustments (on the fit shots) and,
+    with ``heldout_passes`` and a passing model, the interception model
+    (engine.outcomes_eval_passing)."""
+    from engine.outcomes_eval_passing import evaluate_passing
+
     if (heldout["game_id"].astype(str) < models.cutoff).any():
         raise ValueError("held-out shots include games before the cutoff")
     y, tracked = heldout["made"].to_numpy(float), heldout["defender_ft"].notna().to_numpy()
@@ -233,7 +256,14 @@ def evaluate(models: OutcomeModels, heldout: pd.DataFrame, heldout_counts: pd.Da
     rep["rates"] = _rates_heldout(models, heldout_counts)
     rep["players"] = expected_points_change(models, fit_shots, "shooter_id")
     rep["teams"] = expected_points_change(models, fit_shots, "team_id", min_fga=1000, top=3)
+    if models.teams:
+        rep["team_offsets"] = expected_points_change(models, fit_shots, "team_id", min_fga=1000,
+                                                     top=3, source="teams")
     rep["kappa"], rep["coefficients"] = models.kappa, models.coefficients
+    if heldout_passes is not None and models.passing:
+        rep["passing"] = evaluate_passing(models, heldout_passes)
+        rep["passing_model"] = {k: v for k, v in models.passing.items() if k != "labelling"}
+    rep["sim_rates"] = {k: v for k, v in models.rates.items() if not k.startswith("n_")}
     return rep
 
 
@@ -261,6 +291,14 @@ def report_markdown(rep: dict) -> str:
     lines += _table(rep["rates"], ["rate", "fitted", "heldout", "n_heldout", "se"])
     lines += ["", f"## Player adjustments (empirical Bayes, kappa = {rep['kappa']:.1f})", "",
               "Expected points per 100 FGA, adjusted minus league model, on the fit shots.", ""]
-    lines += _table(rep["players"], ["shooter_id", "name", "fga", "fg_pct", "d_pts_per_100"])
-    lines += [""] + _table(rep["teams"], ["team_id", "name", "fga", "fg_pct", "d_pts_per_100"])
+    cols = ["fga", "fg_pct", "d_pts_per_100", "d_pts_per_100_poss"]
+    lines += _table(rep["players"], ["shooter_id", "name"] + cols)
+    lines += ["", "Teams, summing their shooters' offsets:", ""]
+    lines += _table(rep["teams"], ["team_id", "name"] + cols)
+    if "team_offsets" in rep:
+        lines += ["", "Teams, shrunk team offsets (use instead of the shooters' offsets):", ""]
+        lines += _table(rep["team_offsets"], ["team_id", "name"] + cols)
+    if "passing" in rep:
+        from engine.outcomes_eval_passing import passing_markdown
+        lines += passing_markdown(rep, rep["sim_rates"], _table)
     return "\n".join(lines) + "\n"

@@ -122,16 +122,16 @@ def test_eb_fitted_on_players_pulls_3_for_3_to_league():
 
 @pytest.mark.real_data
 def test_real_subset_signs_and_brier(shared_data, tmp_path):
-    from hoopsim.tasks.fit_outcomes import build_tables, fit_and_evaluate
+    from hoopsim.tasks.fit_outcomes import build_outcome_tables, fit_and_evaluate
 
     tracked = sorted((shared_data / "tracking_2hz").glob("*.csv.gz"))
     fit = [f for f in tracked if f.name < "0021500500"][:16]
     late = [f for f in tracked if f.name >= "0021500500"][:6]
     pbp = [shared_data / "pbp" / f.name for f in fit + late]
-    shots, counts = build_tables([str(f) for f in fit + late], [str(f) for f in pbp],
-                                 "0021500500", cache_dir=tmp_path)
-    assert shots["defender_ft"].notna().mean() > 0.1
-    models, rep = fit_and_evaluate(shots, counts, OutcomeConfig(cutoff="0021500500"))
+    tables = build_outcome_tables([str(f) for f in fit + late], [str(f) for f in pbp],
+                                  "0021500500", cache_dir=tmp_path)
+    assert tables.shots["defender_ft"].notna().mean() > 0.1
+    models, rep = fit_and_evaluate(tables, None, OutcomeConfig(cutoff="0021500500"))
     assert len(models.games_fit) == 16 and all(g < "0021500500" for g in models.games_fit)
     checks = rep["sign_checks"]
     assert checks["falls_with_distance_twos_tracked"] and checks["falls_with_distance_threes_pbp"]
@@ -139,3 +139,9 @@ def test_real_subset_signs_and_brier(shared_data, tmp_path):
     assert rep["brier"]["full"]["all"] < rep["brier"]["constant"]["all"] - 0.005
     assert 0.7 < models.rates["ft_pct"] < 0.82 and 0.2 < models.rates["oreb_rate"] < 0.35
     assert brier(np.full(3, 0.5), np.array([0, 1, 1])) == pytest.approx(0.25)
+    # version 2: pass interceptions (fitted on the 16 early games only), timing, hazard
+    assert models.passing["coefficients"]["log_lane"] < 0
+    assert set(tables.passes["game_id"]) - set(models.games_fit)  # late passes exist...
+    assert rep["passing"]["n_passes"] > 100  # ...and are the held-out evaluation set
+    assert np.isfinite(rep["passing"]["brier_model"]) and 0 <= rep["passing"]["outside_support"] < 0.2
+    assert 25 < models.rates["pass_speed_ftps"] < 90 and models.rates["live_turnover_per_s"] > 0

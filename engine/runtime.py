@@ -1,0 +1,34 @@
+"""Runtime helpers: device resolution and seeding, chosen once and passed down."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """'auto' -> cuda when available, else cpu; anything else is passed to torch.device."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python's, numpy's and torch's global generators (for code we do not own,
+    e.g. library initialisers) and return a fresh numpy Generator for our own use."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def torch_generator(rng: np.random.Generator, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch.Generator on ``device`` seeded by one draw of ``rng`` (so every
+    random number of an env descends from its gymnasium ``np_random``)."""
+    gen = torch.Generator(device=torch.device(device))
+    gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+    return gen

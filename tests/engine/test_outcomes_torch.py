@@ -1,0 +1,89 @@
+"""The torch and numpy simulator evaluators agree with the fitted numpy models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.outcomes import default_models
+from engine.outcomes_arrays import OutcomeArrays
+from engine.outcomes_passing import p_intercept
+from engine.outcomes_torch import OutcomeTensors
+
+RNG_SEED = 5
+
+
+@pytest.fixture(scope="module")
+def models():
+    return default_models()
+
+
+def _shots(models, n: int = 4000, seed: int = RNG_SEED) -> dict[str, np.ndarray]:
+    """Random tracked shots, with every clipping edge in the first rows."""
+    rng = np.random.default_rng(seed)
+    spec = models.spec
+    d = rng.uniform(-2.0, 60.0, n)
+    dfn = rng.uniform(-1.0, 25.0, n)
+    ang = rng.uniform(-200.0, 200.0, n)
+    clk = rng.uniform(0.0, 24.0, n)
+    edges = [(0.0, 0.0, 0.0, 0.0), (spec.max_distance_ft, spec.defender_cap_ft, 180.0, 24.0),
+             (70.0, 40.0, 190.0, 24.0), (spec.knots[0], 0.0, -90.0, spec.late_clock_s)]
+    for i, (a, b, c, e) in enumerate(edges):
+        d[i], dfn[i], ang[i], clk[i] = a, b, c, e
+    ids = np.array(sorted(models.players))
+    sid = np.where(rng.random(n) < 0.8, ids[rng.integers(0, ids.size, n)], 999999999)
+    return {"distance_ft": d, "is_three": d >= 23.75, "defender_ft": dfn, "angle_deg": ang,
+            "shot_clock": clk, "shooter_id": sid}
+
+
+def test_torch_p_make_matches_numpy_full_model(models):
+    f = _shots(models)
+    want = models.p_make(f, kind="full")  # tracked, clock known, shooter offsets
+    out = OutcomeTensors.from_models(models, "cpu")
+    t = {k: torch.as_tensor(v) for k, v in f.items()}
+    adj = out.player_logit_adj(t["shooter_id"][:, None])[:, 0]
+    got = out.p_make(t["distance_ft"], t["is_three"], t["defender_ft"], t["angle_deg"],
+                     t["shot_clock"], adj)
+    assert got.dtype == torch.float32 and got.shape == (len(want),)
+    assert np.max(np.abs(got.numpy() - want)) < 1e-5
+    arr = OutcomeArrays.from_models(models)
+    got_np = arr.p_make(f["distance_ft"], f["is_three"], f["defender_ft"], f["angle_deg"],
+                        f["shot_clock"], arr.player_logit_adj(f["shooter_id"]))
+    assert np.max(np.abs(got_np - want)) < 1e-12
+
+
+def test_torch_and_numpy_twins_agree_everywhere(models):
+    rng = np.random.default_rng(RNG_SEED)
+    arr = OutcomeArrays.from_models(models)
+    out = OutcomeTensors.from_models(models, "cpu", dtype=torch.float64)
+    lane, length, dist = rng.uniform(-1, 40, 500), rng.uniform(-1, 100, 500), rng.uniform(0, 50, 500)
+    assert np.allclose(out.p_intercept(torch.as_tensor(lane), torch.as_tensor(length)).numpy(),
+                       arr.p_intercept(lane, length), atol=1e-12)
+    assert np.allclose(arr.p_intercept(lane, length), p_intercept(models.passing, lane, length))
+    assert np.allclose(out.shot_flight_s(torch.as_tensor(dist)).numpy(), arr.shot_flight_s(dist))
+    ids = np.array(sorted(models.players))
+    pid = np.where(rng.random((64, 5)) < 0.7, ids[rng.integers(0, ids.size, (64, 5))], 12345)
+    for name in ("player_logit_adj", "player_ft_pct"):
+        a = getattr(arr, name)(pid)
+        t = getattr(out, name)(torch.as_tensor(pid))
+        assert t.shape == (64, 5) and np.allclose(t.numpy(), a, atol=1e-12)
+    assert np.all(arr.player_logit_adj(pid)[pid == 12345] == 0.0)
+    assert np.all(arr.player_ft_pct(pid)[pid == 12345] == models.rates["ft_pct"])
+    teams = np.array(sorted(models.teams))
+    assert np.allclose(out.team_logit_adj(torch.as_tensor(teams)).numpy(),
+                       arr.team_logit_adj(teams))
+    for k in ("oreb_rate", "shooting_foul_rate", "ft_pct", "live_turnover_per_s",
+              "pass_speed_ftps"):
+        assert isinstance(getattr(out, k), float) and getattr(out, k) == getattr(arr, k) > 0
+
+
+def test_torch_functions_are_differentiable(models):
+    out = OutcomeTensors.from_models(models, "cpu")
+    dfn = torch.tensor([1.0, 4.0, 8.0], requires_grad=True)
+    lane = torch.tensor([0.5, 3.0, 10.0], requires_grad=True)
+    d = torch.tensor([5.0, 18.0, 25.0])
+    p = out.p_make(d, d > 23.75, dfn, torch.full((3,), 30.0), torch.full((3,), 12.0),
+                   torch.zeros(3))
+    (p.sum() + out.p_intercept(lane, torch.full((3,), 20.0)).sum()).backward()
+    assert torch.all(dfn.grad > 0) and torch.all(lane.grad < 0)
