@@ -1,0 +1,162 @@
+"""DDPM training of the temporal U-Net on normalised windows, and its checkpoint.
+
+Training: x0 = normalised window (b, h, c); k ~ U{0..K-1}; x_k = DDPMScheduler
+.add_noise(x0, eps, k); the first frame of x_k is replaced by the clean one (the
+sampler inpaints the current state there too); the network predicts eps or x0
+(``predict``) and the loss is the MSE over valid frames (window mask, first frame
+excluded). The scheduler is diffusers' DDPMScheduler (DDIMScheduler for fast sampling).
+
+Checkpoint folder ``<out_dir>/diffusion``: weights / ema / optimizer / rng safetensors
+and checkpoint.json holding the resolved PlannerModelConfig, the normaliser, schema
+version, code revision and step (planners.checkpoint).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DDIMScheduler, DDPMScheduler
+
+from planners.checkpoint import load_meta, load_tensors, resolve_device
+from planners.normalizer import Normalizer, NormalizerConfig
+from planners.training import TrainConfig, TrainResult, run_training, seeded_init
+from planners.unet import TemporalUNet, UNetConfig
+from planners.windows import WindowSet
+
+log = logging.getLogger(__name__)
+
+DIFFUSION_FOLDER = "diffusion"
+
+
+@dataclass
+class DiffusionConfig:
+    n_train_steps: int = 100               # K, diffusion steps of the forward process
+    beta_schedule: str = "squaredcos_cap_v2"
+    predict: str = "epsilon"               # "epsilon" | "sample" (x0)
+    clip_sample: bool = True               # clip predicted x0 to [-1, 1] (limits normaliser)
+    condition_first: bool = True           # train with the first frame given (inpainted)
+
+    def __post_init__(self):
+        if self.predict not in ("epsilon", "sample"):
+            raise ValueError(f"DiffusionConfig.predict must be 'epsilon' or 'sample', "
+                             f"not {self.predict!r}")
+
+
+@dataclass
+class PlannerModelConfig:
+    """Everything needed to rebuild the planner's network from a checkpoint."""
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
+    horizon: int = 24                      # frames at rate_hz
+    rate_hz: float = 2.0
+    reward: str = "reward_playbest"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["unet"]["widths"] = list(d["unet"]["widths"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PlannerModelConfig:
+        return cls(unet=UNetConfig(**d["unet"]), diffusion=DiffusionConfig(**d["diffusion"]),
+                   normalizer=NormalizerConfig(**d["normalizer"]), horizon=int(d["horizon"]),
+                   rate_hz=float(d["rate_hz"]), reward=d["reward"])
+
+
+def make_scheduler(cfg: DiffusionConfig, method: str = "ddpm"):
+    """A fresh diffusers scheduler ("ddpm" | "ddim") for this diffusion config."""
+    # "trailing" spacing: a shortened schedule still starts at the last training step
+    kw = {"num_train_timesteps": cfg.n_train_steps, "beta_schedule": cfg.beta_schedule,
+          "prediction_type": cfg.predict, "clip_sample": cfg.clip_sample,
+          "clip_sample_range": 1.0, "timestep_spacing": "trailing"}
+    if method == "ddpm":
+        return DDPMScheduler(variance_type="fixed_small", **kw)
+    if method == "ddim":
+        return DDIMScheduler(set_alpha_to_one=True, **kw)
+    raise ValueError(f"unknown sampling method {method!r} (ddpm | ddim)")
+
+
+def diffusion_loss(model: TemporalUNet, scheduler: DDPMScheduler, cfg: DiffusionConfig,
+                   x0: torch.Tensor, mask: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Masked MSE of one batch. x0 (b, h, c) normalised, mask (b, h) bool -> scalar."""
+    b = x0.shape[0]
+    k = torch.randint(0, cfg.n_train_steps, (b,), generator=gen).to(x0.device)
+    eps = torch.randn(x0.shape, generator=gen).to(x0.device)
+    xk = scheduler.add_noise(x0, eps, k)
+    weight = mask.to(x0.dtype)
+    if cfg.condition_first:
+        xk[:, 0] = x0[:, 0]
+        weight = torch.cat([torch.zeros_like(weight[:, :1]), weight[:, 1:]], dim=1)
+    target = eps if cfg.predict == "epsilon" else x0
+    err = (model(xk, k) - target) ** 2                             # (b, h, c)
+    denom = weight.sum().clamp_min(1.0) * x0.shape[-1]
+    return (err * weight[..., None]).sum() / denom
+
+
+def windows_tensors(windows: WindowSet, normalizer: Normalizer, device: torch.device
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised windows (n_w, h, c) and mask (n_w, h) as tensors on ``device``."""
+    x = torch.from_numpy(normalizer.normalize(windows.windows).astype(np.float32)).to(device)
+    return x, torch.from_numpy(windows.mask).to(device)
+
+
+def train(cfg: PlannerModelConfig, windows: WindowSet, steps: int, batch: int,
+          device: str | torch.device = "auto", out_dir: str | Path = "planner",
+          resume: bool = True, progress: bool = True, train_cfg: TrainConfig | None = None,
+          normalizer: Normalizer | None = None) -> TrainResult:
+    """Train the diffusion U-Net on ``windows`` (the train split) until ``steps`` total.
+
+    The normaliser is fitted on these windows unless given (or restored on resume).
+    ``cfg.horizon`` must equal the windows' horizon. Returns the TrainResult of the
+    checkpoint folder ``<out_dir>/diffusion``.
+    """
+    if windows.horizon != cfg.horizon:
+        raise ValueError(f"windows have h={windows.horizon}, config says horizon={cfg.horizon}")
+    device = resolve_device(device)
+    folder = Path(out_dir) / DIFFUSION_FOLDER
+    if resume and (folder / "checkpoint.json").is_file():
+        normalizer = Normalizer.from_dict(load_meta(folder)["normalizer"])
+    normalizer = normalizer or Normalizer.fit(windows.windows, windows.mask, cfg.normalizer)
+    x_all, m_all = windows_tensors(windows, normalizer, device)
+    model = seeded_init(lambda: TemporalUNet(cfg.unet), (train_cfg or TrainConfig()).seed).to(device)
+    scheduler = make_scheduler(cfg.diffusion)
+
+    def loss_fn(gen: torch.Generator) -> torch.Tensor:
+        idx = torch.randint(0, x_all.shape[0], (batch,), generator=gen).to(device)
+        return diffusion_loss(model, scheduler, cfg.diffusion, x_all[idx], m_all[idx], gen)
+
+    meta = {"kind": "diffusion", "config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
+            "n_windows": len(windows)}
+    result, _ = run_training(model, loss_fn, folder, steps, device, meta, train_cfg, resume, progress)
+    return result
+
+
+def checkpoint_folder(path: str | Path, name: str = DIFFUSION_FOLDER) -> Path:
+    """``path`` itself when it holds checkpoint.json, else ``path/name``."""
+    path = Path(path)
+    return path if (path / "checkpoint.json").is_file() else path / name
+
+
+def load_diffusion(path: str | Path, device: str | torch.device = "auto", ema: bool = True
+                   ) -> tuple[TemporalUNet, Normalizer, PlannerModelConfig, dict]:
+    """Rebuild the U-Net from a checkpoint alone -> (model in eval mode, normaliser,
+    config, checkpoint.json). ``ema`` picks the averaged weights."""
+    device = resolve_device(device)
+    folder = checkpoint_folder(path)
+    meta = load_meta(folder)
+    cfg = PlannerModelConfig.from_dict(meta["config"])
+    model = TemporalUNet(cfg.unet).to(device)
+    model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
+    return model.eval(), Normalizer.from_dict(meta["normalizer"]), cfg, meta
+
+
+def load_planner(path: str | Path, device: str | torch.device = "auto"):
+    """Same as planners.planner.load_planner (kept here for discoverability)."""
+    from planners.planner import load_planner as _load
+
+    return _load(path, device)

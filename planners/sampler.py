@@ -1,0 +1,194 @@
+"""Guided sampling of plans with inpainted conditions (Diffuser's guided p-sample).
+
+At every denoising step i (diffusion step k_i, next k_{i+1}):
+    guided steps:  n_guide_steps times  x <- x + scale * var_i * d guide / d x,
+                   then the conditions are written back (inpainting);
+                   var_i is the DDPM posterior variance of the jump k_i -> k_{i+1}
+                   (``scale_grad_by_std``; DDIM uses the same number so one ``scale``
+                   fits both). Guidance runs on steps ``guide_start * n_steps <= i <
+                   n_steps - t_stopgrad`` only.
+    denoise:       x <- scheduler.step(model(x, k_i), k_i, x)   (DDPM or DDIM)
+    inpaint:       x[:, t] <- condition t for every conditioned frame t.
+Early rejection ranks the candidates by the guide at a chosen step and keeps the best
+share; a warm start noises a previous plan to an intermediate step and denoises from
+there. Finally plans are unnormalised, projected onto the speed cap / court and ranked
+by the guide's value at k = 0, best first.
+
+Conditions are given UNNORMALISED: {frame index: (c,) feet}. All noise comes from the
+``generator`` argument.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from engine.court import COURT_LENGTH, COURT_WIDTH
+from planners.diffusion import DiffusionConfig, make_scheduler
+from planners.guides import Guide
+from planners.normalizer import Normalizer
+from planners.windows import positions_to_windows, windows_to_positions
+
+
+@dataclass
+class SamplerConfig:
+    method: str = "ddpm"                  # "ddpm" | "ddim"
+    n_steps: int | None = None            # denoising steps (None: all training steps)
+    scale: float = 0.1                    # guidance scale
+    n_guide_steps: int = 2                # gradient steps per denoising step
+    t_stopgrad: int = 2                   # no guidance in the last N denoising steps
+    guide_start: float = 0.0              # no guidance before this share of the steps
+    scale_grad_by_std: bool = True        # multiply the gradient by the step's variance
+    early_reject: tuple[float, float] | None = None  # (share of steps, share kept)
+    eta: float = 0.0                      # DDIM stochasticity
+    player_speed_cap_ftps: float | None = 30.0
+    ball_speed_cap_ftps: float | None = None
+    clamp_to_court: bool = True
+
+
+@dataclass
+class WarmStart:
+    """plan (h, c) or (n, h, c) feet, already shifted to the current time; ``start`` is
+    the share of the denoising schedule skipped (0.5: denoise from the halfway step)."""
+    plan: torch.Tensor
+    start: float = 0.5
+
+
+@dataclass
+class SampleResult:
+    plans: torch.Tensor        # (n_kept, h, c) feet, best first
+    values: torch.Tensor       # (n_kept,) guide value at k = 0 (zeros without a guide)
+    n_started: int             # candidates before early rejection
+
+
+def apply_conditions(x: torch.Tensor, cond: dict[int, torch.Tensor]) -> torch.Tensor:
+    """Inpaint: x (b, h, c) with frame t set to cond[t] (c,) for every key t."""
+    for t, value in cond.items():
+        x[:, t] = value
+    return x
+
+
+def posterior_variance(scheduler, t: int, t_prev: int) -> float:
+    """DDPM posterior variance of the jump t -> t_prev (0 at the last step)."""
+    acp = scheduler.alphas_cumprod
+    a_t = float(acp[t])
+    a_prev = float(acp[t_prev]) if t_prev >= 0 else 1.0
+    return (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)
+
+
+def guided_update(x, k: int, var: float, guide: Guide, cond, cfg: SamplerConfig):
+    """n_guide_steps of x <- x + scale * var * grad, inpainting after each.
+    x (b, h, c) normalised -> (x, value (b,))."""
+    kk = torch.full((x.shape[0],), k, device=x.device, dtype=torch.long)
+    y = None
+    for _ in range(cfg.n_guide_steps):
+        y, grad = guide.gradients(x, kk)
+        step = cfg.scale * (var if cfg.scale_grad_by_std else 1.0)
+        x = apply_conditions(x + step * grad, cond)
+    return x, y
+
+
+def project_plans(plans: torch.Tensor, fixed: set[int], rate_hz: float,
+                  cfg: SamplerConfig) -> torch.Tensor:
+    """Clamp players to the court and cap frame-to-frame speeds (ft/s at rate_hz),
+    frame by frame from the start; conditioned frames stay as given.
+    plans (b, h, c) feet -> (b, h, c) feet."""
+    pos = windows_to_positions(plans).clone()                      # (b, h, a, 3)
+    free = [t for t in range(pos.shape[1]) if t not in fixed]
+    if cfg.clamp_to_court and free:
+        xy = pos[:, free, 1:, :2]
+        xy[..., 0].clamp_(0.0, COURT_LENGTH)
+        xy[..., 1].clamp_(0.0, COURT_WIDTH)
+        pos[:, free, 1:, :2] = xy
+    caps = [(slice(1, 11), cfg.player_speed_cap_ftps), (slice(0, 1), cfg.ball_speed_cap_ftps)]
+    for t in free:
+        if t == 0:
+            continue
+        for slots, cap in caps:
+            if cap is None:
+                continue
+            prev = pos[:, t - 1, slots, :2]
+            step = pos[:, t, slots, :2] - prev
+            norm = step.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+            pos[:, t, slots, :2] = prev + step * (cap / rate_hz / norm).clamp(max=1.0)
+    return positions_to_windows(pos)
+
+
+def _initial(n: int, h: int, c: int, normalizer, scheduler, timesteps, warm, generator, device):
+    """Starting x (n, h, c) normalised and the first step index."""
+    noise = torch.randn((n, h, c), generator=generator, device=generator.device).to(device)
+    if warm is None:
+        return noise, 0
+    plan = torch.as_tensor(warm.plan, dtype=torch.float32, device=device)
+    plan = plan.expand(n, -1, -1) if plan.ndim == 2 else plan
+    if plan.shape != (n, h, c):
+        raise ValueError(f"warm-start plan has shape {tuple(plan.shape)}, expected {(n, h, c)}")
+    i0 = min(max(round(warm.start * len(timesteps)), 0), len(timesteps) - 1)
+    k0 = timesteps[i0:i0 + 1]
+    return scheduler.add_noise(normalizer.normalize(plan), noise, k0), i0
+
+
+def _reject(x, guide, k: int, keep: float, y):
+    """Keep the best ceil(keep * b) candidates by guide value (computed if ``y`` is None)."""
+    if y is None:
+        with torch.no_grad():
+            y = guide.value(x, torch.full((x.shape[0],), k, device=x.device, dtype=torch.long))
+    n_keep = max(1, math.ceil(keep * x.shape[0]))
+    return x[torch.argsort(y, descending=True)[:n_keep]]
+
+
+@torch.no_grad()
+def sample(model, normalizer: Normalizer, diffusion: DiffusionConfig, n: int, h: int,
+           conditions: dict[int, torch.Tensor], generator: torch.Generator,
+           guide: Guide | None = None, cfg: SamplerConfig | None = None,
+           warm_start: WarmStart | None = None, rate_hz: float | None = None,
+           device: torch.device | str = "cpu") -> SampleResult:
+    """Draw ``n`` candidate plans of ``h`` frames; see the module docstring.
+
+    model(x (b, h, c), k) -> eps or x0 as ``diffusion.predict``; conditions {t: (c,)}
+    in feet; rate_hz is needed for the speed cap. Returns plans in feet, best first.
+    """
+    cfg = cfg or SamplerConfig()
+    if cfg.early_reject is not None and guide is None:
+        raise ValueError("early rejection ranks candidates by a guide: pass one")
+    device = torch.device(device)
+    c = int(normalizer.shift.shape[0])
+    cond = {int(t): normalizer.normalize(torch.as_tensor(v, dtype=torch.float32, device=device))
+            for t, v in conditions.items()}
+    if any(not 0 <= t < h for t in cond):
+        raise ValueError(f"condition frames {sorted(cond)} outside the horizon 0..{h - 1}")
+    sched = make_scheduler(diffusion, cfg.method)
+    sched.set_timesteps(cfg.n_steps or diffusion.n_train_steps)
+    ts = [int(t) for t in sched.timesteps]
+    x, i0 = _initial(n, h, c, normalizer, sched, sched.timesteps, warm_start, generator, device)
+    x = apply_conditions(x, cond)
+    g_lo, g_hi = int(cfg.guide_start * len(ts)), len(ts) - cfg.t_stopgrad
+    reject_at = None if cfg.early_reject is None else max(round(cfg.early_reject[0] * len(ts)), i0)
+    for i in range(i0, len(ts)):
+        y = None
+        t_prev = ts[i + 1] if i + 1 < len(ts) else -1
+        if guide is not None and g_lo <= i < g_hi:
+            x, y = guided_update(x, ts[i], posterior_variance(sched, ts[i], t_prev), guide, cond, cfg)
+        if i == reject_at:
+            x = _reject(x, guide, ts[i], cfg.early_reject[1], y)
+        out = model(x, ts[i])
+        kw = {"eta": cfg.eta} if cfg.method == "ddim" else {}
+        x = apply_conditions(sched.step(out, ts[i], x, generator=generator, **kw).prev_sample, cond)
+    return _finish(x, normalizer, guide, cond, rate_hz, cfg, n)
+
+
+def _finish(x, normalizer, guide, cond, rate_hz, cfg: SamplerConfig, n_started: int) -> SampleResult:
+    """Unnormalise, project, rank by the guide at k = 0."""
+    plans = normalizer.unnormalize(x)
+    caps = cfg.player_speed_cap_ftps is not None or cfg.ball_speed_cap_ftps is not None
+    if caps and rate_hz is None:
+        raise ValueError("rate_hz is needed to apply the speed cap")
+    plans = project_plans(plans, set(cond), rate_hz or 1.0, cfg)
+    if guide is None:
+        return SampleResult(plans, torch.zeros(plans.shape[0], device=plans.device), n_started)
+    k0 = torch.zeros(plans.shape[0], dtype=torch.long, device=plans.device)
+    values = guide.value(normalizer.normalize(plans), k0)
+    order = torch.argsort(values, descending=True)
+    return SampleResult(plans[order], values[order], n_started)

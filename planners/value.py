@@ -1,0 +1,134 @@
+"""Value model J(x_k, k): the return a noised window leads to, for value guidance.
+
+Trained like Diffuser's value function: x0 = normalised window, k ~ U{0..K-1},
+x_k = DDPMScheduler.add_noise(x0, eps, k) with the diffusion model's schedule, target
+= the window's return (its possession's reward column), MSE. The network is a small
+temporal conv encoder of diffusers' residual temporal blocks (Conv1d -> GroupNorm ->
+Mish, step embedding added), halving the horizon at each level, then a mean over the
+remaining frames and an MLP head on [features, step embedding]. The mean pool makes
+it accept any horizon (diffusers' own ValueFunction head needs the horizon to shrink
+to exactly one frame).
+
+Checkpoint folder ``<out_dir>/value`` with the same conventions as the diffusion one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers.models.embeddings import TimestepEmbedding, Timesteps
+from diffusers.models.unets.unet_1d_blocks import DownResnetBlock1D
+from einops import rearrange
+from torch import nn
+
+from planners.checkpoint import load_meta, load_tensors, resolve_device
+from planners.diffusion import (
+    DiffusionConfig,
+    checkpoint_folder,
+    make_scheduler,
+    windows_tensors,
+)
+from planners.normalizer import Normalizer
+from planners.training import TrainConfig, TrainResult, run_training, seeded_init
+from planners.unet import GROUPS
+from planners.windows import WindowSet
+
+VALUE_FOLDER = "value"
+
+
+@dataclass
+class ValueConfig:
+    channels: int = 23
+    widths: tuple[int, ...] = (32, 64, 128)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    reward: str = "reward_playbest"
+
+    def __post_init__(self):
+        self.widths = tuple(int(w) for w in self.widths)
+        if any(w % GROUPS for w in self.widths):
+            raise ValueError(f"ValueConfig.widths {self.widths} must be multiples of {GROUPS}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["widths"] = list(d["widths"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ValueConfig:
+        return cls(channels=d["channels"], widths=tuple(d["widths"]),
+                   diffusion=DiffusionConfig(**d["diffusion"]), reward=d["reward"])
+
+
+class ValueNet(nn.Module):
+    """forward(x (b, h, c) normalised, k (b,) or () steps) -> (b,) predicted return."""
+
+    def __init__(self, cfg: ValueConfig):
+        super().__init__()
+        w0 = cfg.widths[0]
+        self.time_proj = Timesteps(w0, flip_sin_to_cos=False, downscale_freq_shift=1)
+        self.time_mlp = TimestepEmbedding(w0, 4 * w0, act_fn="mish", out_dim=w0)
+        ins = (cfg.channels,) + cfg.widths[:-1]
+        self.blocks = nn.ModuleList(
+            DownResnetBlock1D(i, o, num_layers=1, temb_channels=w0, add_downsample=True)
+            for i, o in zip(ins, cfg.widths))
+        last = cfg.widths[-1]
+        self.head = nn.Sequential(nn.Linear(last + w0, last // 2), nn.Mish(), nn.Linear(last // 2, 1))
+
+    def forward(self, x: torch.Tensor, k: torch.Tensor | int) -> torch.Tensor:
+        k = torch.as_tensor(k, device=x.device)
+        if k.ndim == 0:
+            k = k.expand(x.shape[0])
+        temb = self.time_mlp(self.time_proj(k).to(x.dtype))         # (b, w0)
+        z = rearrange(x, "b h c -> b c h")
+        for block in self.blocks:
+            z, _ = block(z, temb)
+        feat = z.mean(dim=-1)                                        # (b, c_last)
+        return self.head(torch.cat([feat, temb], dim=-1)).squeeze(-1)
+
+
+def value_loss(model: ValueNet, scheduler, n_steps: int, x0: torch.Tensor, ret: torch.Tensor,
+               gen: torch.Generator) -> torch.Tensor:
+    """MSE of predicted vs target return. x0 (b, h, c) normalised, ret (b,) -> scalar."""
+    k = torch.randint(0, n_steps, (x0.shape[0],), generator=gen).to(x0.device)
+    eps = torch.randn(x0.shape, generator=gen).to(x0.device)
+    return ((model(scheduler.add_noise(x0, eps, k), k) - ret) ** 2).mean()
+
+
+def train_value(cfg: ValueConfig, windows: WindowSet, normalizer: Normalizer, steps: int,
+                batch: int, device: str | torch.device = "auto", out_dir: str | Path = "planner",
+                resume: bool = True, progress: bool = True,
+                train_cfg: TrainConfig | None = None) -> TrainResult:
+    """Train J on ``windows`` (normalised with the diffusion model's ``normalizer``)
+    until ``steps`` total; checkpoint folder ``<out_dir>/value``."""
+    if windows.reward != cfg.reward:
+        raise ValueError(f"windows carry returns of {windows.reward!r}, config asks {cfg.reward!r}")
+    device = resolve_device(device)
+    x_all, _ = windows_tensors(windows, normalizer, device)
+    r_all = torch.from_numpy(windows.returns.astype(np.float32)).to(device)
+    model = seeded_init(lambda: ValueNet(cfg), (train_cfg or TrainConfig()).seed).to(device)
+    scheduler = make_scheduler(cfg.diffusion)
+
+    def loss_fn(gen: torch.Generator) -> torch.Tensor:
+        idx = torch.randint(0, x_all.shape[0], (batch,), generator=gen).to(device)
+        return value_loss(model, scheduler, cfg.diffusion.n_train_steps, x_all[idx], r_all[idx], gen)
+
+    meta = {"kind": "value", "config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
+            "horizon": windows.horizon, "rate_hz": windows.rate_hz}
+    result, _ = run_training(model, loss_fn, Path(out_dir) / VALUE_FOLDER, steps, device, meta,
+                             train_cfg, resume, progress)
+    return result
+
+
+def load_value(path: str | Path, device: str | torch.device = "auto", ema: bool = True
+               ) -> tuple[ValueNet, Normalizer, ValueConfig, dict]:
+    """Rebuild the value model from its checkpoint alone (eval mode)."""
+    device = resolve_device(device)
+    folder = checkpoint_folder(path, VALUE_FOLDER)
+    meta = load_meta(folder)
+    cfg = ValueConfig.from_dict(meta["config"])
+    model = ValueNet(cfg).to(device)
+    model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
+    return model.eval(), Normalizer.from_dict(meta["normalizer"]), cfg, meta

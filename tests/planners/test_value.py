@@ -1,0 +1,65 @@
+import json
+
+import numpy as np
+import torch
+
+from planners.diffusion import DiffusionConfig, train
+from planners.guides import ValueGuide
+from planners.normalizer import Normalizer
+from planners.planner import (
+    PlannerModelConfig,
+    bench_plan_latency,
+    bench_train_samples_per_s,
+    load_planner,
+)
+from planners.sampler import SamplerConfig
+from planners.training import TrainConfig
+from planners.unet import UNetConfig
+from planners.value import ValueConfig, ValueNet, load_value, train_value
+from planners.windows import make_windows
+from tests.planners.helpers import tiny_config, toy_possessions
+
+TINY_VALUE = ValueConfig(widths=(16, 32), diffusion=DiffusionConfig(n_train_steps=20))
+
+
+def test_value_net_any_horizon():
+    net = ValueNet(TINY_VALUE)
+    for h in (3, 8, 13):
+        assert net(torch.randn(4, h, 23), torch.tensor([0, 1, 2, 19])).shape == (4,)
+
+
+def test_value_loss_falls_and_checkpoint_round_trip(tmp_path):
+    w = make_windows(toy_possessions(n=16), horizon_s=4.0, stride=1).select_split("train")
+    norm = Normalizer.fit(w.windows, w.mask)
+    res = train_value(TINY_VALUE, w, norm, steps=60, batch=16, device="cpu", out_dir=tmp_path,
+                      progress=False, train_cfg=TrainConfig(lr=3e-3, ema_start=5))
+    assert res.step == 60
+    assert np.mean(res.losses[-10:]) < 0.7 * np.mean(res.losses[:10])
+    meta = json.loads((tmp_path / "value" / "checkpoint.json").read_text())
+    assert meta["kind"] == "value" and meta["step"] == 60
+    model, norm2, cfg, _ = load_value(tmp_path, "cpu")
+    again, _, _, _ = load_value(tmp_path / "value", "cpu")
+    x = torch.randn(2, 8, 23)
+    assert torch.equal(model(x, 3), again(x, 3)) and cfg == TINY_VALUE
+    assert np.array_equal(norm2.shift, norm.shift)
+    v, grad = ValueGuide(model).gradients(x, torch.tensor([3, 3]))
+    assert v.shape == (2,) and grad.shape == x.shape
+
+
+def test_planner_with_value_model_and_benches(tmp_path):
+    w = make_windows(toy_possessions(n=8), horizon_s=4.0, stride=2).select_split("train")
+    train(tiny_config(), w, steps=2, batch=4, device="cpu", out_dir=tmp_path, progress=False)
+    norm = load_planner(tmp_path, "cpu").normalizer
+    train_value(TINY_VALUE, w, norm, steps=2, batch=4, device="cpu", out_dir=tmp_path,
+                progress=False)
+    planner = load_planner(tmp_path / "diffusion", "cpu")
+    assert planner.value_model is not None
+    res = planner.plan(np.zeros((11, 3), np.float32) + 40.0, torch.Generator().manual_seed(0),
+                       n_candidates=4, sampler=SamplerConfig(method="ddim", n_steps=3))
+    assert res.best.shape == (8, 23) and torch.all(res.values[:-1] >= res.values[1:])
+    lat = bench_plan_latency(planner, horizon_s=4.0, n_candidates=8, repeats=1,
+                             configs=("fast", "fast_reject", "warm"))
+    assert lat["horizon_frames"] == 8 and all(lat[k]["median_ms"] > 0 for k in ("fast", "warm"))
+    tp = bench_train_samples_per_s(PlannerModelConfig(unet=UNetConfig(widths=(16, 32)), horizon=8),
+                                   batch=4, steps=2)
+    assert tp["samples_per_s"] > 0 and tp["n_params"] > 0
