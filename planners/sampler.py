@@ -14,7 +14,9 @@ share; a warm start noises a previous plan to an intermediate step and denoises 
 there. Finally plans are unnormalised, projected onto the speed cap / court and ranked
 by the guide's value at k = 0, best first.
 
-Conditions are given UNNORMALISED: {frame index: (c,) feet}. All noise comes from the
+Conditions are given UNNORMALISED: {frame index: (c,) feet}, or (G, c) for G groups of
+candidates (``group_size`` candidates each, e.g. one group per possession of a batch):
+then rejection and ranking happen within each group. All noise comes from the
 ``generator`` argument.
 """
 
@@ -64,10 +66,21 @@ class SampleResult:
 
 
 def apply_conditions(x: torch.Tensor, cond: dict[int, torch.Tensor]) -> torch.Tensor:
-    """Inpaint: x (b, h, c) with frame t set to cond[t] (c,) for every key t."""
+    """Inpaint: x (b, h, c) with frame t set to cond[t], (c,) or (G, c) for G equal
+    consecutive groups of x's rows, for every key t."""
     for t, value in cond.items():
+        if value.ndim == 2:
+            value = value.repeat_interleave(x.shape[0] // value.shape[0], dim=0)
         x[:, t] = value
     return x
+
+
+def _group_order(values: torch.Tensor, groups: int) -> torch.Tensor:
+    """Indices that sort ``values`` (b,) best first within each of ``groups`` equal
+    consecutive groups, group-major: (b,) long."""
+    per = values.shape[0] // groups
+    order = torch.argsort(values.view(groups, per), dim=1, descending=True)
+    return (order + per * torch.arange(groups, device=values.device)[:, None]).reshape(-1)
 
 
 def posterior_variance(scheduler, t: int, t_prev: int) -> float:
@@ -122,7 +135,10 @@ def _initial(n: int, h: int, c: int, normalizer, scheduler, timesteps, warm, gen
     if warm is None:
         return noise, 0
     plan = torch.as_tensor(warm.plan, dtype=torch.float32, device=device)
-    plan = plan.expand(n, -1, -1) if plan.ndim == 2 else plan
+    if plan.ndim == 2:
+        plan = plan.expand(n, -1, -1)
+    elif plan.shape[0] != n and n % plan.shape[0] == 0:       # one plan per group
+        plan = plan.repeat_interleave(n // plan.shape[0], dim=0)
     if plan.shape != (n, h, c):
         raise ValueError(f"warm-start plan has shape {tuple(plan.shape)}, expected {(n, h, c)}")
     i0 = min(max(round(warm.start * len(timesteps)), 0), len(timesteps) - 1)
@@ -130,13 +146,16 @@ def _initial(n: int, h: int, c: int, normalizer, scheduler, timesteps, warm, gen
     return scheduler.add_noise(normalizer.normalize(plan), noise, k0), i0
 
 
-def _reject(x, guide, k: int, keep: float, y):
-    """Keep the best ceil(keep * b) candidates by guide value (computed if ``y`` is None)."""
+def _reject(x, guide, k: int, keep: float, y, groups: int = 1):
+    """Keep the best ceil(keep * per-group size) candidates of each group by guide value
+    (computed if ``y`` is None)."""
     if y is None:
         with torch.no_grad():
             y = guide.value(x, torch.full((x.shape[0],), k, device=x.device, dtype=torch.long))
-    n_keep = max(1, math.ceil(keep * x.shape[0]))
-    return x[torch.argsort(y, descending=True)[:n_keep]]
+    per = x.shape[0] // groups
+    n_keep = max(1, math.ceil(keep * per))
+    order = _group_order(y, groups).view(groups, per)[:, :n_keep].reshape(-1)
+    return x[order]
 
 
 @torch.no_grad()
@@ -157,6 +176,10 @@ def sample(model, normalizer: Normalizer, diffusion: DiffusionConfig, n: int, h:
     c = int(normalizer.shift.shape[0])
     cond = {int(t): normalizer.normalize(torch.as_tensor(v, dtype=torch.float32, device=device))
             for t, v in conditions.items()}
+    groups = {v.shape[0] for v in cond.values() if v.ndim == 2} or {1}
+    if len(groups) != 1 or n % next(iter(groups)):
+        raise ValueError(f"grouped conditions need one group count dividing n={n}, got {groups}")
+    groups = next(iter(groups))
     if any(not 0 <= t < h for t in cond):
         raise ValueError(f"condition frames {sorted(cond)} outside the horizon 0..{h - 1}")
     sched = make_scheduler(diffusion, cfg.method)
@@ -172,15 +195,16 @@ def sample(model, normalizer: Normalizer, diffusion: DiffusionConfig, n: int, h:
         if guide is not None and g_lo <= i < g_hi:
             x, y = guided_update(x, ts[i], posterior_variance(sched, ts[i], t_prev), guide, cond, cfg)
         if i == reject_at:
-            x = _reject(x, guide, ts[i], cfg.early_reject[1], y)
+            x = _reject(x, guide, ts[i], cfg.early_reject[1], y, groups)
         out = model(x, ts[i])
         kw = {"eta": cfg.eta} if cfg.method == "ddim" else {}
         x = apply_conditions(sched.step(out, ts[i], x, generator=generator, **kw).prev_sample, cond)
-    return _finish(x, normalizer, guide, cond, rate_hz, cfg, n)
+    return _finish(x, normalizer, guide, cond, rate_hz, cfg, n, groups)
 
 
-def _finish(x, normalizer, guide, cond, rate_hz, cfg: SamplerConfig, n_started: int) -> SampleResult:
-    """Unnormalise, project, rank by the guide at k = 0."""
+def _finish(x, normalizer, guide, cond, rate_hz, cfg: SamplerConfig, n_started: int,
+            groups: int = 1) -> SampleResult:
+    """Unnormalise, project, rank by the guide at k = 0 (within each group)."""
     plans = normalizer.unnormalize(x)
     caps = cfg.player_speed_cap_ftps is not None or cfg.ball_speed_cap_ftps is not None
     if caps and rate_hz is None:
@@ -190,5 +214,5 @@ def _finish(x, normalizer, guide, cond, rate_hz, cfg: SamplerConfig, n_started: 
         return SampleResult(plans, torch.zeros(plans.shape[0], device=plans.device), n_started)
     k0 = torch.zeros(plans.shape[0], dtype=torch.long, device=plans.device)
     values = guide.value(normalizer.normalize(plans), k0)
-    order = torch.argsort(values, descending=True)
+    order = _group_order(values, groups)
     return SampleResult(plans[order], values[order], n_started)

@@ -113,3 +113,19 @@ def test_constraint_guide_penalises_speed_and_court():
     x[1, 1, 4] = 60.0                                 # off_0 outside the 50 ft width
     v, grad = g.gradients(x, torch.zeros(2, dtype=torch.long))
     assert v[0] == 0 and v[1] < 0 and grad.shape == x.shape and grad[1].abs().sum() > 0
+
+
+def test_grouped_conditions_rank_and_reject_within_each_group(planner):
+    """One group of candidates per possession: each keeps its own current state, and
+    early rejection / ranking never mixes groups."""
+    other = state().clone()
+    other[:2] = torch.tensor([80.0, 30.0])
+    other[3:] += 3.0
+    cond = {0: torch.stack([state(), other])}
+    guide = RewardGuide(ball_near_hoop, planner.normalizer)
+    cfg = SamplerConfig(method="ddim", n_steps=6, early_reject=(0.5, 0.5))
+    res = run(planner, 1, guide=guide, cfg=cfg, n=8, cond=cond)
+    assert res.plans.shape == (4, H, 23)
+    assert torch.allclose(res.plans[:2, 0], state().expand(2, -1), atol=1e-5)
+    assert torch.allclose(res.plans[2:, 0], other.expand(2, -1), atol=1e-5)
+    assert res.values[0] >= res.values[1] and res.values[2] >= res.values[3]

@@ -1,0 +1,152 @@
+"""Receding-horizon PlayBest offense: plan, execute the next frames, re-plan.
+
+A :class:`engine.policy.SimPolicy`, so the same object plays in the batched
+simulator (evaluation, vector env) and behind the gymnasium faces. Every
+``replan_every`` steps each live possession gets a plan: ``n_candidates`` guided
+samples conditioned on the current state (one candidate group per possession, ranked
+within the group), the best kept. Between re-plans the offense tracks the plan:
+
+- movement: each attacker's wanted velocity is (planned position at the next step's
+  time - current position) / dt, the simulator then applies the speed and
+  acceleration caps;
+- the ball handler's decision is read from the planned ball path: a shot when the
+  ball reaches the rim (within ``shot_radius_ft`` of the hoop in x-y) within
+  ``shot_look`` frames, a pass to teammate k when the ball sits within ``catch_ft`` of
+  k's planned position at the next frame and away from the handler's, else hold.
+
+Plans live in the planner's frame rate; the next step's frame is found by time and
+interpolated linearly. The planner draws its noise from the generator it is given
+(a variable number per call: re-plans only happen some steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from engine.court import HOOP_Y, RIGHT_HOOP_X
+from engine.sim import Decision, SimState
+from planners.sampler import SamplerConfig, WarmStart, sample
+from planners.windows import positions_to_windows, windows_to_positions
+
+
+@dataclass
+class RecedingConfig:
+    n_candidates: int = 16
+    horizon: int | None = None          # frames (None: the planner's training horizon)
+    replan_every: int = 2               # simulator steps between plans
+    scale: float = 1.0                  # guidance scale alpha (0: unguided)
+    sampler: SamplerConfig | None = None
+    warm_start: float | None = None     # share of the schedule skipped when re-planning
+    shot_radius_ft: float = 3.0
+    shot_look: int = 2
+    catch_ft: float = 4.0
+
+
+class RecedingHorizonOffense:
+    """planner: planners.planner.Planner; guide: a Guide or None (unguided);
+    dt_s: the simulator's step length."""
+
+    def __init__(self, planner, guide, dt_s: float, cfg: RecedingConfig | None = None):
+        self.planner, self.guide, self.dt_s = planner, guide, dt_s
+        self.cfg = cfg or RecedingConfig()
+        self.horizon = self.cfg.horizon or planner.cfg.horizon
+        base = self.cfg.sampler or SamplerConfig(method="ddim", n_steps=10, guide_start=0.5,
+                                                 t_stopgrad=1)
+        self.sampler = SamplerConfig(**{**base.__dict__, "scale": self.cfg.scale})
+        self.n_plans = 0
+
+    def init(self, state: SimState, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        b, dev = state.batch_size, state.device
+        return {"step": torch.zeros(b, dtype=torch.long, device=dev),
+                "plan": torch.zeros(b, self.horizon, 23, device=dev),
+                "score": torch.full((b,), float("nan"), device=dev)}
+
+    # ------------------------------------------------------------------ planning
+    def _plan(self, state: SimState, rows: torch.Tensor, memory, generator) -> None:
+        dev = self.planner.device
+        cur = positions_to_windows(state.pos[rows].float()).to(dev)          # (g, 23)
+        n = self.cfg.n_candidates
+        warm = None
+        if self.cfg.warm_start is not None and self.n_plans:
+            prev = memory["plan"][rows].to(dev)
+            shift = self.cfg.replan_every * self.dt_s * self.planner.cfg.rate_hz
+            warm = WarmStart(_shifted(prev, int(round(shift))), self.cfg.warm_start)
+        res = sample(self.planner.model, self.planner.normalizer, self.planner.cfg.diffusion,
+                     n * rows.numel(), self.horizon, {0: cur}, generator,
+                     guide=self.guide if self.cfg.scale > 0 else None, cfg=self.sampler,
+                     warm_start=warm, rate_hz=self.planner.cfg.rate_hz, device=dev)
+        kept = res.plans.shape[0] // rows.numel()
+        best = res.plans.view(rows.numel(), kept, self.horizon, -1)[:, 0]
+        memory["plan"][rows] = best.to(memory["plan"].device)
+        memory["step"][rows] = 0
+        first = torch.isnan(memory["score"][rows])
+        score = self.value_score(best)
+        memory["score"][rows] = torch.where(first, score.to(memory["score"].device),
+                                            memory["score"][rows])
+        self.n_plans += 1
+
+    @torch.no_grad()
+    def value_score(self, plans: torch.Tensor) -> torch.Tensor:
+        """The planner's own value model on plans (b, h, c) feet at k = 0 (NaN without
+        one): reported in its own labelled column, never used to evaluate."""
+        vm = self.planner.value_model
+        if vm is None:
+            return torch.full((plans.shape[0],), float("nan"))
+        x = self.planner.normalizer.normalize(plans)
+        return vm(x, torch.zeros(plans.shape[0], dtype=torch.long, device=plans.device)).cpu()
+
+    # ------------------------------------------------------------------ acting
+    def act(self, state: SimState, memory, generator: torch.Generator):
+        memory = {k: v.clone() for k, v in memory.items()}   # callers may keep the old one
+        live = ~state.done
+        rows = torch.nonzero(live & (memory["step"] % self.cfg.replan_every == 0))[:, 0]
+        if rows.numel():
+            self._plan(state, rows, memory, generator)
+        t_next = (memory["step"] % self.cfg.replan_every + 1).float() * self.dt_s
+        target = _frame_at(memory["plan"], t_next * self.planner.cfg.rate_hz)      # (b, 23)
+        pos = windows_to_positions(target)                                        # (b, 11, 3)
+        off_vel = (pos[:, 1:6, :2] - state.pos[:, 1:6, :2]) / self.dt_s
+        decision = read_decision(memory["plan"], t_next * self.planner.cfg.rate_hz, state.handler,
+                                 self.cfg)
+        memory = {**memory, "step": memory["step"] + 1}
+        return off_vel.to(state.pos.dtype), decision, memory
+
+
+def _shifted(plans: torch.Tensor, frames: int) -> torch.Tensor:
+    """Drop the first ``frames`` frames of (b, h, c) plans, repeating the last frame."""
+    if frames <= 0:
+        return plans
+    tail = plans[:, -1:].expand(-1, min(frames, plans.shape[1]), -1)
+    return torch.cat([plans[:, frames:], tail], dim=1)[:, : plans.shape[1]]
+
+
+def _frame_at(plans: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """Plans (b, h, c) at fractional frame f (b,) -> (b, c), linear interpolation."""
+    h = plans.shape[1]
+    f = f.clamp(0, h - 1)
+    lo = f.floor().long().clamp(max=h - 1)
+    hi = (lo + 1).clamp(max=h - 1)
+    w = (f - lo.float())[:, None]
+    take = lambda i: torch.gather(plans, 1, i[:, None, None].expand(-1, 1, plans.shape[2]))[:, 0]  # noqa: E731
+    return (1 - w) * take(lo) + w * take(hi)
+
+
+def read_decision(plans: torch.Tensor, f_next: torch.Tensor, handler: torch.Tensor,
+                  cfg: RecedingConfig) -> torch.Tensor:
+    """The handler's decision (b,) long from the planned ball path (module docstring).
+    plans (b, h, c) feet; f_next (b,) fractional frame of the next step; handler (b,)."""
+    hoop = torch.tensor([RIGHT_HOOP_X, HOOP_Y], device=plans.device)
+    ahead = torch.stack([_frame_at(plans, f_next + i) for i in range(cfg.shot_look)], dim=1)
+    to_rim = (ahead[..., :2] - hoop).norm(dim=-1).min(dim=1).values                 # (b,)
+    nxt = windows_to_positions(ahead[:, 0])                                          # (b, 11, 3)
+    ball = nxt[:, 0, :2]
+    d_off = (nxt[:, 1:6, :2] - ball[:, None]).norm(dim=-1)                            # (b, 5)
+    k = d_off.argmin(dim=1)
+    own = torch.gather(d_off, 1, (handler - 1).clamp(0, 4)[:, None])[:, 0]
+    passing = (d_off.min(dim=1).values < cfg.catch_ft) & (own > cfg.catch_ft) & (k + 1 != handler)
+    decision = torch.full_like(handler, int(Decision.HOLD))
+    decision = torch.where(passing, Decision.PASS_0 + k, decision)
+    return torch.where(to_rim < cfg.shot_radius_ft, torch.full_like(decision, int(Decision.SHOOT)),
+                       decision).to(handler.device)

@@ -1,0 +1,71 @@
+"""The receding-horizon offense: decisions read from planned ball paths, and a closed
+loop in the simulator core."""
+
+from __future__ import annotations
+
+import torch
+
+from engine.outcomes import default_models
+from engine.outcomes_torch import OutcomeTensors
+from engine.sim import Decision, SimConfig, initial_state, step
+from planners.diffusion import train
+from planners.receding import RecedingConfig, RecedingHorizonOffense, read_decision
+from planners.training import TrainConfig
+from planners.windows import make_windows
+from tests.planners.helpers import tiny_config, toy_possessions
+
+
+def plan_with_ball(ball_path, h=6):
+    """(1, h, 23) plan: attackers on a line at x=60, y=5,15,25,35,45; ball path given."""
+    plan = torch.zeros(1, h, 23)
+    for k in range(5):
+        plan[0, :, 3 + 2 * k] = 60.0
+        plan[0, :, 4 + 2 * k] = 5.0 + 10 * k
+    plan[0, :, 13:] = 55.0
+    for t, (x, y) in enumerate(ball_path):
+        plan[0, t, 0:3] = torch.tensor([x, y, 4.0])
+    return plan
+
+
+def test_decision_read_from_the_ball_path():
+    cfg = RecedingConfig()
+    hold = plan_with_ball([(60, 5)] * 6)
+    to_third = plan_with_ball([(60, 5), (60, 25)] + [(60, 25)] * 4)
+    shot = plan_with_ball([(60, 5), (75, 15), (88.5, 25)] + [(88.75, 25)] * 3)
+    f = torch.tensor([1.0])
+    one = torch.tensor([1])
+    assert read_decision(hold, f, one, cfg).item() == Decision.HOLD
+    assert read_decision(to_third, f, one, cfg).item() == Decision.PASS_2
+    assert read_decision(shot, f, one, cfg).item() == Decision.SHOOT
+    # a "pass" to the handler himself is a hold
+    assert read_decision(to_third, f, torch.tensor([3]), cfg).item() == Decision.HOLD
+
+
+def test_closed_loop_in_the_simulator(tmp_path):
+    w = make_windows(toy_possessions(n=16), horizon_s=4.0, stride=1).select_split("train")
+    train(tiny_config(rate_hz=1 / 0.52), w, steps=10, batch=8, device="cpu", out_dir=tmp_path,
+          progress=False, train_cfg=TrainConfig(lr=5e-3, ema_start=2))
+    from planners.planner import load_planner
+
+    planner = load_planner(tmp_path, "cpu")
+    cfg = SimConfig()
+    out = OutcomeTensors.from_models(default_models())
+    b = 3
+    pos = torch.zeros(b, 11, 3)
+    pos[:, 1:6, 0], pos[:, 1:6, 1] = 65.0, torch.tensor([5.0, 15, 25, 35, 45])
+    pos[:, 6:11, :2] = pos[:, 1:6, :2] + 3.0
+    state = initial_state(pos, torch.ones(b, dtype=torch.long), torch.full((b,), 24.0),
+                          torch.full((b,), 600.0))
+    policy = RecedingHorizonOffense(planner, planner.default_guide(), cfg.dt_s,
+                                    RecedingConfig(n_candidates=4, replan_every=2, sampler=None))
+    gen, noise_gen = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
+    memory = policy.init(state, gen)
+    for _ in range(6):
+        off_vel, decision, memory = policy.act(state, memory, gen)
+        assert off_vel.shape == (b, 5, 2) and decision.shape == (b,)
+        state, _ = step(state, off_vel, torch.zeros(b, 5, 2), decision,
+                        torch.rand(b, 8, generator=noise_gen), out, cfg)
+    assert policy.n_plans >= 1
+    assert torch.isfinite(state.pos).all()
+    live = ~state.done
+    assert ((memory["step"][live] >= 1) & (memory["step"][live] <= 2)).all()
