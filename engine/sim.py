@@ -221,11 +221,18 @@ def hoop_xy(ref: torch.Tensor) -> torch.Tensor:
     return torch.tensor([RIGHT_HOOP_X, HOOP_Y], device=ref.device, dtype=ref.dtype)
 
 
+def norm2(v: torch.Tensor) -> torch.Tensor:
+    """Length (...) of (..., 2) vectors. Written out: torch's reductions over a last
+    dimension of size 2 are an order of magnitude slower on CPU than two products."""
+    x, y = v[..., 0], v[..., 1]
+    return torch.sqrt(x * x + y * y)
+
+
 def shot_geometry(xy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(b, 2) shooter feet -> distance to the right hoop (b,) ft, is_three (b,) bool,
     angle (b,) degrees off the hoop's long axis (0 straight on, 90 along the baseline)."""
     d = xy - hoop_xy(xy)
-    dist = d.norm(dim=-1)
+    dist = norm2(d)
     corner = (xy[:, 0] >= COURT_LENGTH - CORNER_LINE_LENGTH) & (d[:, 1].abs() >= THREE_CORNER_DIST)
     three = corner | (dist >= THREE_ARC_RADIUS)
     angle = torch.rad2deg(torch.atan2(d[:, 1].abs(), (-d[:, 0]).clamp_min(0.0)))
@@ -235,9 +242,10 @@ def shot_geometry(xy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.T
 def segment_distance(p: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Distance (b, m) feet of points p (b, m, 2) to the segments a -> b, each (b, 2)."""
     ab = (b - a)[:, None, :]
-    t = ((p - a[:, None, :]) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-9)
-    closest = a[:, None, :] + t.clamp(0.0, 1.0)[..., None] * ab
-    return (p - closest).norm(dim=-1)
+    ap = p - a[:, None, :]
+    dot = ap[..., 0] * ab[..., 0] + ap[..., 1] * ab[..., 1]
+    t = dot / (ab[..., 0] * ab[..., 0] + ab[..., 1] * ab[..., 1]).clamp_min(1e-9)
+    return norm2(ap - t.clamp(0.0, 1.0)[..., None] * ab)
 
 
 def _slot_xy(pos: torch.Tensor, slot: torch.Tensor) -> torch.Tensor:
@@ -252,23 +260,33 @@ def _held_ball(state: SimState, cfg: SimConfig) -> torch.Tensor:
 
 
 # ----------------------------------------------------------------------- the step
+def _move_xy(state: SimState, wx: torch.Tensor, wy: torch.Tensor, cfg: SimConfig):
+    """move_players per coordinate: wanted velocity components (b, 10) ft/s ->
+    (x, y, vx, vy) each (b, 10). Why per coordinate and contiguous: on CPU,
+    elementwise ops on strided (b, 10, 2) slices of (b, 11, 3) run an order of
+    magnitude slower than on contiguous (b, 10) tensors."""
+    px, py = state.pos[:, 1:, 0].contiguous(), state.pos[:, 1:, 1].contiguous()
+    vx0, vy0 = state.vel[:, 1:, 0].contiguous(), state.vel[:, 1:, 1].contiguous()
+    dx, dy = wx - vx0, wy - vy0
+    k = torch.clamp(cfg.player_accel_ftps2 * cfg.dt_s
+                    / torch.sqrt(dx * dx + dy * dy).clamp_min(1e-9), max=1.0)
+    vx, vy = vx0 + dx * k, vy0 + dy * k
+    k = torch.clamp(cfg.player_speed_ftps / torch.sqrt(vx * vx + vy * vy).clamp_min(1e-9), max=1.0)
+    x = (px + vx * k * cfg.dt_s).clamp(0.0, COURT_LENGTH)
+    y = (py + vy * k * cfg.dt_s).clamp(0.0, COURT_WIDTH)
+    alive = (~state.done)[:, None].expand_as(x).contiguous()
+    x, y = torch.where(alive, x, px), torch.where(alive, y, py)
+    zero = torch.zeros_like(x)
+    vx = torch.where(alive, (x - px) / cfg.dt_s, zero)
+    vy = torch.where(alive, (y - py) / cfg.dt_s, zero)
+    return x, y, vx, vy
+
+
 def move_players(state: SimState, wanted: torch.Tensor, cfg: SimConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """wanted (b, 10, 2) ft/s for slots 1..10 -> new (pos, vel) of those slots, capped
     by acceleration then speed, kept on the court. Rows that are done do not move."""
-    v0 = state.vel[:, 1:, :2]
-    dv = wanted - v0
-    max_dv = cfg.player_accel_ftps2 * cfg.dt_s
-    dv = dv * torch.clamp(max_dv / dv.norm(dim=-1, keepdim=True).clamp_min(1e-9), max=1.0)
-    v = v0 + dv
-    v = v * torch.clamp(cfg.player_speed_ftps / v.norm(dim=-1, keepdim=True).clamp_min(1e-9), max=1.0)
-    xy0 = state.pos[:, 1:, :2]
-    lo = torch.zeros(2, device=xy0.device, dtype=xy0.dtype)
-    hi = torch.tensor([COURT_LENGTH, COURT_WIDTH], device=xy0.device, dtype=xy0.dtype)
-    xy = torch.minimum(torch.maximum(xy0 + v * cfg.dt_s, lo), hi)
-    alive = (~state.done)[:, None, None]
-    xy = torch.where(alive, xy, xy0)
-    v = torch.where(alive, (xy - xy0) / cfg.dt_s, torch.zeros_like(v))
-    return xy, v
+    x, y, vx, vy = _move_xy(state, wanted[..., 0], wanted[..., 1], cfg)
+    return torch.stack([x, y], dim=-1), torch.stack([vx, vy], dim=-1)
 
 
 def _finish(state: SimState, mask: torch.Tensor, outcome: Outcome) -> None:
@@ -282,17 +300,17 @@ def _finish(state: SimState, mask: torch.Tensor, outcome: Outcome) -> None:
 def _arrivals(state: SimState, noise: torch.Tensor, out, ev: dict) -> None:
     """Resolve passes and shots whose flight ends this step."""
     live = ~state.done
-    state.flight_t = torch.where(live & (state.ball_mode != BallMode.HELD),
+    state.flight_t = torch.where(live & (state.ball_mode != int(BallMode.HELD)),
                                  state.flight_t + ev["dt"], state.flight_t)
     arrived = live & (state.flight_t >= state.flight_total - 1e-6)
-    passed = arrived & (state.ball_mode == BallMode.PASS)
+    passed = arrived & (state.ball_mode == int(BallMode.PASS))
     stolen = passed & state.intercepted
     caught = passed & ~state.intercepted
     ev["interception"], ev["catch"] = stolen, caught
     _finish(state, stolen, Outcome.TURNOVER)
     state.handler = torch.where(caught, state.pass_to, state.handler)
     state.ball_mode = torch.where(caught, torch.zeros_like(state.ball_mode), state.ball_mode)
-    shot = arrived & (state.ball_mode == BallMode.SHOT)
+    shot = arrived & (state.ball_mode == int(BallMode.SHOT))
     made = shot & state.shot_made
     missed = shot & ~state.shot_made
     state.points = state.points + torch.where(made, state.shot_value.to(state.points.dtype), 0.0)
@@ -306,7 +324,7 @@ def _arrivals(state: SimState, noise: torch.Tensor, out, ev: dict) -> None:
     ev["oreb"], ev["dreb"] = oreb, rebound & ~oreb
     _finish(state, rebound & ~oreb, Outcome.DEFENSIVE_REBOUND)
     # the offensive player nearest the rim gets the rebound; the shot clock resets to 24
-    to_rim = (state.pos[:, OFF, :2] - hoop_xy(state.pos)).norm(dim=-1)
+    to_rim = norm2(state.pos[:, OFF, :2] - hoop_xy(state.pos))
     state.handler = torch.where(oreb, to_rim.argmin(dim=1) + 1, state.handler)
     state.ball_mode = torch.where(oreb, torch.zeros_like(state.ball_mode), state.ball_mode)
     state.shot_clock = torch.where(oreb, torch.full_like(state.shot_clock, SHOT_CLOCK_S),
@@ -319,13 +337,13 @@ def _start_pass(state: SimState, go: torch.Tensor, target: torch.Tensor, noise: 
     """Release passes of rows ``go`` to slots ``target`` (b,); interception drawn now."""
     src = _held_ball(state, cfg)
     recv = _slot_xy(state.pos, target)
-    length = (recv[:, :2] - src[:, :2]).norm(dim=-1)
+    length = norm2(recv[:, :2] - src[:, :2])
     flight = (length / out.pass_speed_ftps).clamp_min(0.25)
     dst = recv.clone()
     if cfg.lead_pass:
         dst[:, :2] = dst[:, :2] + _slot_xy(state.vel, target)[:, :2] * flight[:, None]
     dst[:, 2] = cfg.hold_height_ft
-    lane = segment_distance(state.pos[:, DEF, :2], src[:, :2], dst[:, :2]).min(dim=1).values
+    lane = segment_distance(state.pos[:, DEF, :2], src[:, :2], dst[:, :2]).amin(dim=1)
     p = out.p_intercept(lane, length)
     state.intercepted = torch.where(go, noise[:, Noise.INTERCEPT] < p, state.intercepted)
     state.src = torch.where(go[:, None], src, state.src)
@@ -344,7 +362,7 @@ def shot_features(state: SimState) -> dict[str, torch.Tensor]:
     angle_deg, shot_clock (s), logit_adj, ft_pct — each (b,)."""
     xy = _slot_xy(state.pos, state.handler)[:, :2]
     dist, three, angle = shot_geometry(xy)
-    defender = (state.pos[:, DEF, :2] - xy[:, None]).norm(dim=-1).min(dim=1).values
+    defender = norm2(state.pos[:, DEF, :2] - xy[:, None]).amin(dim=1)
     k = (state.handler - 1).clamp(0, 4)[:, None]
     return {"distance_ft": dist, "is_three": three, "angle_deg": angle, "defender_ft": defender,
             "shot_clock": state.shot_clock.clamp(0.0, SHOT_CLOCK_S),
@@ -386,11 +404,11 @@ def _start_shot(state: SimState, go: torch.Tensor, noise: torch.Tensor, out,
 
 def _decide(state: SimState, decision: torch.Tensor, noise: torch.Tensor, out,
             cfg: SimConfig, ev: dict) -> None:
-    holding = ~state.done & (state.ball_mode == BallMode.HELD)
-    target = (decision - Decision.PASS_0 + 1).clamp(1, 5)
-    passing = holding & (decision >= Decision.PASS_0) & (decision <= Decision.PASS_4) \
+    holding = ~state.done & (state.ball_mode == int(BallMode.HELD))
+    target = (decision - int(Decision.PASS_0) + 1).clamp(1, 5)
+    passing = holding & (decision >= int(Decision.PASS_0)) & (decision <= int(Decision.PASS_4)) \
         & (target != state.handler)
-    shooting = holding & (decision == Decision.SHOOT)
+    shooting = holding & (decision == int(Decision.SHOOT))
     _start_pass(state, passing, target, noise, out, cfg, ev)
     _start_shot(state, shooting, noise, out, cfg, ev)
     p_steal = 1.0 - math.exp(-out.live_turnover_per_s * cfg.dt_s)
@@ -404,9 +422,9 @@ def _place_ball(state: SimState, cfg: SimConfig) -> torch.Tensor:
     held = _held_ball(state, cfg)
     frac = (state.flight_t / state.flight_total.clamp_min(1e-6)).clamp(0.0, 1.0)[:, None]
     line = state.src + frac * (state.dst - state.src)
-    arc = torch.where(state.ball_mode == BallMode.SHOT, cfg.shot_arc_ft, cfg.pass_arc_ft)
+    arc = torch.where(state.ball_mode == int(BallMode.SHOT), cfg.shot_arc_ft, cfg.pass_arc_ft)
     line[:, 2] = line[:, 2] + 4.0 * arc * frac[:, 0] * (1.0 - frac[:, 0])
-    flying = (state.ball_mode == BallMode.PASS) | (state.ball_mode == BallMode.SHOT)
+    flying = (state.ball_mode == int(BallMode.PASS)) | (state.ball_mode == int(BallMode.SHOT))
     ball = torch.where(flying[:, None], line, held)
     return torch.where(state.done[:, None], state.pos[:, 0], ball)
 
@@ -416,7 +434,7 @@ def _clocks(state: SimState, alive: torch.Tensor, cfg: SimConfig, ev: dict) -> N
     state.shot_clock = state.shot_clock - dt
     state.game_clock = state.game_clock - dt
     state.elapsed = state.elapsed + dt
-    in_air = state.ball_mode == BallMode.SHOT
+    in_air = state.ball_mode == int(BallMode.SHOT)
     live = ~state.done & ~in_air
     period = live & (state.game_clock <= 1e-6)
     _finish(state, period, Outcome.PERIOD_END)
@@ -439,10 +457,11 @@ def step(state: SimState, off_vel: torch.Tensor, def_vel: torch.Tensor, decision
     s = replace(state)
     alive = ~state.done
     ev: dict[str, torch.Tensor] = {"dt": torch.as_tensor(cfg.dt_s, device=s.device)}
-    xy, v = move_players(state, torch.cat([off_vel, def_vel], dim=1), cfg)
+    wanted = torch.cat([off_vel, def_vel], dim=1)
+    x, y, vx, vy = _move_xy(state, wanted[..., 0].contiguous(), wanted[..., 1].contiguous(), cfg)
     s.pos = state.pos.clone()
     s.vel = state.vel.clone()
-    s.pos[:, 1:, :2], s.vel[:, 1:, :2] = xy, v
+    s.pos[:, 1:, 0], s.pos[:, 1:, 1], s.vel[:, 1:, 0], s.vel[:, 1:, 1] = x, y, vx, vy
     _arrivals(s, noise, out, ev)
     _decide(s, decision.long(), noise, out, cfg, ev)
     ball = _place_ball(s, cfg)

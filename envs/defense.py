@@ -126,7 +126,8 @@ def step_toward(cur: torch.Tensor, target: torch.Tensor, max_step: float,
     """Move (b, 5, 2) ``cur`` toward ``target`` by at most ``max_step`` feet, only where
     the distance exceeds ``trigger`` feet. Returns (b, 5, 2) feet."""
     delta = target - cur
-    dist = delta.norm(dim=-1, keepdim=True)
+    dx, dy = delta[..., 0:1], delta[..., 1:2]
+    dist = torch.sqrt(dx * dx + dy * dy)   # why: a norm over a last dim of 2 is slow on CPU
     scale = torch.clamp(max_step / dist.clamp_min(1e-9), max=1.0)
     moved = cur + delta * scale
     return torch.where(dist > trigger, moved, cur)
@@ -213,15 +214,15 @@ class ManToMan:
     def assign(self, positions: torch.Tensor, valid: torch.Tensor,
                state: DefenseState | None) -> torch.Tensor:
         """(b, 11, 3), (b, 11) -> (b, 5) attacker index per defender."""
-        cost = pair_distances(positions, valid)
         if self.switch:
-            return min_cost_assignment(cost)
-        fresh = greedy_assignment(cost)
+            return min_cost_assignment(pair_distances(positions, valid))
         if state is None:
-            return fresh
+            return greedy_assignment(pair_distances(positions, valid))
         kept = state.assignment.to(positions.device)
         lost = ~torch.gather(valid[:, OFF], 1, kept).all(dim=1, keepdim=True)
-        return torch.where(lost, fresh, kept)
+        if not bool(lost.any()):   # why: the greedy match is the cost of a step; skip it
+            return kept
+        return torch.where(lost, greedy_assignment(pair_distances(positions, valid)), kept)
 
     def targets(self, positions: torch.Tensor, assignment: torch.Tensor) -> torch.Tensor:
         """(b, 11, 3), (b, 5) -> (b, 5, 2) feet: guard spot of each defender's man."""

@@ -1,0 +1,76 @@
+"""Environment throughput: env steps per second of the single gym env (fast path and
+torch path) and of the torch vector env at several batch sizes."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from envs.halfcourt import HalfCourtEnv
+from envs.vector import HalfCourtVectorEnv
+
+
+def _gym_actions(n: int, seed: int = 0) -> list[dict]:
+    """Mostly holds with drifting players, occasional passes and shots (a typical
+    possession lasts ~20 steps)."""
+    rng = np.random.default_rng(seed)
+    p = [0.9, 0.012, 0.012, 0.012, 0.012, 0.012, 0.04]
+    return [{"move": rng.uniform(-1, 1, (5, 2)).astype(np.float32),
+             "decision": int(rng.choice(7, p=p))} for _ in range(n)]
+
+
+def gym_steps_per_s(fast: bool = True, steps: int = 5000, repeats: int = 5) -> float:
+    """Median steps/s (resets included) of HalfCourt-v0 with man-to-man defense."""
+    env = HalfCourtEnv(fast=fast)
+    acts = _gym_actions(1000)
+    env.reset(seed=0)
+
+    def run(n: int) -> float:
+        t0 = time.perf_counter()
+        for i in range(n):
+            _, _, term, trunc, _ = env.step(acts[i % len(acts)])
+            if term or trunc:
+                env.reset()
+        return n / (time.perf_counter() - t0)
+
+    run(min(steps, 500))                      # warm-up
+    return statistics.median(run(steps) for _ in range(repeats))
+
+
+def vec_steps_per_s(num_envs: int, steps: int = 50, repeats: int = 5, device: str = "cpu",
+                    compile: bool = False) -> float:
+    """Median env-steps/s (num_envs x steps / s, auto-reset included) of the vector env."""
+    env = HalfCourtVectorEnv(num_envs=num_envs, device=device, compile=compile)
+    env.reset(seed=0)
+    g = torch.Generator().manual_seed(0)
+    move = (torch.rand(num_envs, 5, 2, generator=g) * 2 - 1).to(env.device)
+    dec = torch.where(torch.rand(num_envs, generator=g) < 0.04, 6, 0).to(env.device)
+    action = {"move": move, "decision": dec}
+
+    def run(n: int) -> float:
+        if env.device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            env.step(action)
+        if env.device.type == "cuda":
+            torch.cuda.synchronize()
+        return num_envs * n / (time.perf_counter() - t0)
+
+    run(5)                                     # warm-up
+    return statistics.median(run(steps) for _ in range(repeats))
+
+
+def bench_env_steps(repeats: int = 5, sizes: tuple[int, ...] = (1, 256, 4096),
+                    device: str = "cpu", torch_path: bool = True) -> dict:
+    """{"gym_steps_s": fast path, "gym_torch_steps_s": torch path,
+    "vec": {"1": .., "256": .., "4096": ..}} — medians of ``repeats`` after a warm-up."""
+    out = {"gym_steps_s": gym_steps_per_s(True, repeats=repeats)}
+    if torch_path:
+        out["gym_torch_steps_s"] = gym_steps_per_s(False, steps=500, repeats=repeats)
+    out["vec"] = {str(b): vec_steps_per_s(b, steps=200 if b == 1 else 30, repeats=repeats,
+                                          device=device) for b in sizes}
+    return out

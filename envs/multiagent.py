@@ -1,0 +1,178 @@
+"""A PettingZoo ParallelEnv of the half-court possession: the ten players as agents."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+
+import gymnasium
+import numpy as np
+import torch
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from engine.runtime import torch_generator
+from engine.sim import N_DECISIONS, Decision, Outcome
+from envs.core import CoreConfig, HalfCourtCore
+from envs.halfcourt import event_names, load_starts, start_index
+from envs.observe import OBS_DIM, bounds, observe
+
+OFFENSE = tuple(f"off_{k}" for k in range(5))
+DEFENSE = tuple(f"def_{k}" for k in range(5))
+CONTROLLED = {"offense": OFFENSE, "defense": DEFENSE, "both": OFFENSE + DEFENSE}
+
+
+@dataclass
+class MultiAgentConfig:
+    """controlled: 'offense', 'defense' or 'both' (the other team plays by its
+    policy / scheme); the rest as in HalfCourt-v0."""
+
+    controlled: str = "offense"
+    defense: str = "man_to_man"
+    reward: str = "playbest"
+    max_steps: int = 100
+    device: str = "cpu"
+    offense_team: str | None = None
+    lineup: tuple[int, ...] | None = None
+    split: str | None = None
+    cutoff: str | None = None
+
+
+class HalfCourtParallelEnv(ParallelEnv):
+    """Half-court possession, one agent per player.
+
+    ## Description
+    Agents ``off_0..off_4`` and ``def_0..def_4`` (slots 1..10); ``controlled`` picks
+    which of them are agents, the other team follows the offense policy
+    (SpreadPolicy by default) or the defensive scheme.
+
+    ## Action Space
+    Offense: ``Dict(move=Box(-1, 1, (2,)), decision=Discrete(7))`` (the move is a
+    fraction of the speed cap; only the current ball handler's decision counts).
+    Defense: ``Box(-1, 1, (2,))``.
+
+    ## Observation Space
+    ``Box(98,)`` float32: the shared 88 numbers of :mod:`envs.observe`, then a
+    one-hot of the agent's own index (off_0..off_4, def_0..def_4).
+
+    ## Rewards
+    The HalfCourt-v0 step reward to every offensive agent, its negative to every
+    defender.
+
+    ## Starting State
+    As HalfCourt-v0 (``options={"start": index or scenario name}``).
+
+    ## Episode End
+    All agents terminate when the possession ends and truncate after ``max_steps``.
+
+    ## Arguments
+    ``cfg`` (:class:`MultiAgentConfig`) or its fields as keywords; ``starts``,
+    ``outcomes``, ``scheme``, ``reward``, ``sim_cfg``, ``offense_policy``.
+
+    ## Version History
+    * v0: first version.
+    """
+
+    metadata = {"name": "hoopsim_halfcourt_v0", "render_modes": [], "is_parallelizable": True}
+
+    def __init__(self, cfg: MultiAgentConfig | None = None, starts=None, outcomes=None,
+                 scheme=None, reward=None, sim_cfg=None, offense_policy=None, **overrides) -> None:
+        known = {f.name for f in fields(MultiAgentConfig)}
+        if set(overrides) - known:
+            raise TypeError(f"unknown HalfCourtParallelEnv options {sorted(set(overrides) - known)}")
+        self.cfg = cfg = MultiAgentConfig(**{**(cfg or MultiAgentConfig()).__dict__, **overrides})
+        if cfg.controlled not in CONTROLLED:
+            raise ValueError(f"controlled must be one of {sorted(CONTROLLED)}, got {cfg.controlled!r}")
+        core_cfg = CoreConfig(defense=cfg.defense, reward=cfg.reward, max_steps=cfg.max_steps,
+                              device=cfg.device)
+        self.core = HalfCourtCore(core_cfg, load_starts(starts, cfg), outcomes, scheme,
+                                  offense_policy, reward, sim_cfg, lineup=cfg.lineup)
+        self.speed = self.core.sim_cfg.player_speed_ftps
+        self.possible_agents = list(CONTROLLED[cfg.controlled])
+        self.agents: list[str] = []
+        self._index = {a: i for i, a in enumerate(OFFENSE + DEFENSE)}
+        self._np_random = None
+        self._cs = None
+
+    @functools.lru_cache(maxsize=None)
+    def observation_space(self, agent: str) -> spaces.Box:
+        low, high = bounds()
+        low = np.concatenate([low, np.zeros(10, np.float32)])
+        high = np.concatenate([high, np.ones(10, np.float32)])
+        return spaces.Box(low, high, (OBS_DIM + 10,), np.float32)
+
+    @functools.lru_cache(maxsize=None)
+    def action_space(self, agent: str) -> spaces.Space:
+        move = spaces.Box(-1.0, 1.0, (2,), np.float32)
+        if agent.startswith("off_"):
+            return spaces.Dict({"move": move, "decision": spaces.Discrete(N_DECISIONS)})
+        return move
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None or self._np_random is None:
+            self._np_random, _ = gymnasium.utils.seeding.np_random(seed)
+        idx = start_index(self.core, self._np_random, (options or {}).get("start"))
+        self._gen = torch_generator(self._np_random, self.core.device)
+        self._cs = self.core.reset(1, self._np_random, self._gen, indices=idx)
+        self._t = 0
+        self.agents = list(self.possible_agents)
+        return self._observations(), {a: self._info([]) for a in self.agents}
+
+    def _inputs(self, actions: dict):
+        """Actions -> (off_vel, def_vel, decision) tensors, None for a side not controlled."""
+        dev, dt = self.core.device, self.core.dtype
+        off = dec = dfn = None
+        if self.cfg.controlled in ("offense", "both"):
+            moves = [np.asarray(actions.get(a, {"move": np.zeros(2)})["move"], np.float32)
+                     for a in OFFENSE]
+            off = torch.as_tensor(np.stack(moves), device=dev).to(dt).clamp(-1.0, 1.0)[None] * self.speed
+            handler = f"off_{int(self._cs.sim.handler[0]) - 1}"
+            choice = int(actions[handler]["decision"]) if handler in actions else int(Decision.HOLD)
+            dec = torch.tensor([choice], device=dev)
+        if self.cfg.controlled in ("defense", "both"):
+            moves = [np.asarray(actions.get(a, np.zeros(2)), np.float32) for a in DEFENSE]
+            dfn = torch.as_tensor(np.stack(moves), device=dev).to(dt).clamp(-1.0, 1.0)[None] * self.speed
+        return off, dfn, dec
+
+    def step(self, actions: dict):
+        if self._cs is None or not self.agents:
+            raise RuntimeError("call reset() before step() (and after the episode ends)")
+        off, dfn, dec = self._inputs(actions)
+        self._cs, ev, reward = self.core.step(self._cs, self._gen, off, dfn, dec)
+        self._t += 1
+        r = float(reward[0])
+        done = bool(self._cs.sim.done[0])
+        trunc = self._t >= self.cfg.max_steps and not done
+        agents = self.agents
+        obs = self._observations()
+        rewards = {a: (r if a.startswith("off_") else -r) for a in agents}
+        info = self._info(event_names(ev))
+        out = (obs, rewards, {a: done for a in agents}, {a: trunc for a in agents},
+               {a: dict(info) for a in agents})
+        if done or trunc:
+            self.agents = []
+        return out
+
+    def _observations(self) -> dict:
+        shared = observe(self._cs.sim, self.speed)[0].numpy()
+        out = {}
+        for a in self.agents:
+            own = np.zeros(10, np.float32)
+            own[self._index[a]] = 1.0
+            out[a] = np.concatenate([shared, own])
+        return out
+
+    def _info(self, events: list[str]) -> dict:
+        sim = self._cs.sim
+        return {"events": events, "outcome": Outcome(int(sim.outcome[0])).name,
+                "points": float(sim.points[0])}
+
+    def state(self) -> np.ndarray:
+        return observe(self._cs.sim, self.speed)[0].numpy()
+
+    def state_for_render(self) -> tuple[np.ndarray, np.ndarray, int, dict]:
+        sim = self._cs.sim
+        held = int(sim.ball_mode[0]) == 0 and not bool(sim.done[0])
+        return (sim.pos[0].double().numpy().copy(), np.ones(11, bool),
+                int(sim.handler[0]) if held else -1,
+                {"shot_clock": float(sim.shot_clock[0]), "game_clock": float(sim.game_clock[0])})
