@@ -1,112 +1,87 @@
-"""The embedded default corpus: synthetic games written as real-format logs.
+"""The embedded default corpus: simulated games written as real-format logs.
 
-A fresh clone has no real data, so hoopsim generates a small corpus, writes it with
-the same writers the real formats use (raw SportVU ``.json.gz`` + stats.nba.com
-play-by-play ``.csv.gz``) and ingests it through the same readers. The games are a
-simple but consistent simulation, not a model of the NBA:
+A fresh clone has no real data, so hoopsim plays games in its own simulator
+(:mod:`engine.sim`), writes them with the writers of the real formats (raw SportVU
+``.json.gz`` + stats.nba.com play-by-play ``.csv.gz``) and ingests them through the
+same readers. A game:
 
-- the offense walks to five half-court spots of the hoop it attacks (sides switch at
-  half time), defenders shadow their man between him and the hoop;
-- the handler holds, passes (the ball flies to the receiver), drives toward the rim,
-  or shoots; a shot's make probability falls with distance; misses are rebounded by
-  the defense 73% of the time; some passes are stolen; some shots draw a shooting foul
-  and free throws (the clock stops during them);
-- every play-by-play row is logged 0-2 s after the tracked action, at whole seconds,
-  with the real columns, descriptions ("MISS Name 18' Jump Shot", "3PT"), SCORE
+- two fictional teams; ``n_periods`` periods of ``seconds_per_period``; the visitors
+  attack the right hoop in the first half, the home team in the second; the team that
+  wins the opening tip has the ball first in periods 1 and 4, the other in 2 and 3;
+- possessions alternate (an offensive rebound keeps the ball inside a possession);
+  each one is a bring-up (the ball handler walks the ball from where the last play
+  ended into the front court, the others jog to a 5-out formation, clocks running)
+  then a half-court possession played by :func:`engine.sim.step`: the team's offense
+  (``offenses``, scripted plays of :mod:`envs.offense`, drawn per team and game)
+  against a scheme of :mod:`envs.defense` (``defenses``, drawn per possession), with
+  makes, fouls, free throws, interceptions, live-ball turnovers and rebounds drawn
+  from the shipped outcome models;
+- tracking moments at the simulator's rate (``dt_s`` = 0.52 s, like the real 2 Hz
+  extracts); play-by-play rows from the simulator's events, at whole seconds, with the
+  real columns, descriptions (``MISS Name 18' Jump Shot``, ``3PT``, ``Free Throw 1 of
+  2``, ``Bad Pass Turnover`` + ``STEAL``, ``Turnover: Shot Clock``), ``SCORE``
   ("visitor - home") on scoring rows and EVENTMSGTYPE codes, so possessions, points
-  and shot alignment can be checked exactly against what was simulated.
+  and shot positions can be checked exactly against what was simulated.
+
+Modules: this one (config, teams, text), :mod:`envs.synthetic_sim` (batched
+half-court runs), :mod:`envs.synthetic_play` (one possession's frames and rows),
+:mod:`envs.synthetic_schedule` (periods of possessions in rounds),
+:mod:`envs.synthetic_rows` (play-by-play text), :mod:`envs.synthetic_corpus` (games
+and files).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
+from engine.schema import Player, Team
 
-from engine.court import COURT_LENGTH, HOOP_Y, distance_to_hoop, hoop_xy, is_three
-from engine.schema import BALL_ID, N_ENTITIES, Player, Team
+# Bump when the same config would play different games (cached corpora keyed by it).
+CORPUS_VERSION = 2
+LAYUP_FT = 5
 
-SPOTS = np.array([[24.0, 25.0], [20.0, 8.0], [20.0, 42.0], [3.0, 3.5], [8.0, 18.0]])  # from hoop baseline
+
+def _default_defenses() -> tuple[str, ...]:
+    return ("man_to_man", "zone_2_3", "switch_everything")
 
 
 @dataclass
 class SyntheticConfig:
+    """n_games games of n_periods x seconds_per_period; game ids count up from
+    first_game_id (season "99": never a real game). offenses: names of
+    envs.offense.OFFENSES, one drawn per team and game; defenses: names of
+    envs.defense.SCHEMES, one drawn per possession. bring_up_frames: (min, max)
+    simulator steps the bring-up takes (12..16 x 0.52 s, about when real offenses
+    reach the front court; nobody runs faster than the measured speed cap). games_per_batch: games simulated together (memory ~ 30 MB per
+    game). device: torch device of the simulator (the bytes written depend on it);
+    threads: torch intra-op threads while simulating (the batches are many small ops:
+    one thread is fastest and immune to a busy machine; 0 leaves torch's setting)."""
+
     n_games: int = 4
-    n_periods: int = 2
+    n_periods: int = 4
     seconds_per_period: float = 720.0
-    rate_hz: float = 25.0
-    first_game_id: int = 29900001          # season "99": never a real game id
+    first_game_id: int = 29900001
     seed: int = 0
-    make_prob_rim: float = 0.62
-    make_prob_slope: float = 0.012         # per foot of distance
-    oreb_rate: float = 0.27
-    steal_per_pass: float = 0.035
-    foul_per_shot: float = 0.08
-    ft_pct: float = 0.76
-    max_speed_ftps: float = 16.0
+    offenses: tuple[str, ...] = ("scripted",)
+    defenses: tuple[str, ...] = _default_defenses()
+    bring_up_frames: tuple[int, int] = (12, 16)
+    games_per_batch: int = 8
+    device: str = "cpu"
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        self.offenses, self.defenses = tuple(self.offenses), tuple(self.defenses)
+        self.bring_up_frames = tuple(int(v) for v in self.bring_up_frames)
+        if not self.offenses or not self.defenses:
+            raise ValueError("SyntheticConfig needs at least one offense and one defense")
+        if self.n_games < 0 or self.n_periods < 1 or self.seconds_per_period <= 0:
+            raise ValueError("SyntheticConfig: n_games >= 0, n_periods >= 1 and "
+                             "seconds_per_period > 0 are required")
 
 
-@dataclass
-class SimLog:
-    """What one game's simulation produced: moment arrays and play-by-play rows."""
-
-    moments: dict[str, list] = field(default_factory=lambda: {
-        "period": [], "game_clock": [], "shot_clock": [], "xyz": []})
-    rows: list[dict] = field(default_factory=list)
-
-
-class GameSim:
-    """Simulates one game step by step (one step = one tracking frame)."""
-
-    def __init__(self, cfg: SyntheticConfig, game_index: int, rng: np.random.Generator):
-        self.cfg, self.rng = cfg, rng
-        self.dt = 1.0 / cfg.rate_hz
-        self.visitor, self.home = make_teams(rng, game_index)
-        self.on_court = [t.players[:5] for t in (self.visitor, self.home)]
-        self.score = [0, 0]  # visitor, home
-        self.log = SimLog()
-        self.pos = np.zeros((10, 2))  # visitors 0-4, home 5-9
-        self.ball = np.zeros(3)
-
-    # ---- geometry -------------------------------------------------------------
-    def attacks_right(self, team: int, period: int) -> bool:
-        """Visitors (0) attack right in the first half, home in the second."""
-        first_half = period <= 2
-        return (team == 0) == first_half
-
-    def spots(self, team: int, period: int) -> np.ndarray:
-        right = self.attacks_right(team, period)
-        hx, _ = hoop_xy("right" if right else "left")
-        s = SPOTS + self.rng.normal(0, 1.5, SPOTS.shape)
-        x = hx - s[:, 0] if right else hx + s[:, 0]
-        return np.column_stack([np.clip(x, 1, COURT_LENGTH - 1), np.clip(s[:, 1], 1, 49)])
-
-    def move(self, targets: np.ndarray, speed: float | None = None) -> None:
-        step = targets - self.pos
-        dist = np.linalg.norm(step, axis=1, keepdims=True)
-        vmax = (speed or self.cfg.max_speed_ftps) * self.dt
-        self.pos += step * np.minimum(1.0, vmax / np.maximum(dist, 1e-9))
-
-    # ---- recording ------------------------------------------------------------
-    def record(self, period: int, clock: float, shot_clock: float | None) -> None:
-        xyz = np.zeros((N_ENTITIES, 3))
-        xyz[0] = self.ball
-        xyz[1:, :2] = self.pos
-        m = self.log.moments
-        m["period"].append(period)
-        m["game_clock"].append(round(max(clock, 0.0), 2))
-        m["shot_clock"].append(np.nan if shot_clock is None else round(max(shot_clock, 0.0), 2))
-        m["xyz"].append(xyz)
-
-    def ids(self) -> tuple[np.ndarray, np.ndarray]:
-        """(11,) player ids and team ids of the slots (ball, visitors, home)."""
-        pid = [BALL_ID] + [p.player_id for side in self.on_court for p in side]
-        tid = [BALL_ID] + [self.visitor.team_id] * 5 + [self.home.team_id] * 5
-        return np.array(pid, np.int64), np.array(tid, np.int64)
-
-
-def make_teams(rng: np.random.Generator, game_index: int) -> tuple[Team, Team]:
-    """Two fictional 13-player teams (ids outside the real NBA ranges)."""
+def make_teams(game_index: int) -> tuple[Team, Team]:
+    """Two fictional 13-player teams (ids outside the real NBA ranges): (visitor, home).
+    The first five of each play the whole game."""
     teams = []
     for k, (city, nick, abbr) in enumerate((("Synth", "Visitors", "SYV"), ("Synth", "Hosts", "SYH"))):
         tid = 1610600000 + 10 * game_index + k
@@ -117,16 +92,41 @@ def make_teams(rng: np.random.Generator, game_index: int) -> tuple[Team, Team]:
     return teams[0], teams[1]
 
 
+def attacks_right(team: int, period: int) -> bool:
+    """Visitors (team 0) attack the right hoop in the first half, home (1) in the second."""
+    return (team == 0) == (period <= 2)
+
+
+def first_offense(tip_winner: int, period: int) -> int:
+    """Team with the first possession of ``period``: the tip winner in periods 1 and 4
+    (and overtimes), the other team in periods 2 and 3."""
+    return tip_winner if period == 1 or period >= 4 else 1 - tip_winner
+
+
 def shot_description(last: str, dist_ft: float, three: bool, made: bool, pts: int) -> str:
-    d = int(round(dist_ft))
-    kind = "3PT Jump Shot" if three else ("Layup" if d <= 3 else "Jump Shot")
+    """``Name 18' Jump Shot (12 PTS)`` / ``MISS Name 25' 3PT Jump Shot``; pts is the
+    shooter's running total after the shot."""
+    d = round(dist_ft)
+    kind = "3PT Jump Shot" if three else ("Layup" if is_layup(dist_ft, three) else "Jump Shot")
     text = f"{last} {d}' {kind}"
     return f"{text} ({pts} PTS)" if made else f"MISS {text}"
 
 
-def make_probability(cfg: SyntheticConfig, dist_ft: float) -> float:
-    return float(np.clip(cfg.make_prob_rim - cfg.make_prob_slope * dist_ft, 0.05, 0.95))
+def is_layup(dist_ft: float, three: bool) -> bool:
+    """A finish at the rim (the plays' drives end 3-5 ft from the hoop)."""
+    return not three and round(dist_ft) <= LAYUP_FT
 
 
-__all__ = ["SyntheticConfig", "GameSim", "make_teams", "shot_description", "make_probability",
-           "distance_to_hoop", "is_three", "HOOP_Y"]
+def free_throw_description(last: str, i: int, n: int, made: bool, pts: int) -> str:
+    return f"{last} Free Throw {i} of {n} ({pts} PTS)" if made else f"MISS {last} Free Throw {i} of {n}"
+
+
+__all__ = [
+    "CORPUS_VERSION",
+    "SyntheticConfig",
+    "attacks_right",
+    "first_offense",
+    "free_throw_description",
+    "make_teams",
+    "shot_description",
+]

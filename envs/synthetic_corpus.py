@@ -1,115 +1,160 @@
 """Simulate the synthetic corpus and write it as real-format logs.
 
-``write_corpus(out_dir, cfg)`` writes ``tracking/<game_id>.json.gz`` (raw SportVU) and
+:func:`simulate_corpus` plays the games (``games_per_batch`` at a time, every period
+of every game in one simulator batch, :mod:`envs.synthetic_schedule`) and yields a
+:class:`SimGame` per game: the :class:`engine.schema.Game` with its tracking, the raw
+play-by-play columns, and the simulator's own record of each possession.
+:func:`write_corpus` writes ``tracking/<game_id>.json.gz`` (raw SportVU) and
 ``pbp/<game_id>.csv.gz`` (stats.nba.com play-by-play) per game, atomically, with a
 progress bar, and returns the game ids. Every play-by-play row becomes one SportVU
-event whose moments run from the previous row to a few seconds past its own, so the
-events overlap in time like the real logs.
+event whose moments run from the previous row to 2-6 s past its own, so the events
+overlap in time like the real logs.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import torch
 from tqdm import tqdm
 
-from engine.pbp import HEADER, pbp_from_columns
+from engine.pbp import pbp_from_columns
 from engine.pbp_write import write_pbp
 from engine.rules import apply_rules
-from engine.schema import Game, Provenance, Quality, SportVUEvent
+from engine.runtime import torch_generator
+from engine.schema import BALL_ID, Game, Provenance, Quality, SportVUEvent, Team
 from engine.sportvu_write import write_sportvu
-from envs.synthetic import SyntheticConfig
-from envs.synthetic_play import Play
+from envs.synthetic import SyntheticConfig, attacks_right, make_teams
+from envs.synthetic_rows import pbp_columns, row_list
+from envs.synthetic_schedule import PeriodRun, centre_court, play_periods
+from envs.synthetic_sim import HalfCourtRunner
 
 log = logging.getLogger(__name__)
 TIP_OFF_MS = 1446000000000  # 2015-10-28 02:40 UTC
+PERIOD_BREAK_MS = 130_000
 
 
-def simulate(cfg: SyntheticConfig, index: int) -> tuple[Game, dict[str, list[str]]]:
-    """Game ``index`` of the corpus: (Game with tracking and events, raw play-by-play columns)."""
-    rng = np.random.default_rng([cfg.seed, index])
-    sim = Play(cfg, index, rng)
-    offense = int(rng.integers(0, 2))
-    for period in range(1, cfg.n_periods + 1):
-        sim.period(period, offense if period % 2 else 1 - offense)
+@dataclass
+class SimGame:
+    """One simulated game: Game (tracking, rosters, SportVU events), raw play-by-play
+    columns (HEADER -> strings) and ``possessions``: the simulator's record, one row
+    per possession in time order (game_id, period, poss_seq, offense_team_id,
+    defense_team_id, outcome, points, n_fga, n_shots, start_clock, end_clock, logged:
+    False when nothing was logged, a period-end possession the play-by-play cannot
+    show)."""
+
+    game: Game
+    pbp_columns: dict[str, list[str]]
+    possessions: pd.DataFrame
+
+
+def simulate_corpus(cfg: SyntheticConfig | None = None,
+                    runner: HalfCourtRunner | None = None) -> Iterator[SimGame]:
+    """Every game of the corpus in order (module docstring)."""
+    cfg = cfg or SyntheticConfig()
+    runner = runner or HalfCourtRunner(cfg.offenses, cfg.defenses, cfg.device)
+    step = max(1, int(cfg.games_per_batch))
+    for first in range(0, cfg.n_games, step):
+        indices = range(first, min(first + step, cfg.n_games))
+        runs = [run for g in indices for run in _period_runs(cfg, g)]
+        gen = torch_generator(np.random.default_rng([cfg.seed, first]), runner.device)
+        with _threads(cfg.threads):
+            play_periods(runs, runner, cfg, gen)
+        for g in indices:
+            yield _assemble(cfg, g, [r for r in runs if r.game == g], runner.dt)
+
+
+@contextmanager
+def _threads(n: int):
+    """torch's intra-op thread count set to ``n`` (0: unchanged) inside the block."""
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _period_runs(cfg: SyntheticConfig, g: int) -> list[PeriodRun]:
+    rng = np.random.default_rng([cfg.seed, g])
+    tip = int(rng.integers(0, 2))
+    offense_of = tuple(int(v) for v in rng.integers(0, len(cfg.offenses), 2))
+    return [PeriodRun(g, p, tip, offense_of, float(cfg.seconds_per_period),
+                      centre_court(0 if attacks_right(0, p) else 1))
+            for p in range(1, cfg.n_periods + 1)]
+
+
+def _assemble(cfg: SyntheticConfig, index: int, runs: list[PeriodRun], dt: float) -> SimGame:
+    visitor, home = make_teams(index)
     gid = f"{cfg.first_game_id + index:010d}"
-    game = _game(sim, gid, index)
-    return game, _pbp_columns(sim, gid)
+    offsets = np.concatenate([[0], np.cumsum([run.n_frames for run in runs])[:-1]])
+    rows = row_list(runs, offsets.tolist(), cfg.seconds_per_period)
+    game = _game(cfg, gid, index, (visitor, home), runs, rows, dt)
+    cols = pbp_columns(rows, gid, (visitor, home))
+    return SimGame(game, cols, _records(runs, gid, (visitor, home)))
 
 
-def _game(sim: Play, gid: str, index: int) -> Game:
-    m = sim.log.moments
-    n = len(m["game_clock"])
-    ids, teams = sim.ids()
-    stamps = TIP_OFF_MS + 86_400_000 * index + np.round(np.arange(n) * 1000 / sim.cfg.rate_hz)
-    period = np.asarray(m["period"], np.int16)
-    stamps = stamps + (period.astype(np.int64) - 1) * 130_000  # a break between periods
-    spans, event_ids = _event_spans(sim, n)
+def _records(runs: list[PeriodRun], gid: str, teams: tuple[Team, Team]) -> pd.DataFrame:
+    recs = []
+    for run in runs:
+        for r in run.records:
+            team = r["offense_team"]
+            rest = {k: v for k, v in r.items() if k != "offense_team"}
+            recs.append({"game_id": gid, **rest, "offense_team_id": teams[team].team_id,
+                         "defense_team_id": teams[1 - team].team_id})
+    return pd.DataFrame(recs)
+
+
+def _game(cfg: SyntheticConfig, gid: str, index: int, teams: tuple[Team, Team],
+          runs: list[PeriodRun], rows: list[dict], dt: float) -> Game:
+    visitor, home = teams
+    xyz, period, clock, shot, stamps = [], [], [], [], []
+    for run in runs:
+        n = run.n_frames
+        xyz += [f[0] for f in run.frames]
+        clock += [f[1] for f in run.frames]
+        shot += [f[2] for f in run.frames]
+        period.append(np.full(n, run.period, np.int16))
+        base = (TIP_OFF_MS + 86_400_000 * index
+                + (run.period - 1) * (int(cfg.seconds_per_period * 1000) + PERIOD_BREAK_MS))
+        stamps.append(base + np.round(np.arange(1, n + 1) * dt * 1000).astype(np.int64))
+    n = sum(run.n_frames for run in runs)
+    ids = np.array([BALL_ID] + [p.player_id for t in teams for p in t.players[:5]], np.int64)
+    tids = np.array([BALL_ID] + [visitor.team_id] * 5 + [home.team_id] * 5, np.int64)
+    spans = _event_spans(rows, n, np.random.default_rng([cfg.seed, index, 99]), dt)
     first = np.full(n, -1, np.int32)
-    for (s, e), eid in reversed(list(zip(spans, event_ids))):
+    for eid, (s, e) in reversed(list(enumerate(spans, start=1))):
         first[s:e] = eid
-    arrays = dict(period=period, game_clock=np.asarray(m["game_clock"]),
-                  shot_clock=np.asarray(m["shot_clock"]), timestamp=stamps.astype(np.int64),
-                  event_id=first, entity_id=np.tile(ids, (n, 1)), team_id=np.tile(teams, (n, 1)),
-                  xyz=np.round(np.stack(m["xyz"]), 5), valid=np.ones((n, 11), bool))
+    arrays = dict(period=np.concatenate(period), game_clock=np.round(np.concatenate(clock), 2),
+                  shot_clock=np.concatenate(shot), timestamp=np.concatenate(stamps),
+                  event_id=first, entity_id=np.tile(ids, (n, 1)), team_id=np.tile(tids, (n, 1)),
+                  xyz=np.round(np.concatenate(xyz), 5), valid=np.ones((n, 11), bool))
     quality = Quality()
     tracking = apply_rules(arrays, f"synthetic:{gid}", quality)
-    events = [SportVUEvent(int(eid), e - s, np.arange(s, e, dtype=np.int64))
-              for eid, (s, e) in zip(event_ids, spans) if e > s]
+    events = [SportVUEvent(eid, e - s, np.arange(s, e, dtype=np.int64))
+              for eid, (s, e) in enumerate(spans, start=1) if e > s]
     day = (date(2015, 10, 27) + timedelta(days=index)).isoformat()
-    return Game(gid, day, sim.home, sim.visitor, tracking, sportvu_events=events,
-                quality=quality, provenance=Provenance(format="synthetic",
-                                                       notes=[f"seed={sim.cfg.seed} index={index}"]))
+    note = (f"seed={cfg.seed} index={index} offenses={list(cfg.offenses)} "
+            f"defenses={list(cfg.defenses)}")
+    return Game(gid, day, home, visitor, tracking, sportvu_events=events, quality=quality,
+                provenance=Provenance(format="synthetic", notes=[note]))
 
 
-def _event_spans(sim: Play, n: int) -> tuple[list[tuple[int, int]], list[int]]:
+def _event_spans(rows: list[dict], n: int, rng: np.random.Generator,
+                 dt: float) -> list[tuple[int, int]]:
     """One SportVU event per play-by-play row, overlapping 2-6 s into the next."""
-    frames = [r["frame"] for r in sim.log.rows]
-    overlap = (sim.rng.uniform(2, 6, len(frames)) * sim.cfg.rate_hz).astype(int)
-    spans, starts = [], [0] + frames[:-1]
-    for s, e, o in zip(starts, frames, overlap):
-        spans.append((min(s, n), min(e + o, n)))
-    return spans, list(range(1, len(frames) + 1))
-
-
-def _pbp_columns(sim: Play, gid: str) -> dict[str, list[str]]:
-    """Raw play-by-play columns (HEADER -> strings) in the real file's conventions."""
-    cols: dict[str, list[str]] = {h: [] for h in HEADER}
-    for num, r in enumerate(sim.log.rows, start=1):
-        row = dict.fromkeys(HEADER, "")
-        row.update(GAME_ID=gid, EVENTNUM=str(num), EVENTMSGTYPE=str(r["msg"]),
-                   EVENTMSGACTIONTYPE=str(r["action"]), PERIOD=str(r["period"]),
-                   WCTIMESTRING="7:30 PM", PCTIMESTRING=f"{r['clock'] // 60}:{r['clock'] % 60:02d}")
-        _people(sim, row, r)
-        if r["score"] is not None:
-            v, h = r["score"]
-            row["SCORE"] = f"{v} - {h}"
-            row["SCOREMARGIN"] = "TIE" if v == h else str(h - v)
-        for k, val in row.items():
-            cols[k].append(val)
-    return cols
-
-
-def _people(sim: Play, row: dict, r: dict) -> None:
-    teams = (sim.visitor, sim.home)
-    for k, who in ((1, r["actor"]), (2, r["other"])):
-        if who is None:
-            row.update({f"PERSON{k}TYPE": "0.0" if k == 1 else "0", f"PLAYER{k}_ID": "0"})
-            continue
-        side, idx = who
-        p, t = sim.on_court[side][idx], teams[side]
-        row.update({f"PERSON{k}TYPE": ("5" if side == 0 else "4") + (".0" if k == 1 else ""),
-                    f"PLAYER{k}_ID": str(p.player_id), f"PLAYER{k}_NAME": f"{p.first_name} {p.last_name}",
-                    f"PLAYER{k}_TEAM_ID": f"{t.team_id}.0", f"PLAYER{k}_TEAM_CITY": t.name.split()[0],
-                    f"PLAYER{k}_TEAM_NICKNAME": t.name.split()[1],
-                    f"PLAYER{k}_TEAM_ABBREVIATION": t.abbreviation})
-        desc_col = "VISITORDESCRIPTION" if side == 0 else "HOMEDESCRIPTION"
-        row[desc_col] = r["desc"] if k == 1 else r["other_desc"]
-    row["PERSON3TYPE"], row["PLAYER3_ID"] = "0", "0"
+    frames = [r["frame"] for r in rows]
+    overlap = np.round(rng.uniform(2, 6, len(frames)) / dt).astype(int)
+    starts = [0] + frames[:-1]
+    return [(min(s, n), min(e + o + 1, n)) for s, e, o in zip(starts, frames, overlap)]
 
 
 def write_corpus(out_dir: str | Path, cfg: SyntheticConfig | None = None,
@@ -120,13 +165,14 @@ def write_corpus(out_dir: str | Path, cfg: SyntheticConfig | None = None,
     (out / "tracking").mkdir(parents=True, exist_ok=True)
     (out / "pbp").mkdir(parents=True, exist_ok=True)
     ids = []
-    for i in tqdm(range(cfg.n_games), desc="synthesize", unit="game", disable=not progress):
-        game, cols = simulate(cfg, i)
-        write_sportvu(game, out / "tracking" / f"{game.game_id}.json.gz")
-        write_pbp(pbp_from_columns(cols, source=f"synthetic:{game.game_id}"),
-                  out / "pbp" / f"{game.game_id}.csv.gz")
-        ids.append(game.game_id)
+    games = simulate_corpus(cfg)
+    for sim in tqdm(games, total=cfg.n_games, desc="synthesize", unit="game", disable=not progress):
+        gid = sim.game.game_id
+        write_sportvu(sim.game, out / "tracking" / f"{gid}.json.gz")
+        write_pbp(pbp_from_columns(sim.pbp_columns, source=f"synthetic:{gid}"),
+                  out / "pbp" / f"{gid}.csv.gz")
+        ids.append(gid)
     return ids
 
 
-__all__ = ["simulate", "write_corpus", "SyntheticConfig", "replace"]
+__all__ = ["SimGame", "SyntheticConfig", "simulate_corpus", "write_corpus"]

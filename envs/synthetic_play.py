@@ -1,193 +1,178 @@
-"""The possession loop of the synthetic corpus (see envs.synthetic for the model)."""
+"""One possession of the synthetic corpus: its frames and play-by-play rows.
+
+:func:`possession_log` turns row ``i`` of a :class:`envs.synthetic_sim.Trace` (the
+half-court part, played by the simulator) plus the bring-up before it into canonical
+frames (the offense attacks the right hoop) and structured play-by-play rows. Who
+does what is ``(side, k)``: side 0 the offense, 1 the defense, k the player index
+0..4 (slot k + 1, resp. k + 6). The rows follow the simulator's events:
+
+- a shot is logged when it arrives (made / missed, shooter, distance, three);
+  a shooting foul (by the defender nearest the shooter at the release) and its free
+  throws follow it (an and-one's single free throw after the made shot; a missed
+  shot's two or three free throws instead of the miss, as the real logs do); a missed
+  last free throw is rebounded by the defender nearest the rim (the simulator ends the
+  possession there);
+- a missed shot's rebound: offensive by the simulator's new handler, defensive by the
+  defender nearest the rim;
+- an interception is a ``Bad Pass Turnover`` of the passer, a live-ball turnover a
+  ``Lost Ball Turnover`` of the holder, each with a ``STEAL`` by the defender nearest
+  the ball; a shot-clock violation is a team ``Shot Clock`` turnover.
+
+Rows carry the game clock of their frame rounded down to a whole second (the real
+logs have whole seconds and log 0-1 s after the action).
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from engine.court import distance_to_hoop, hoop_xy, is_three
-from envs.synthetic import GameSim, make_probability, shot_description
+from engine.court import HOOP_Y, RIGHT_HOOP_X, distance_to_hoop
+from engine.sim import SHOT_CLOCK_S, Outcome
+from envs.synthetic_sim import Trace
+
+HOOP = np.array([RIGHT_HOOP_X, HOOP_Y])
+OUTCOME_NAMES = {Outcome.DEFENSIVE_REBOUND: "missed_dreb", Outcome.TURNOVER: "turnover",
+                 Outcome.SHOT_CLOCK: "turnover", Outcome.FREE_THROWS: "free_throws",
+                 Outcome.PERIOD_END: "end_of_period"}
 
 
-class Play(GameSim):
-    """GameSim plus the possession loop and the play-by-play rows it logs."""
+@dataclass
+class Plan:
+    """Sequence position j of a period: offense_team 0 visitor / 1 home, shift the
+    handler's index, bring_up frames, offense / defense indices of the runner."""
 
-    # ---- play-by-play rows ---------------------------------------------------
-    def row(self, msg: int, action: int, period: int, clock: float, actor=None,
-            desc: str = "", other=None, other_desc: str = "", scoring: bool = False) -> None:
-        """Append one play-by-play row; actor/other are (team 0|1, player index 0..4)."""
-        self.log.rows.append({
-            "msg": msg, "action": action, "period": period,
-            "clock": max(0, int(np.floor(clock))), "actor": actor, "desc": desc,
-            "other": other, "other_desc": other_desc,
-            "score": tuple(self.score) if scoring else None,
-            "frame": len(self.log.moments["game_clock"]),
-        })
+    offense_team: int
+    shift: int
+    bring_up: int
+    offense: int
+    defense: int
 
-    def name(self, team: int, k: int) -> str:
-        return self.on_court[team][k].last_name
 
-    # ---- one frame of play ---------------------------------------------------
-    def step(self, period: int, clock: float, shot_clock: float | None, offense: int,
-             spots: np.ndarray, handler: int | None, drive: bool = False) -> None:
-        targets = np.empty((10, 2))
-        o, d = slice(5 * offense, 5 * offense + 5), slice(5 * (1 - offense), 5 * (1 - offense) + 5)
-        targets[o] = spots
-        side = "right" if self.attacks_right(offense, period) else "left"
-        hoop = np.array(hoop_xy(side))
-        if handler is not None and drive:
-            targets[5 * offense + handler] = hoop + (self.pos[5 * offense + handler] - hoop) * 0.15
-        targets[d] = self.pos[o] + 0.35 * (hoop - self.pos[o])
-        self.move(targets)
-        if handler is not None:
-            t = len(self.log.moments["game_clock"]) * self.dt
-            self.ball[:2] = self.pos[5 * offense + handler] + 0.6
-            self.ball[2] = 1.0 + 2.5 * abs(np.sin(np.pi * 1.8 * t))
-        self.record(period, clock, shot_clock)
+@dataclass
+class PossessionLog:
+    """pos (F, 11, 3) canonical feet; game_clock, shot_clock (F,) s; rows: dicts with
+    ``kind``, ``frame`` (index into pos), ``clock`` (whole seconds) and the kind's
+    fields; record: what the simulator played (outcome, points, n_fga, n_shots,
+    start_clock, end_clock, logged)."""
 
-    def fly(self, period, clock, shot_clock, offense, spots, target_xyz, seconds,
-            peak=0.0, run_clock=True) -> float:
-        """Ball flies linearly (with an arc of height ``peak``) to target over ``seconds``."""
-        start = self.ball.copy()
-        n = max(1, int(round(seconds / self.dt)))
-        for i in range(1, n + 1):
-            w = i / n
-            self.ball = start + (np.asarray(target_xyz) - start) * w
-            self.ball[2] += peak * 4 * w * (1 - w)
-            self.step(period, clock, shot_clock, offense, spots, None)
-            if run_clock:
-                clock -= self.dt
-                shot_clock = None if shot_clock is None else shot_clock - self.dt
-        return clock
+    pos: np.ndarray
+    game_clock: np.ndarray
+    shot_clock: np.ndarray
+    rows: list[dict] = field(default_factory=list)
+    record: dict = field(default_factory=dict)
 
-    # ---- a possession --------------------------------------------------------
-    def possession(self, period: int, clock: float, offense: int) -> tuple[float, int]:
-        """Play one possession from ``clock``; returns (clock, next offense)."""
-        rng = self.rng
-        spots = self.spots(offense, period)
-        handler, shot_clock, elapsed = 0, 24.0, 0.0
-        shoot_at, next_decision, drive_until = rng.uniform(5, 17), rng.uniform(1.0, 2.5), -1.0
-        while True:
-            self.step(period, clock, shot_clock, offense, spots, handler, elapsed < drive_until)
-            clock, shot_clock, elapsed = clock - self.dt, shot_clock - self.dt, elapsed + self.dt
-            if clock <= 0:
-                return 0.0, 1 - offense
-            if elapsed < next_decision:
-                continue
-            next_decision = elapsed + rng.uniform(1.0, 2.5)
-            if elapsed >= shoot_at or shot_clock < 3.0 or clock < 3.0:
-                clock, keep = self.shot(period, clock, shot_clock, offense, spots, handler)
-                if not keep:
-                    return clock, 1 - offense
-                shot_clock, elapsed, shoot_at = 24.0, 0.0, rng.uniform(4, 14)
-                handler = int(np.argmin(np.linalg.norm(self.pos[5 * offense:5 * offense + 5]
-                                                       - self.ball[:2], axis=1)))
-                continue
-            r = rng.random()
-            if r < 0.6:
-                before = clock
-                clock, handler, lost = self.pass_ball(period, clock, shot_clock, offense, spots, handler)
-                shot_clock, elapsed = shot_clock - (before - clock), elapsed + (before - clock)
-                if lost:
-                    return clock, 1 - offense
-            elif r < 0.85:
-                drive_until = elapsed + 1.2
 
-    def pass_ball(self, period, clock, shot_clock, offense, spots, handler):
-        rng = self.rng
-        receiver = int(rng.choice([k for k in range(5) if k != handler]))
-        target = self.pos[5 * offense + receiver]
-        dist = float(np.linalg.norm(target - self.ball[:2]))
-        if rng.random() < self.cfg.steal_per_pass:
-            stealer = int(rng.integers(0, 5))
-            clock = self.fly(period, clock, shot_clock, offense, spots,
-                             [*self.pos[5 * (1 - offense) + stealer], 4.0], dist / 45.0 + 0.2)
-            self.row(5, 1, period, clock, (offense, handler),
-                     f"{self.name(offense, handler)} Bad Pass Turnover (P1.T1)",
-                     (1 - offense, stealer), f"{self.name(1 - offense, stealer)} STEAL (1 STL)")
-            return clock, handler, True
-        clock = self.fly(period, clock, shot_clock, offense, spots, [*target, 4.0],
-                         dist / 45.0 + 0.2)
-        return clock, receiver, False
+def bring_up(prev: np.ndarray, start: np.ndarray, handler: int, n: int) -> np.ndarray:
+    """(n, 11, 3) frames walking every player from ``prev`` (11, 3) to ``start`` at an
+    even pace; the ball is dribbled by ``handler`` (slot). The last frame is ``start``."""
+    w = (np.arange(1, n + 1) / n)[:, None, None]
+    pos = prev[None] + w * (start - prev)[None]
+    pos[:, 1:, 2] = 0.0
+    pos[:, 0, :2] = pos[:, handler, :2] + np.array([0.5, 0.5])
+    pos[:, 0, 2] = np.where(np.arange(n) % 2 == 0, 1.2, 3.0)
+    pos[-1] = start
+    return pos
 
-    def shot(self, period, clock, shot_clock, offense, spots, handler) -> tuple[float, bool]:
-        """Shoot from the handler's spot. Returns (clock, offense keeps the ball)."""
-        cfg, rng = self.cfg, self.rng
-        side = "right" if self.attacks_right(offense, period) else "left"
-        xy = self.pos[5 * offense + handler].copy()
-        dist = float(distance_to_hoop(xy, side))
-        three = bool(is_three(xy, side))
-        fouled = rng.random() < cfg.foul_per_shot
-        made = rng.random() < make_probability(cfg, dist) * (0.4 if fouled else 1.0)
-        hoop = [*hoop_xy(side), 10.0]
-        self.ball = np.array([*xy, 7.0])
-        clock = self.fly(period, clock, shot_clock, offense, spots, hoop, 1.0, peak=6.0)
-        logged = clock - rng.uniform(0.0, 1.0)
-        pts = 3 if three else 2
-        shooter = self.name(offense, handler)
-        if made:
-            self.score[offense] += pts
-        if made or not fouled:
-            total = self.player_points(offense, handler, pts if made else 0)
-            self.row(1 if made else 2, 1, period, logged, (offense, handler),
-                     shot_description(shooter, dist, three, made, total), scoring=made)
+
+def possession_log(trace: Trace, i: int, plan: Plan, start_clock: float,
+                   prev: np.ndarray, dt: float) -> PossessionLog:
+    """Row i of ``trace`` preceded by its bring-up from ``prev`` (11, 3) canonical,
+    the possession starting at ``start_clock`` (seconds left in the period)."""
+    n_b, steps = plan.bring_up, int(trace.done_step[i])
+    half = start_clock - n_b * dt
+    pos = np.concatenate([bring_up(prev, trace.pos[0, i].astype(np.float64), plan.shift + 1, n_b),
+                          trace.pos[1:steps + 1, i].astype(np.float64)])
+    k = np.arange(1, n_b + steps + 1)
+    clock = np.maximum(start_clock - k * dt, 0.0)
+    shot = np.concatenate([SHOT_CLOCK_S - np.arange(1, n_b + 1) * dt,
+                           trace.shot_clock[1:steps + 1, i].astype(np.float64)])
+    log = PossessionLog(pos, clock, np.round(shot, 2))
+    rows = _Rows(trace, i, log, n_b - 1, half, dt)
+    for t in range(1, steps + 1):
+        rows.step(t)
+    pts = sum(r.get("points", 0) for r in log.rows)
+    if pts != int(trace.points[i]):
+        raise RuntimeError(f"synthetic possession: rows score {pts}, simulator {trace.points[i]}")
+    outcome = Outcome(int(trace.outcome[i]))
+    name = OUTCOME_NAMES.get(outcome) or f"made{int(trace.shot_value[steps, i])}"
+    log.record = {"offense_team": plan.offense_team, "outcome": name, "points": pts,
+                  "n_fga": sum(r["kind"] == "shot" for r in log.rows),
+                  "n_shots": int(trace.ev["shot"][1:steps + 1, i].sum()),
+                  "start_clock": start_clock, "end_clock": max(half - steps * dt, 0.0),
+                  "logged": bool(log.rows)}
+    return log
+
+
+class _Rows:
+    """Builds a possession's rows step by step (arrivals first, then releases)."""
+
+    def __init__(self, trace: Trace, i: int, log: PossessionLog, offset: int, half: float,
+                 dt: float) -> None:
+        self.tr, self.i, self.log, self.offset = trace, i, log, offset
+        self.half, self.dt = half, dt
+        self.release: dict = {}
+
+    def add(self, t: int, kind: str, **fields) -> None:
+        clock = max(0, math.floor(self.half - t * self.dt + 1e-6))
+        self.log.rows.append({"kind": kind, "frame": self.offset + t, "clock": clock, **fields})
+
+    def nearest_defender(self, t: int, xy: np.ndarray) -> tuple[int, int]:
+        d = np.linalg.norm(self.tr.pos[t, self.i, 6:11, :2] - xy, axis=1)
+        return (1, int(d.argmin()))
+
+    def ball_to(self, t: int, xyz) -> None:
+        """Where the ball is shown on the frame a possession ends (the simulator leaves it
+        where it was): at the rim after a shot, in the stealer's or rebounder's hands."""
+        self.log.pos[self.offset + t, 0] = xyz
+
+    def step(self, t: int) -> None:
+        ev = {k: bool(v[t, self.i]) for k, v in self.tr.ev.items()}
+        if ev["made"] or ev["miss"]:
+            self.arrival(t, ev)
+        if ev["interception"] or ev["steal"]:
+            self.turnover(t, "bad_pass" if ev["interception"] else "lost_ball")
+        if ev["shot"]:
+            self.released(t)
+        if ev["shot_clock_violation"]:
+            self.add(t, "team_turnover")
+
+    def released(self, t: int) -> None:
+        tr, i = self.tr, self.i
+        slot = int(tr.handler[t, i])
+        xy = tr.pos[t, i, slot, :2].astype(np.float64)
+        self.release = {"shooter": (0, slot - 1), "distance_ft": float(distance_to_hoop(xy)),
+                        "fouler": self.nearest_defender(t, xy), "ft": tr.ft_made[t, i].tolist()}
+
+    def arrival(self, t: int, ev: dict) -> None:
+        tr, i, r = self.tr, self.i, self.release
+        value, fouled = int(tr.shot_value[t, i]), bool(tr.fouled[t, i])
+        if ev["made"]:
+            self.add(t, "shot", who=r["shooter"], made=True, three=value == 3,
+                     distance_ft=r["distance_ft"], points=value)
         if fouled:
-            fouler = int(rng.integers(0, 5))
-            self.row(6, 2, period, logged, (1 - offense, fouler),
-                     f"{self.name(1 - offense, fouler)} S.FOUL (P1.T1)")
-            return self.free_throws(period, clock, offense, spots, handler,
-                                    1 if made else (3 if three else 2))
-        if made:
-            return clock, False
-        return self.rebound(period, clock, shot_clock, offense, spots, hoop)
+            self.add(t, "foul", who=r["fouler"], other=r["shooter"])
+            n = 1 if ev["made"] else value
+            for k in range(n):
+                self.add(t, "free_throw", who=r["shooter"], index=k + 1, total=n,
+                         made=r["ft"][k], points=int(r["ft"][k]))
+            if not r["ft"][n - 1]:
+                self.add(t, "rebound", who=self.nearest_defender(t, HOOP), offensive=False)
+        elif ev["miss"]:
+            self.add(t, "shot", who=r["shooter"], made=False, three=value == 3,
+                     distance_ft=r["distance_ft"], points=0)
+            who = ((0, int(tr.handler[t, i]) - 1) if ev["oreb"] else self.nearest_defender(t, HOOP))
+            self.add(t, "rebound", who=who, offensive=bool(ev["oreb"]))
+            if ev["dreb"]:
+                self.ball_to(t, [*self.log.pos[self.offset + t, 6 + who[1], :2], 5.0])
+        if ev["made"] or fouled:
+            self.ball_to(t, [RIGHT_HOOP_X, HOOP_Y, 10.0])
 
-    def player_points(self, team: int, k: int, add: int) -> int:
-        key = (team, k)
-        self._pts = getattr(self, "_pts", {})
-        self._pts[key] = self._pts.get(key, 0) + add
-        return self._pts[key]
-
-    def free_throws(self, period, clock, offense, spots, handler, n) -> tuple[float, bool]:
-        """n free throws with the clock stopped; a missed last one is rebounded."""
-        side = "right" if self.attacks_right(offense, period) else "left"
-        hx, hy = hoop_xy(side)
-        line = [hx - 15.0 if side == "right" else hx + 15.0, hy]
-        made = False
-        for i in range(1, n + 1):
-            self.ball = np.array([*line, 7.0])
-            self.pos[5 * offense + handler] = line
-            self.fly(period, clock, None, offense, spots, [hx, hy, 10.0], 2.0, peak=4.0,
-                     run_clock=False)
-            made = self.rng.random() < self.cfg.ft_pct
-            if made:
-                self.score[offense] += 1
-            total = self.player_points(offense, handler, int(made))
-            name = self.name(offense, handler)
-            desc = (f"{name} Free Throw {i} of {n} ({total} PTS)" if made
-                    else f"MISS {name} Free Throw {i} of {n}")
-            self.row(3, 10 + i, period, clock, (offense, handler), desc, scoring=made)
-        if made:
-            return clock, False
-        return self.rebound(period, clock, 24.0, offense, spots, [hx, hy, 10.0])
-
-    def rebound(self, period, clock, shot_clock, offense, spots, hoop) -> tuple[float, bool]:
-        offensive = self.rng.random() < self.cfg.oreb_rate
-        team = offense if offensive else 1 - offense
-        near = self.pos[5 * team:5 * team + 5]
-        k = int(np.argmin(np.linalg.norm(near - np.asarray(hoop[:2]), axis=1)))
-        clock = self.fly(period, clock, shot_clock, offense, spots, [*near[k], 6.0], 0.8, peak=2.0)
-        self.row(4, 0, period, clock, (team, k),
-                 f"{self.name(team, k)} REBOUND (Off:{int(offensive)} Def:{int(not offensive)})")
-        return clock, offensive
-
-    # ---- a period ------------------------------------------------------------
-    def period(self, period: int, offense: int) -> None:
-        self.row(12, 0, period, self.cfg.seconds_per_period)
-        clock = self.cfg.seconds_per_period
-        spots = self.spots(offense, period)
-        self.pos = np.concatenate([spots, spots]) + self.rng.normal(0, 2, (10, 2))
-        if period == 1:
-            self.row(10, 0, period, clock, (1, 4), f"Jump Ball {self.name(1, 4)} vs. "
-                     f"{self.name(0, 4)}: Tip to {self.name(offense, 0)}", (0, 4))
-        while clock > 0:
-            clock, offense = self.possession(period, clock, offense)
-        self.row(13, 0, period, 0.0)
+    def turnover(self, t: int, kind: str) -> None:
+        tr, i = self.tr, self.i
+        ball = tr.pos[t, i, 0, :2].astype(np.float64)
+        stealer = self.nearest_defender(t, ball)
+        self.add(t, kind, who=(0, int(tr.handler[t, i]) - 1), other=stealer)
+        self.ball_to(t, [*self.log.pos[self.offset + t, 6 + stealer[1], :2], 3.5])

@@ -17,6 +17,7 @@ from engine.dataset import load_cache
 from engine.events import detect_events
 from engine.ingest import IngestConfig
 from engine.report import ppp_table
+from envs.synthetic import CORPUS_VERSION
 from envs.synthetic_corpus import write_corpus
 from hoopsim.cli import run_dir
 from hoopsim.tasks.ingest import run_ingest
@@ -29,7 +30,8 @@ from viz.render import CourtRenderer
 def corpus_dir(cfg) -> Path:
     """The cached synthetic corpus for this config (written on first use)."""
     scfg = synthetic_config(cfg)
-    key = hashlib.sha256(json.dumps(scfg.__dict__, sort_keys=True).encode()).hexdigest()[:12]
+    keyed = {**scfg.__dict__, "corpus_version": CORPUS_VERSION}
+    key = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:12]
     root = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
     path = root / f"corpus-{key}"
     if not (path / "done").exists():
@@ -52,9 +54,10 @@ def example_index(ds) -> int:
 def draw_example(ds, out: Path) -> tuple[Path, Path]:
     """Write play.gif and play.png of one representative possession into ``out``."""
     poss = ds.possession(example_index(ds))
-    every = max(1, int(round(ds.rate_hz / 5)))            # ~5 frames per second of play
+    every = max(1, int(round(ds.rate_hz / 5)))            # at most ~5 frames per second of play
     frames = CourtRenderer(width_px=640).render_possession(poss, every=every)
-    gif = save_gif(frames, out / "play.gif", fps=5 * 2)    # twice real time
+    fps = max(1, int(round(2 * ds.rate_hz / every)))       # twice real time
+    gif = save_gif(frames, out / "play.gif", fps=fps)
     png = play_diagram(poss, detect_events(poss), out / "play.png")
     return gif, png
 

@@ -1,4 +1,5 @@
-"""hoopsim synthesize: write the synthetic corpus (tracking/*.json.gz, pbp/*.csv.gz)."""
+"""hoopsim synthesize: play the synthetic corpus in the simulator and write it as
+real-format logs (tracking/*.json.gz, pbp/*.csv.gz)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from hoopsim.cli import run_dir
 
 
 def synthetic_config(cfg) -> SyntheticConfig:
+    """The task config (``games`` / ``n_games``, n_periods, seconds_per_period, seed,
+    offenses, defenses) as a SyntheticConfig."""
+    default = SyntheticConfig()
     return SyntheticConfig(n_games=int(cfg.n_games), n_periods=int(cfg.n_periods),
-                           seconds_per_period=float(cfg.get("seconds_per_period", 720.0)),
-                           rate_hz=float(cfg.get("rate_hz") or 25.0), seed=int(cfg.seed))
+                           seconds_per_period=float(cfg.seconds_per_period), seed=int(cfg.seed),
+                           offenses=tuple(cfg.get("offenses") or default.offenses),
+                           defenses=tuple(cfg.get("defenses") or default.defenses))
 
 
 def main(cfg) -> int:

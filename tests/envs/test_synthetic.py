@@ -1,5 +1,5 @@
-"""The embedded default corpus: written in the real formats, read back exactly, and
-consistent with what was simulated (scores, possessions, shot positions)."""
+"""The embedded default corpus: played by the simulator, written in the real formats,
+read back exactly, and ingested back into the possessions the simulator played."""
 
 from __future__ import annotations
 
@@ -13,85 +13,129 @@ from engine.ingest import IngestConfig, ingest
 from engine.io import load_tracking
 from engine.pbp import pbp_from_columns, read_pbp
 from engine.pbp_write import write_pbp
+from engine.sim import SimConfig
 from engine.tidy_csv import TidyColumns, write_tidy_csv
 from envs.synthetic import SyntheticConfig
-from envs.synthetic_corpus import simulate, write_corpus
+from envs.synthetic_corpus import simulate_corpus, write_corpus
 
 CFG = SyntheticConfig(n_games=1, n_periods=4, seconds_per_period=180.0, seed=3)
+GID = "0029900001"
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
-    write_corpus(out, CFG, progress=False)
-    game, cols = simulate(CFG, 0)
-    return out, game, cols
+    assert write_corpus(out, CFG, progress=False) == [GID]
+    (sim,) = list(simulate_corpus(CFG))
+    return out, sim
+
+
+@pytest.fixture(scope="module")
+def ingested(corpus):
+    out, _ = corpus
+    return ingest([str(out / "tracking" / f"{GID}.json.gz")], [str(out / "pbp" / f"{GID}.csv.gz")],
+                  IngestConfig(workers=1), progress=False)
 
 
 def test_same_seed_same_bytes(tmp_path, corpus):
-    out, _, _ = corpus
+    out, _ = corpus
     write_corpus(tmp_path, CFG, progress=False)
-    for kind in ("tracking/0029900001.json.gz", "pbp/0029900001.csv.gz"):
-        a = gzip.decompress((out / kind).read_bytes())
-        b = gzip.decompress((tmp_path / kind).read_bytes())
-        assert a == b, kind
+    for kind in (f"tracking/{GID}.json.gz", f"pbp/{GID}.csv.gz"):
+        assert (out / kind).read_bytes() == (tmp_path / kind).read_bytes(), kind
 
 
-def test_written_logs_read_back_exactly(tmp_path, corpus):
-    out, game, cols = corpus
-    back = load_tracking(out / "tracking" / "0029900001.json.gz")
+def test_written_logs_read_back_exactly_at_the_simulator_rate(tmp_path, corpus):
+    out, sim = corpus
+    game, cols = sim.game, sim.pbp_columns
+    back = load_tracking(out / "tracking" / f"{GID}.json.gz")
     for name in ("xyz", "game_clock", "period", "entity_id", "valid"):
         assert np.array_equal(getattr(back.tracking, name), getattr(game.tracking, name)), name
     assert np.array_equal(back.tracking.shot_clock, game.tracking.shot_clock, equal_nan=True)
-    pbp = read_pbp(out / "pbp" / "0029900001.csv.gz")
+    assert back.tracking.rate_hz == pytest.approx(1.0 / SimConfig.dt_s, abs=0.01)   # ~1.92 Hz
+    pbp = read_pbp(out / "pbp" / f"{GID}.csv.gz")
     write_pbp(pbp, tmp_path / "again.csv.gz")
     assert gzip.decompress((tmp_path / "again.csv.gz").read_bytes()) == \
-        gzip.decompress((out / "pbp" / "0029900001.csv.gz").read_bytes())
+        gzip.decompress((out / "pbp" / f"{GID}.csv.gz").read_bytes())
     assert len(pbp.events) == len(pbp_from_columns(cols).events)
 
 
-def test_four_period_game_ingests_with_simulated_scores(corpus):
-    out, game, cols = corpus
-    ds, summary = ingest([str(out / "tracking" / "0029900001.json.gz")],
-                         [str(out / "pbp" / "0029900001.csv.gz")], IngestConfig(workers=1),
-                         progress=False)
+def test_four_periods_exact_final_score_and_alignment(corpus, ingested):
+    _, sim = corpus
+    ds, summary = ingested
     g = summary["games"][0]
     assert g["periods"] == [1, 2, 3, 4]
-    final = [s for s in cols["SCORE"] if s][-1]            # "visitor - home"
+    final = [s for s in sim.pbp_columns["SCORE"] if s][-1]            # "visitor - home"
     visitor, home = (int(x) for x in final.split(" - "))
+    game = sim.game
     assert g["points"] == {str(game.visitor.team_id): visitor, str(game.home.team_id): home}
-    assert sum(g["outcomes"].values()) == sum(g["possessions"].values())
+    played = sim.possessions.groupby("offense_team_id")["points"].sum()
+    assert (played[game.visitor.team_id], played[game.home.team_id]) == (visitor, home)
     report = alignment_report(ds)
     assert report["offense_side_match"] >= 0.95           # sides switch at half time
     assert report["three_beyond_arc"] >= 0.95 and report["two_inside_arc"] >= 0.95
 
 
-def test_tidy_csv_with_renamed_columns_gives_the_same_possessions(tmp_path, corpus):
-    out, game, _ = corpus
+def test_ingest_gives_back_the_possessions_the_simulator_played(corpus, ingested):
+    _, sim = corpus
+    ds, _ = ingested
+    played = sim.possessions[sim.possessions["logged"]].reset_index(drop=True)
+    assert (~sim.possessions["logged"]).sum() <= CFG.n_periods   # only a silent period end
+    got = ds.meta.sort_values(["period", "start_clock"], ascending=[True, False],
+                              kind="stable").reset_index(drop=True)
+    assert len(got) == len(played) > 40
+    for col in ("period", "offense_team_id", "outcome", "points", "n_fga"):
+        assert list(got[col].astype(played[col].dtype)) == list(played[col]), col
+    for col in ("start_clock", "end_clock"):               # the log has whole seconds
+        assert np.abs(got[col].to_numpy() - played[col].to_numpy()).max() <= 1.0, col
+    assert (played["n_shots"] >= played["n_fga"]).all()
+    assert set(played["outcome"]) >= {"made2", "made3", "missed_dreb", "free_throws"}
+
+
+def test_tidy_csv_with_renamed_columns_gives_the_same_possessions(tmp_path, corpus, ingested):
+    out, sim = corpus
     cols = TidyColumns(player_id="pid", team_id="tid", x="px", y="py", z="pz",
                        game_clock="clock_s", shot_clock="shot_s", period="quarter",
                        event_id="ev", game_id="gid", home_team="home_id",
                        visitor_team="away_id", timestamp="ms")
-    write_tidy_csv(game, tmp_path / "0029900001_tidy.csv.gz", cols)
-    pbp = [str(out / "pbp" / "0029900001.csv.gz")]
-    raw, _ = ingest([str(out / "tracking" / "0029900001.json.gz")], pbp,
-                    IngestConfig(workers=1), progress=False)
-    tidy, _ = ingest([str(tmp_path / "0029900001_tidy.csv.gz")], pbp,
+    write_tidy_csv(sim.game, tmp_path / f"{GID}_tidy.csv.gz", cols)
+    raw, _ = ingested
+    tidy, _ = ingest([str(tmp_path / f"{GID}_tidy.csv.gz")], [str(out / "pbp" / f"{GID}.csv.gz")],
                      IngestConfig(workers=1, tidy_columns=cols), progress=False)
     assert len(raw) == len(tidy)
     assert np.allclose(raw.arrays["positions"], tidy.arrays["positions"])
     assert (raw.meta["points"] == tidy.meta["points"]).all()
 
 
-def test_reward_is_selectable(corpus):
-    out, _, _ = corpus
-    files = ([str(out / "tracking" / "0029900001.json.gz")], [str(out / "pbp" / "0029900001.csv.gz")])
+def test_reward_is_selectable(corpus, ingested):
+    out, _ = corpus
+    files = ([str(out / "tracking" / f"{GID}.json.gz")], [str(out / "pbp" / f"{GID}.csv.gz")])
     for name, column in (("points", "points"), ("reliable", "reward_reliable")):
         ds, _ = ingest(*files, IngestConfig(workers=1, reward=name), progress=False)
         assert (ds.meta["reward"] == ds.meta[column]).all()
-    pb, _ = ingest(*files, IngestConfig(workers=1), progress=False)
+    pb, _ = ingested
     made3 = pb.meta["outcome"] == "made3"
     assert (pb.meta.loc[made3, "reward"] >= 3.0 - 0.5).all()   # 3 points, minus at most fouls
     from engine.errors import HoopsimDataError
     with pytest.raises(HoopsimDataError, match="unknown reward"):
         ingest(*files, IngestConfig(workers=1, reward="nope"), progress=False)
+
+
+def test_configured_offense_and_scheme_are_played():
+    cfg = SyntheticConfig(n_games=1, n_periods=1, seconds_per_period=60.0, seed=1,
+                          offenses=("isolation",), defenses=("zone_2_3",))
+    (sim,) = list(simulate_corpus(cfg))
+    assert "offenses=['isolation']" in sim.game.provenance.notes[0]
+    poss = sim.possessions
+    assert len(poss) >= 3 and (poss["period"] == 1).all()
+    assert poss["start_clock"].iloc[0] == 60.0 and poss["end_clock"].iloc[-1] >= 0.0
+    teams = poss["offense_team_id"].to_numpy()
+    assert (teams[1:] != teams[:-1]).all()                 # possessions alternate
+    with pytest.raises(ValueError, match="unknown defense"):
+        list(simulate_corpus(SyntheticConfig(n_games=1, defenses=("press",))))
+
+
+def test_possession_records_tile_each_period(corpus):
+    _, sim = corpus
+    for _, p in sim.possessions.groupby("period"):
+        assert p["start_clock"].iloc[0] == CFG.seconds_per_period
+        assert np.allclose(p["start_clock"].to_numpy()[1:], p["end_clock"].to_numpy()[:-1])
