@@ -1,0 +1,323 @@
+"""Behaviour-cloned league-average offense: a :class:`engine.policy.SimPolicy`.
+
+Fitted on real possessions of the train split (games before the cutoff) only.
+
+- Movement: a small MLP shared by the five offensive players maps egocentric features
+  (:func:`envs.offense_bc_features.movement_features`: own position and velocity, ball,
+  hoop, holder flag and the holder's chosen action, nearest defenders, team-mates, shot
+  clock) to a diagonal Gaussian over the player's next-frame displacement (ft per frame
+  at the data rate, ~0.52 s). Trained by Gaussian negative log-likelihood.
+- Decisions: at decision points (an offensive player holds the ball) a classifier over
+  hold / drive / pass to team-mate k / shoot (the pbp-aligned labels of
+  :mod:`engine.labels`); pass logits come from one scorer shared by the team-mates, so
+  the model does not depend on the slot order. Mapped to :class:`engine.sim.Decision`:
+  hold and drive are ``HOLD`` (a drive is a hold whose movement is conditioned on the
+  drive label and closes on the rim at least ``drive_min_ftps``), pass k is
+  ``PASS_0 + k``, shoot is ``SHOOT``.
+
+In the simulator each call draws exactly ``b * 5 * 2`` normals (movement) and ``b``
+uniforms (decision) from the generator, whatever the state. Decisions are sampled from
+``softmax(logits / temperature)``; movement noise is scaled by ``move_noise``.
+
+Weights are saved as safetensors next to a JSON config (no pickle); :func:`fit_or_load`
+caches a fit under ``engine.api.default_cache_dir()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm import tqdm
+
+from engine.atomic import atomic_path
+from engine.dataset import PossessionSet
+from engine.sim import BallMode, Decision, SimState, hoop_xy
+from envs.offense_bc_features import (CLS_DRIVE, CLS_PASS0, CLS_SHOT, N_CLASSES, N_CTX, N_MATE,
+                                      N_MOVE, Frames, action_onehot, decision_features,
+                                      movement_features)
+from envs.offense_bc_data import TrainingData, build_training_data
+
+log = logging.getLogger(__name__)
+VERSION = 1
+
+
+@dataclass
+class OffenseBCConfig:
+    """hidden: MLP width; steps / batch / lr / weight_decay: AdamW training of both nets;
+    max_frames: training samples per kind; dt_s: frame interval (s, the data's; also the
+    simulator step); glitch_ftps: faster steps are identity swaps and dropped;
+    temperature: decision sampling temperature; move_noise: scale of the sampled
+    movement noise (0 = mean displacement); drive_min_ftps: closing speed of a drive;
+    seed: fit seed."""
+
+    hidden: int = 64
+    steps: int = 1500
+    batch: int = 1024
+    lr: float = 2e-3
+    weight_decay: float = 1e-5
+    max_frames: int = 200_000
+    dt_s: float = 0.52
+    glitch_ftps: float = 35.0
+    temperature: float = 1.0
+    move_noise: float = 1.0
+    drive_min_ftps: float = 4.0
+    seed: int = 0
+
+
+def _mlp(i: int, w: int, o: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(i, w), nn.SiLU(), nn.Linear(w, w), nn.SiLU(), nn.Linear(w, o))
+
+
+class Normalizer(nn.Module):
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(n))
+        self.register_buffer("std", torch.ones(n))
+
+    def fit(self, x: torch.Tensor) -> None:
+        flat = x.reshape(-1, x.shape[-1])
+        self.mean.copy_(flat.mean(0))
+        self.std.copy_(flat.std(0).clamp_min(1e-3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class OffenseNet(nn.Module):
+    """move(feats (b, 5, N_MOVE)) -> (mean (b, 5, 2) ft per frame, log_std (b, 5, 2));
+    decide(ctx (b, N_CTX), mates (b, 5, N_MATE), self_mask (b, 5)) -> logits (b, 8)."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.move_norm, self.ctx_norm, self.mate_norm = Normalizer(N_MOVE), Normalizer(N_CTX), Normalizer(N_MATE)
+        self.move_net = _mlp(N_MOVE, hidden, 4)
+        self.ctx_net = _mlp(N_CTX, hidden, hidden)
+        self.mate_net = _mlp(N_MATE, hidden, hidden)
+        self.act_head = _mlp(2 * hidden, hidden, 3)
+        self.pass_head = _mlp(2 * hidden, hidden, 1)
+
+    def move(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.move_net(self.move_norm(feats))
+        return out[..., :2], out[..., 2:].clamp(-4.0, 3.0)
+
+    def decide(self, ctx: torch.Tensor, mates: torch.Tensor, self_mask: torch.Tensor) -> torch.Tensor:
+        c = self.ctx_net(self.ctx_norm(ctx))
+        m = self.mate_net(self.mate_norm(mates))
+        pooled = m.masked_fill(self_mask[..., None], -1e4).max(dim=1).values
+        act = self.act_head(torch.cat([c, pooled], -1))                       # hold, drive, shot
+        pas = self.pass_head(torch.cat([c[:, None].expand_as(m), m], -1))[..., 0]
+        pas = pas.masked_fill(self_mask, -1e4)
+        return torch.cat([act[:, :2], pas, act[:, 2:]], dim=-1)
+
+
+def gaussian_nll(mean: torch.Tensor, log_std: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood (nats per coordinate, constant dropped)."""
+    return (log_std + 0.5 * ((target - mean) / log_std.exp()) ** 2).mean()
+
+
+def _batch_losses(net: OffenseNet, data: TrainingData, gen: torch.Generator, n: int) -> torch.Tensor:
+    i = torch.randint(0, len(data.move_target), (n,), generator=gen)
+    mean, log_std = net.move(data.move_feats[i])
+    move = gaussian_nll(mean, log_std, data.move_target[i])
+    j = torch.randint(0, len(data.cls), (n,), generator=gen)
+    logits = net.decide(data.ctx[j], data.mates[j], data.self_mask[j])
+    return move + nn.functional.cross_entropy(logits, data.cls[j])
+
+
+def train(data: TrainingData, cfg: OffenseBCConfig, progress: bool = True) -> OffenseNet:
+    """Fit both heads on ``data`` with AdamW + cosine schedule; deterministic given cfg.seed."""
+    gen = torch.Generator().manual_seed(cfg.seed)
+    with torch.random.fork_rng():
+        torch.manual_seed(cfg.seed)
+        net = OffenseNet(cfg.hidden)
+    net.move_norm.fit(data.move_feats)
+    net.ctx_norm.fit(data.ctx)
+    net.mate_norm.fit(data.mates)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(cfg.steps, 1))
+    bar = tqdm(range(cfg.steps), desc="fit offense BC", disable=not progress, leave=False)
+    for step in bar:
+        loss = _batch_losses(net, data, gen, cfg.batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 100 == 0:
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+    return net.eval()
+
+
+@torch.no_grad()
+def evaluate(net: OffenseNet, data: TrainingData, base_rates: np.ndarray) -> dict:
+    """Held-out metrics: movement error (ft, mean Euclidean next-frame position error of
+    the predicted mean) vs constant-velocity and standing-still baselines; decision
+    accuracy and log-loss vs the training base rates (pass mass split evenly over the
+    four team-mates)."""
+    mean, _ = net.move(data.move_feats)
+    err = lambda d: (d - data.move_target).norm(dim=-1).mean().item()  # noqa: E731
+    logits = net.decide(data.ctx, data.mates, data.self_mask)
+    logp = logits.log_softmax(-1)
+    base = torch.as_tensor(base_rates, dtype=torch.float32).expand_as(logp).clone()
+    base[:, CLS_PASS0:CLS_SHOT] = base_rates[CLS_PASS0:CLS_SHOT].sum() / 4.0
+    base = base.masked_fill(torch.cat([torch.zeros_like(data.self_mask[:, :2]), data.self_mask,
+                                       torch.zeros_like(data.self_mask[:, :1])], 1), 0.0)
+    base = base / base.sum(-1, keepdim=True)
+    y = data.cls
+    pick = lambda lp: -lp.gather(1, y[:, None]).mean().item()  # noqa: E731
+    coarse = lambda c: torch.where((c >= CLS_PASS0) & (c < CLS_SHOT), CLS_PASS0, c)  # noqa: E731
+    return {"n_move": int(len(data.move_target)), "n_decisions": int(len(y)),
+            "move_error_ft": err(mean), "move_error_const_velocity_ft": err(data.const_vel_disp),
+            "move_error_still_ft": err(torch.zeros_like(mean)),
+            "decision_accuracy": (logits.argmax(-1) == y).float().mean().item(),
+            "decision_accuracy_base": (base.argmax(-1) == y).float().mean().item(),
+            "decision_coarse_accuracy": (coarse(logits.argmax(-1)) == coarse(y)).float().mean().item(),
+            "decision_logloss": pick(logp), "decision_logloss_base": pick(base.clamp_min(1e-9).log()),
+            "class_rates_heldout": np.bincount(y.numpy(), minlength=N_CLASSES).tolist()}
+
+
+@dataclass
+class FittedOffense:
+    net: OffenseNet
+    cfg: OffenseBCConfig
+    info: dict = field(default_factory=dict)
+
+
+def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
+                test_ds: PossessionSet | None = None, progress: bool = True) -> FittedOffense:
+    """Fit on ``train_ds`` (the caller passes the train split); metrics on ``test_ds``."""
+    cfg = cfg or OffenseBCConfig()
+    rng = np.random.default_rng(cfg.seed)
+    data = build_training_data(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.max_frames, rng)
+    net = train(data, cfg, progress)
+    rates = np.bincount(data.cls.numpy(), minlength=N_CLASSES) / max(len(data.cls), 1)
+    info = {"n_train_possessions": len(train_ds), "base_rates": rates.tolist(),
+            "train_games": sorted(map(str, train_ds.meta["game_id"].unique()))}
+    if test_ds is not None and len(test_ds):
+        test = build_training_data(test_ds, cfg.dt_s, cfg.glitch_ftps, cfg.max_frames, rng)
+        info["heldout"] = evaluate(net, test, rates)
+        log.info("offense BC held out: %s", {k: v for k, v in info["heldout"].items()
+                                             if isinstance(v, float)})
+    return FittedOffense(net, cfg, info)
+
+
+def save(fit: FittedOffense, directory: str | Path) -> Path:
+    """``model.safetensors`` + ``config.json`` (config, version, fit info), atomically."""
+    with atomic_path(Path(directory)) as tmp:
+        tmp.mkdir()
+        save_file({k: v.contiguous() for k, v in fit.net.state_dict().items()},
+                  str(tmp / "model.safetensors"))
+        (tmp / "config.json").write_text(json.dumps(
+            {"version": VERSION, "config": asdict(fit.cfg), "info": fit.info}, indent=1))
+    return Path(directory)
+
+
+def load(directory: str | Path) -> FittedOffense:
+    meta = json.loads((Path(directory) / "config.json").read_text())
+    if meta.get("version") != VERSION:
+        raise ValueError(f"{directory}: offense BC version {meta.get('version')}, expected {VERSION}")
+    cfg = OffenseBCConfig(**meta["config"])
+    net = OffenseNet(cfg.hidden)
+    net.load_state_dict(load_file(str(Path(directory) / "model.safetensors")))
+    return FittedOffense(net.eval(), cfg, meta.get("info", {}))
+
+
+def fit_key(train_ds: PossessionSet, cfg: OffenseBCConfig) -> str:
+    """Cache key: the fit config (minus sampling knobs) and the training possessions."""
+    d = asdict(cfg)
+    for k in ("temperature", "move_noise", "drive_min_ftps"):
+        d.pop(k)
+    m = train_ds.meta
+    ident = (m["game_id"].astype(str) + ":" + m["poss_index"].astype(str)).str.cat(sep=",")
+    h = hashlib.sha256(json.dumps(d, sort_keys=True).encode() + ident.encode())
+    h.update(str(int(train_ds.arrays["frame_valid"].sum())).encode())
+    return h.hexdigest()[:16]
+
+
+def fit_or_load(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
+                test_ds: PossessionSet | None = None, cache_dir: str | Path | None = None,
+                progress: bool = True) -> FittedOffense:
+    """Reuse ``<cache_dir>/offense-bc-<key>`` when present, else fit and save there."""
+    from engine.api import default_cache_dir
+
+    cfg = cfg or OffenseBCConfig()
+    directory = Path(cache_dir or default_cache_dir()) / f"offense-bc-{fit_key(train_ds, cfg)}"
+    if (directory / "config.json").exists():
+        fit = load(directory)
+        fit.cfg = OffenseBCConfig(**{**asdict(fit.cfg), "temperature": cfg.temperature,
+                                     "move_noise": cfg.move_noise,
+                                     "drive_min_ftps": cfg.drive_min_ftps})
+        return fit
+    fit = fit_offense(train_ds, cfg, test_ds, progress)
+    save(fit, directory)
+    return fit
+
+
+class BCOffense:
+    """SimPolicy over a fitted :class:`OffenseNet` (module docstring). Memory is empty."""
+
+    def __init__(self, fit: FittedOffense) -> None:
+        self.net, self.cfg = fit.net, fit.cfg
+
+    def init(self, state: SimState, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        return {}
+
+    def _frames(self, state: SimState) -> Frames:
+        held = (state.ball_mode == BallMode.HELD) & (state.handler >= 1) & (state.handler <= 5)
+        holder = torch.where(held, state.handler, torch.full_like(state.handler, -1))
+        b = state.batch_size
+        return Frames(pos=state.pos, vel=state.vel[..., :2], holder=holder,
+                      shot_clock=state.shot_clock, action=torch.full_like(holder, -1),
+                      next_disp=state.pos.new_zeros(b, 5, 2),
+                      valid_move=torch.ones_like(held))
+
+    @torch.no_grad()
+    def act(self, state: SimState, memory: dict, generator: torch.Generator
+            ) -> tuple[torch.Tensor, torch.Tensor, dict]:
+        """-> off_vel (b, 5, 2) ft/s, decision (b,) long Decision, memory (unchanged)."""
+        self.net.to(state.device)
+        b = state.batch_size
+        z = torch.randn((b, 5, 2), generator=generator, device=state.device)
+        u = torch.rand((b,), generator=generator, device=state.device)
+        f = self._frames(state)
+        cls = self._sample_class(f, u)
+        mean, log_std = self.net.move(movement_features(f, action_onehot(f.holder, cls)))
+        disp = mean + self.cfg.move_noise * log_std.exp() * z
+        vel = disp / self.cfg.dt_s
+        vel = self._drive(f, cls, vel)
+        return vel, self._to_decision(cls), memory
+
+    def _sample_class(self, f: Frames, u: torch.Tensor) -> torch.Tensor:
+        """(b,) class sampled by inverse CDF from u (b,); -1 where nobody on offense holds."""
+        safe = Frames(**{**f.__dict__, "holder": f.holder.clamp_min(1)})
+        logits = self.net.decide(*decision_features(safe))
+        probs = (logits / max(self.cfg.temperature, 1e-6)).softmax(-1)
+        cls = (u[:, None] > probs.cumsum(-1)).sum(-1).clamp(max=N_CLASSES - 1)
+        return torch.where(f.holder >= 1, cls, torch.full_like(cls, -1))
+
+    def _drive(self, f: Frames, cls: torch.Tensor, vel: torch.Tensor) -> torch.Tensor:
+        """A driving holder closes on the rim at least ``drive_min_ftps``."""
+        slot = (f.holder - 1).clamp(0, 4)
+        v = vel.gather(1, slot[:, None, None].expand(-1, 1, 2))[:, 0]
+        xy = f.pos[torch.arange(len(slot), device=slot.device), slot + 1, :2]
+        unit = hoop_xy(xy) - xy
+        unit = unit / unit.norm(dim=-1, keepdim=True).clamp_min(1e-3)
+        closing = (v * unit).sum(-1)
+        v = v + (self.cfg.drive_min_ftps - closing).clamp_min(0.0)[:, None] * unit
+        drive = (cls == CLS_DRIVE)[:, None, None] & (torch.arange(5, device=slot.device)[None, :, None]
+                                                     == slot[:, None, None])
+        return torch.where(drive, v[:, None], vel)
+
+    @staticmethod
+    def _to_decision(cls: torch.Tensor) -> torch.Tensor:
+        dec = torch.full_like(cls, int(Decision.HOLD))
+        passing = (cls >= CLS_PASS0) & (cls < CLS_SHOT)
+        dec = torch.where(passing, cls - CLS_PASS0 + int(Decision.PASS_0), dec)
+        return torch.where(cls == CLS_SHOT, torch.full_like(cls, int(Decision.SHOOT)), dec)

@@ -1,0 +1,218 @@
+"""Realism report: simulated league-average possessions against the real ones.
+
+The simulated side is the behaviour-cloned offense (:mod:`envs.offense_bc`) against the
+behaviour-cloned defense (:mod:`envs.defense_bc`), both fitted on games before the
+cutoff only, started from real held-out starting states (:class:`envs.starts.StartStates`:
+each held-out possession's first frame with an attacker holding the ball in the front
+court, all 11 entities tracked). When more rollouts are asked for than there are
+starting states, every state is run once and the rest are a random second (third, ...)
+run of distinct states, so every held-out possession carries (nearly) equal weight, as
+in the play-by-play rates.
+
+The real side, from the same held-out games only:
+
+- rates (points per possession, turnovers, offensive rebounds, shot mix and FG% by
+  distance) from their play-by-play, all periods (:mod:`engine.possessions_pbp`,
+  :func:`engine.outcomes_eval.pbp_shots`, :func:`engine.outcomes_eval.pbp_counts`);
+- possession length and player speeds from their tracking, measured like for like: from
+  the same starting frames to each possession's end (the play-by-play end clock);
+  speeds of all ten players over consecutive fully tracked frames one interval apart,
+  steps faster than ``glitch_ftps`` (identity swaps) dropped. Simulated speeds are the
+  ten players' step speeds of every live step.
+
+Metrics (rates as fractions): ``simulated``, ``real``, ``difference`` (simulated - real;
+for the two distributions the two-sample KS statistic, with the medians as simulated /
+real), 95% intervals (normal approximation over possessions / shots; order-statistic
+intervals of the medians) and ``pass`` = |difference| <= target. Shot bins by distance
+to the hoop (ft): 0-3, 3-10, 10-16, 16 to the arc (two-pointers) and threes; shot shares:
+rim = two-pointers under 3 ft, mid = other two-pointers, three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ks_2samp
+
+from engine.dataset import PossessionSet
+from engine.report import mean_ci95
+
+BINS = (("fg_pct_0_3ft", 0.0, 3.0), ("fg_pct_3_10ft", 3.0, 10.0),
+        ("fg_pct_10_16ft", 10.0, 16.0), ("fg_pct_16ft_arc", 16.0, np.inf))
+METRIC_NAMES = ("points_per_possession", "turnover_rate", "offensive_rebound_rate",
+                "three_point_attempt_rate", "fg_pct_0_3ft", "fg_pct_3_10ft", "fg_pct_10_16ft",
+                "fg_pct_16ft_arc", "fg_pct_three", "shot_share_rim", "shot_share_mid",
+                "shot_share_three", "possession_length_ks", "player_speed_ks")
+
+
+def _default_targets() -> dict[str, float]:
+    """Tolerances on |difference|: PPP 0.05, FG% per bin 0.04, turnover rate 0.03 (the
+    brief); offensive-rebound rate 0.03, three-point attempt rate and shot shares 0.05
+    (about a tenth of the share); KS statistics 0.10 (distributions visibly alike)."""
+    t = {"points_per_possession": 0.05, "turnover_rate": 0.03, "offensive_rebound_rate": 0.03,
+         "three_point_attempt_rate": 0.05, "possession_length_ks": 0.10, "player_speed_ks": 0.10}
+    t.update({name: 0.04 for name, _, _ in BINS})
+    t["fg_pct_three"] = 0.04
+    t.update({f"shot_share_{k}": 0.05 for k in ("rim", "mid", "three")})
+    return t
+
+
+@dataclass
+class RealismConfig:
+    """cutoff: held-out games have GAME_ID >= cutoff; n_starts: simulated possessions;
+    batch: rows per rollout chunk; max_steps: steps before a rollout is cut;
+    glitch_ftps: real steps faster than this are tracking glitches; targets: see
+    :func:`_default_targets`."""
+
+    cutoff: str = "0021500500"
+    n_starts: int = 5000
+    seed: int = 0
+    batch: int = 1000
+    max_steps: int = 120
+    glitch_ftps: float = 35.0
+    targets: dict[str, float] = field(default_factory=_default_targets)
+
+
+def rollout_indices(n_pool: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """(n,) start rows: each of the n_pool states once per full pass, the last partial
+    pass a random subset without repeats; shuffled."""
+    reps = [rng.permutation(n_pool) for _ in range(-(-n // max(n_pool, 1)))]
+    return rng.permutation(np.concatenate(reps)[:n]) if reps else np.zeros(0, np.int64)
+
+
+# ------------------------------------------------------------------ simulated side
+def sim_measures(parts: list[dict]) -> dict:
+    """Rollout results of :func:`envs.simulate.simulate` -> numpy measures: points,
+    turnover, length_s (per possession); shots DataFrame (distance_ft, is_three, made,
+    fouled); oreb and live-miss counts; speeds (ft/s of all ten players, live steps)."""
+    cat = lambda k: np.concatenate([p[k].cpu().numpy() for p in parts])  # noqa: E731
+    speeds = []
+    for p in parts:
+        pos, done, dt = p["positions"][..., 1:, :2], p["done"], float(p["dt_s"])
+        step = (pos[:, 1:] - pos[:, :-1]).norm(dim=-1) / dt          # (b, T-1, 10)
+        speeds.append(step[~done[:, :-1]].reshape(-1).cpu().numpy())
+    shots = pd.DataFrame({"distance_ft": cat("shot_distance_ft"), "is_three": cat("shot_is_three"),
+                          "made": cat("shot_made"), "fouled": cat("shot_fouled")})
+    live_miss = int((~shots["made"] & ~shots["fouled"]).sum())
+    return {"points": cat("points"), "turnover": cat("turnover").astype(float),
+            "length_s": cat("length_s"), "shots": shots, "oreb": int(cat("n_oreb").sum()),
+            "live_miss": live_miss, "speeds": np.concatenate(speeds),
+            "truncated": float(cat("truncated").mean())}
+
+
+# ------------------------------------------------------------------ real side
+def real_pbp_measures(games: list) -> dict:
+    """Play-by-play of the held-out games (engine.pbp.PlayByPlay list) -> points and
+    turnover per possession, shots DataFrame, oreb / live-miss rebound counts."""
+    from engine.outcomes_eval import pbp_counts, pbp_shots
+    from engine.possessions_pbp import segment_possessions
+
+    poss = pd.concat([segment_possessions(g) for g in games], ignore_index=True)
+    shots = pd.concat([pbp_shots(g) for g in games], ignore_index=True)
+    counts = pd.DataFrame([pbp_counts(g) for g in games])
+    return {"points": poss["points"].to_numpy(float),
+            "turnover": (poss["outcome"] == "turnover").to_numpy(float),
+            "shots": shots[["distance_ft", "is_three", "made"]].dropna(),
+            "oreb": int(counts["oreb"].sum()), "live_miss": int(counts["fg_miss_rebounds"].sum())}
+
+
+def real_tracking_measures(ds: PossessionSet, starts, glitch_ftps: float) -> dict:
+    """Like-for-like tracking measures of the starts' possessions in ``ds``: length_s
+    (start frame's game clock - the possession's end clock) and speeds (ft/s, all ten
+    players, from the start frame to the end)."""
+    key = {(str(g), int(p), int(i)): r for r, (g, p, i) in enumerate(
+        zip(ds.meta["game_id"], ds.meta["period"], ds.meta["poss_index"]))}
+    rows = np.array([key[(str(g), int(p), int(i))] for g, p, i in
+                     zip(starts.game_id, starts.period, starts.poss_index)])
+    a, t0 = ds.arrays, starts.frame.astype(np.int64)
+    end = ds.meta["end_clock"].to_numpy(float)[rows]
+    gc = a["game_clock"][rows]
+    length = np.clip(gc[np.arange(len(rows)), t0] - end, 0.0, None)
+    tt = np.arange(gc.shape[1])[None]
+    live = (tt >= t0[:, None]) & (gc >= end[:, None] - 1e-3)
+    ok = a["frame_valid"][rows] & a["valid"][rows].all(-1) & live
+    dt = np.diff(a["time_s"][rows], axis=1)
+    pair = ok[:, :-1] & ok[:, 1:] & (np.abs(dt - 1.0 / ds.rate_hz) < 0.3 / ds.rate_hz)
+    pos = a["positions"][rows][..., 1:, :2]
+    spd = np.linalg.norm(np.diff(pos, axis=1), axis=-1) / np.where(pair, dt, 1.0)[..., None]
+    spd = spd[pair].reshape(-1)
+    return {"length_s": length, "speeds": spd[spd < glitch_ftps]}
+
+
+# ------------------------------------------------------------------ comparison
+def _shot_indicators(shots: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name -> (indicator values, for the metric's population) of a shots table."""
+    d, three = shots["distance_ft"].to_numpy(float), shots["is_three"].to_numpy(bool)
+    made = shots["made"].to_numpy(float)
+    out = {"three_point_attempt_rate": three.astype(float), "fg_pct_three": made[three],
+           "shot_share_rim": (~three & (d < 3.0)).astype(float),
+           "shot_share_mid": (~three & (d >= 3.0)).astype(float),
+           "shot_share_three": three.astype(float)}
+    for name, lo, hi in BINS:
+        out[name] = made[~three & (d >= lo) & (d < hi)]
+    return out
+
+
+def _entry(sim: tuple, real: tuple, target: float | None, diff: float | None = None) -> dict:
+    d = sim[0] - real[0] if diff is None else diff
+    ok = None if target is None or not np.isfinite(d) else bool(abs(d) <= target)
+    return {"simulated": sim[0], "real": real[0], "difference": float(d),
+            "simulated_ci95": [sim[1], sim[2]], "real_ci95": [real[1], real[2]],
+            "target": target, "pass": ok}
+
+
+def _rate(count: int, n: int) -> tuple[float, float, float]:
+    p = count / n if n else float("nan")
+    half = 1.96 * np.sqrt(p * (1 - p) / n) if n else float("nan")
+    return p, p - half, p + half
+
+
+def median_ci95(v: np.ndarray) -> tuple[float, float, float]:
+    """Median and its order-statistic 95% interval (binomial ranks n/2 +- 1.96 sqrt(n)/2)."""
+    v = np.sort(np.asarray(v, float))
+    n = v.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    half = 1.96 * np.sqrt(n) / 2
+    lo, hi = int(max(np.floor(n / 2 - half), 0)), int(min(np.ceil(n / 2 + half), n - 1))
+    return float(np.median(v)), float(v[lo]), float(v[hi])
+
+
+def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]:
+    """The metrics table of the module docstring (name -> entry)."""
+    t = lambda k: targets.get(k)  # noqa: E731
+    m = {"points_per_possession": _entry(mean_ci95(sim["points"]), mean_ci95(real["points"]),
+                                         t("points_per_possession")),
+         "turnover_rate": _entry(mean_ci95(sim["turnover"]), mean_ci95(real["turnover"]),
+                                 t("turnover_rate")),
+         "offensive_rebound_rate": _entry(_rate(sim["oreb"], sim["live_miss"]),
+                                          _rate(real["oreb"], real["live_miss"]),
+                                          t("offensive_rebound_rate"))}
+    s_ind, r_ind = _shot_indicators(sim["shots"]), _shot_indicators(real["shots"])
+    for name in METRIC_NAMES[3:12]:
+        m[name] = _entry(mean_ci95(s_ind[name]), mean_ci95(r_ind[name]), t(name))
+    for name, key in (("possession_length_ks", "length_s"), ("player_speed_ks", "speeds")):
+        ks = float(ks_2samp(sim[key], real[key]).statistic)
+        m[name] = _entry(median_ci95(sim[key]), median_ci95(real[key]), t(name), diff=ks)
+    return m
+
+
+def markdown_table(report: dict) -> str:
+    """realism.json contents -> a markdown page with the metrics table."""
+    meta = report["meta"]
+    lines = [f"# Realism: BC offense vs BC defense ({meta['n_starts']} simulated possessions "
+             f"from {meta['n_distinct_starts']} starting states of {meta['n_games']} held-out "
+             f"games, GAME_ID >= {meta['cutoff']})", "",
+             "| metric | simulated | 95% CI | real | 95% CI | difference | target | pass |",
+             "|---|---|---|---|---|---|---|---|"]
+    f = lambda v: "" if v is None else f"{v:.3f}"  # noqa: E731
+    for name, e in report["metrics"].items():
+        lines.append(f"| {name} | {f(e['simulated'])} | [{f(e['simulated_ci95'][0])}, "
+                     f"{f(e['simulated_ci95'][1])}] | {f(e['real'])} | [{f(e['real_ci95'][0])}, "
+                     f"{f(e['real_ci95'][1])}] | {f(e['difference'])} | {f(e['target'])} | "
+                     f"{'' if e['pass'] is None else ('yes' if e['pass'] else 'no')} |")
+    lines += ["", "KS rows: simulated / real are medians (s, ft/s); difference is the KS "
+              "statistic.", "", __doc__.split("\n\n", 1)[1]]
+    return "\n".join(lines) + "\n"

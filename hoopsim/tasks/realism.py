@@ -1,0 +1,131 @@
+"""hoopsim realism: BC offense vs BC defense from held-out starting states, compared with
+the held-out games' play-by-play and tracking; writes realism.json, realism.md, realism.png."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+from tqdm import tqdm
+
+from engine.api import load_possessions
+from engine.atomic import write_text_atomic
+from engine.ingest import IngestConfig
+from engine.io import expand_paths
+from engine.pbp import read_pbp
+from envs.defense_bc import BCConfig
+from envs.defense_bc_cache import fit_or_load_defense
+from envs.offense_bc import BCOffense, OffenseBCConfig, fit_or_load
+from envs.realism import (RealismConfig, compare, markdown_table, real_pbp_measures,
+                          real_tracking_measures, rollout_indices, sim_measures)
+from envs.simulate import simulate_batched
+from envs.starts import StartStates
+from hoopsim.cli import run_dir
+
+log = logging.getLogger(__name__)
+
+
+def _paths(v):
+    return list(v) if OmegaConf.is_list(v) else str(v)
+
+
+def _git_rev() -> str:
+    """Short commit of the checkout, read from .git without running git ('unknown' if none)."""
+    git = Path(__file__).resolve().parents[2] / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head[:12]
+        ref = head[5:]
+        if (git / ref).exists():
+            return (git / ref).read_text().strip()[:12]
+        for line in (git / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0][:12]
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _finite(x):
+    """JSON-safe copy: NaN / inf floats become null."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return float(x) if np.isfinite(x) else None
+    return x
+
+
+def _device(name: str) -> torch.device:
+    return torch.device("cuda" if name == "auto" and torch.cuda.is_available() else
+                        "cpu" if name == "auto" else name)
+
+
+def fit_models(cfg, train, test, cache_dir):
+    """(BCOffense, BCDefense, offense fit info), fitted on ``train`` or loaded from cache."""
+    ocfg = OffenseBCConfig(**OmegaConf.to_container(cfg.offense), seed=int(cfg.seed))
+    offense = fit_or_load(train, ocfg, test, cache_dir=cache_dir)
+    dcfg = BCConfig(**OmegaConf.to_container(cfg.defense))
+    defense = fit_or_load_defense(train, dcfg, seed=int(cfg.seed), cache_dir=cache_dir)
+    return BCOffense(offense), defense, offense.info
+
+
+def simulate_starts(starts, offense, defense, rcfg: RealismConfig, device):
+    from envs.core import default_outcomes, default_sim_config
+
+    outcomes, sim_cfg = default_outcomes(device), default_sim_config()
+    idx = rollout_indices(len(starts), rcfg.n_starts, np.random.default_rng(rcfg.seed))
+    gen = torch.Generator(device=device).manual_seed(rcfg.seed)
+    defense.to(device)
+    start_fn = lambda lo, hi: starts.to_sim(idx[lo:hi], device, outcomes, sim_cfg)  # noqa: E731
+    parts = simulate_batched(start_fn, len(idx), rcfg.batch, offense, defense, outcomes,
+                             sim_cfg, gen, rcfg.max_steps)
+    return sim_measures(parts), idx
+
+
+def main(cfg) -> int:
+    t0 = time.time()
+    out = run_dir("realism", cfg)
+    rcfg = RealismConfig(cutoff=str(cfg.cutoff), n_starts=int(cfg.n_starts), seed=int(cfg.seed),
+                         batch=int(cfg.batch), max_steps=int(cfg.max_steps))
+    icfg = IngestConfig(rate_hz=None, split_cutoff=rcfg.cutoff, workers=int(cfg.workers))
+    ds, _ = load_possessions(_paths(cfg.tracking), _paths(cfg.pbp), icfg, cache_dir=cfg.cache_dir,
+                             progress=True)
+    late = ds.meta["game_id"].astype(str).to_numpy() >= rcfg.cutoff
+    train, test = ds.subset(~late), ds.subset(late)
+    if not len(train) or not len(test):
+        raise ValueError(f"need games before and at/after cutoff {rcfg.cutoff}: "
+                         f"{len(train)} train, {len(test)} held-out possessions")
+    offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir)
+    starts = StartStates.from_dataset(test, split="test", cutoff=rcfg.cutoff)
+    sim, _ = simulate_starts(starts, offense, defense, rcfg, _device(str(cfg.device)))
+    games = sorted(set(test.meta["game_id"].astype(str)))
+    pbp_files = [p for p in expand_paths(_paths(cfg.pbp), (".csv", ".csv.gz"))
+                 if any(g in Path(p).name for g in games)]
+    real = real_pbp_measures([read_pbp(p) for p in tqdm(pbp_files, desc="held-out pbp")])
+    real.update(real_tracking_measures(test, starts, rcfg.glitch_ftps))
+    report = {"meta": {"games": games, "n_games": len(games), "n_starts": int(rcfg.n_starts),
+                       "n_distinct_starts": len(starts), "cutoff": rcfg.cutoff,
+                       "seed": rcfg.seed, "git_rev": _git_rev(),
+                       "n_train_games": int(train.meta["game_id"].nunique()),
+                       "n_real_possessions_pbp": int(len(real["points"])),
+                       "n_real_shots_pbp": int(len(real["shots"])),
+                       "n_sim_shots": int(len(sim["shots"])), "sim_truncated": sim["truncated"],
+                       "offense_bc_heldout": info.get("heldout"), "wall_s": None},
+              "metrics": _finite(compare(sim, real, rcfg.targets))}
+    report["meta"]["wall_s"] = round(time.time() - t0, 1)
+    report = _finite(report)
+    write_text_atomic(out / "realism.json", json.dumps(report, indent=1, default=float))
+    write_text_atomic(out / "realism.md", markdown_table(report))
+    from viz.realism_plot import plot_realism
+    plot_realism(report, sim, real, out / "realism.png")
+    passed = [k for k, e in report["metrics"].items() if e["pass"]]
+    print(f"realism: {len(passed)}/{len(report['metrics'])} metrics within target; wrote {out}")
+    return 0
