@@ -133,3 +133,18 @@ def round_floats(obj, digits: int = 6):
     if isinstance(obj, (list, tuple)):
         return [round_floats(v, digits) for v in obj]
     return obj
+
+
+def fit_held_out(tables: OutcomeTables, cutoff: str, cfg: OutcomeConfig | None = None) -> OutcomeModels:
+    """Outcome models fitted on the games AT OR AFTER ``cutoff`` only: the evaluator of
+    a planner trained on the games before it (it never saw these outcomes)."""
+    late = lambda df: None if df is None else df[df["game_id"].astype(str) >= cutoff]  # noqa: E731
+    kept = OutcomeTables(late(tables.shots).reset_index(drop=True), late(tables.counts),
+                         late(tables.free_throws), late(tables.passes), late(tables.flights),
+                         late(tables.holding), tables.rate_hz, tables.labelling)
+    if kept.shots.empty:
+        raise ValueError(f"no shots in games at or after {cutoff} to fit the evaluator on")
+    base = cfg or OutcomeConfig()
+    models = fit_all(kept, OutcomeConfig(cutoff="~", l2=base.l2, spec=base.spec))  # "~" > any id
+    models.cutoff = f">={cutoff}"
+    return models

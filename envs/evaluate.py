@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import json
+
 import numpy as np
 import pandas as pd
 import torch
 
+from engine.outcomes_eval import merge_tracking, tracking_shot_features
 from engine.report import mean_ci95
 from engine.sim import Outcome, SimConfig, SimState
 from envs.simulate import simulate
@@ -46,7 +49,7 @@ class CellRun:
     outcome: np.ndarray
     length_s: np.ndarray
     n_passes: np.ndarray
-    shots: pd.DataFrame              # row, distance_ft, is_three, made, fouled, p_make, defender_ft
+    shots: pd.DataFrame              # row, distance_ft, is_three, made, fouled, p_make, defender_ft, x, y
     positions: list[np.ndarray]      # per row (T_i, 11, 3) feet, canonical
 
 
@@ -73,7 +76,9 @@ def run_cell(start: SimState, offense, defense, outcomes, cfg: SimConfig, seed: 
             "made": res["shot_made"].cpu().numpy().astype(bool),
             "fouled": res["shot_fouled"].cpu().numpy().astype(bool),
             "p_make": res["shot_p_make"].cpu().numpy(),
-            "defender_ft": res["shot_defender_ft"].cpu().numpy()}))
+            "defender_ft": res["shot_defender_ft"].cpu().numpy(),
+            "x": res["shot_xy"].reshape(-1, 2)[:, 0].cpu().numpy(),
+            "y": res["shot_xy"].reshape(-1, 2)[:, 1].cpu().numpy()}))
         keep += _trajectories(res, max(0, keep_positions - len(keep)))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return CellRun(cat["points"].astype(float), cat["outcome"], cat["length_s"], cat["n_passes"],
@@ -115,12 +120,20 @@ def paired(a: np.ndarray, b: np.ndarray) -> dict:
     return {"diff": m, "ci95": [lo, hi]}
 
 
-def binned_rates(real_shots: pd.DataFrame, ft_pct: float) -> dict[str, float]:
+def binned_rates(real_shots: pd.DataFrame, ft_pct: float, min_shots: int = 20) -> dict[str, float]:
     """FG% per distance bin of real shots (columns distance_ft, is_three, made) plus
-    the free-throw rate: the second evaluator's table."""
+    the free-throw rate: the second evaluator's table. A bin with fewer than
+    ``min_shots`` real attempts takes the pooled two-point (or three-point) rate."""
     bins = shot_bin(real_shots["distance_ft"], real_shots["is_three"])
     made = real_shots["made"].to_numpy(bool)
-    table = {name: float(made[bins == name].mean()) for name in np.unique(bins)}
+    three = real_shots["is_three"].to_numpy(bool)
+    pooled = {"two": float(made[~three].mean()) if (~three).any() else float("nan"),
+              "three": float(made[three].mean()) if three.any() else float("nan")}
+    table = {}
+    for name in [b[0] for b in SHOT_BINS] + ["three"]:
+        hit = bins == name
+        table[name] = (float(made[hit].mean()) if hit.sum() >= min_shots
+                       else pooled["three" if name == "three" else "two"])
     table["ft_pct"] = float(ft_pct)
     return table
 
@@ -145,3 +158,37 @@ def ranking_agrees(primary: dict[str, float], secondary: dict[str, float]) -> di
     tau = kendalltau(a, b).statistic if len(names) > 1 else 1.0
     same = [n for n in sorted(names, key=primary.get)] == [n for n in sorted(names, key=secondary.get)]
     return {"kendall_tau": float(tau), "same_order": bool(same)}
+
+
+def ground_truth(test_ds, ids: list[str], models) -> dict:
+    """Real points of the possessions ``ids`` ('game_id/period/poss_index', the starts'
+    own possessions) and the evaluator's expected points on the real trajectories (sum
+    over their shots of p_make x value, plus the free-throw points actually scored): a
+    bias check of the evaluator. Duplicated ids count once per appearance."""
+    meta = test_ds.meta.reset_index(drop=True)
+    key = meta["game_id"].astype(str) + "/" + meta["period"].astype(str) + "/" + meta["poss_index"].astype(str)
+    row_of = dict(zip(key, range(len(meta))))
+    rows = [row_of[k] for k in ids]
+    sub = test_ds.subset(np.isin(np.arange(len(meta)), rows))
+    shots = [dict(s, game_id=str(g), row=r) for r, (g, cell) in
+             enumerate(zip(sub.meta["game_id"], sub.meta["shots"]))
+             for s in (json.loads(cell) if isinstance(cell, str) else cell)]
+    table = merge_tracking(pd.DataFrame(shots), tracking_shot_features(sub)) if shots else pd.DataFrame()
+    fg = np.zeros(len(sub.meta))
+    if len(table):
+        p = models.p_make(table)
+        np.add.at(fg, table["row"].to_numpy(int), p * np.where(table["is_three"], 3.0, 2.0))
+    made_fg = np.zeros(len(sub.meta))
+    if len(table):
+        np.add.at(made_fg, table["row"].to_numpy(int),
+                  table["made"].to_numpy(float) * np.where(table["is_three"], 3.0, 2.0))
+    ft = np.maximum(sub.meta["points"].to_numpy(float) - made_fg, 0.0)
+    per_row = dict(zip(sub.meta["game_id"].astype(str) + "/" + sub.meta["period"].astype(str) + "/"
+                       + sub.meta["poss_index"].astype(str), range(len(sub.meta))))
+    order = [per_row[k] for k in ids]
+    real = sub.meta["points"].to_numpy(float)[order]
+    x = (fg + ft)[order]
+    m, lo, hi = mean_ci95(real)
+    xm, xlo, xhi = mean_ci95(x)
+    return {"real_ppp": m, "real_ci95": [lo, hi], "outcome_model_xppp": xm,
+            "outcome_model_xppp_ci95": [xlo, xhi], "n": int(len(real))}

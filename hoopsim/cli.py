@@ -31,6 +31,10 @@ TASKS = {
     "fit-outcomes": ("hoopsim.tasks.fit_outcomes", "fit shot / rate outcome models, evaluate held out"),
     "view": ("hoopsim.tasks.view", "interactive viewer of one cached possession (pygame window)"),
     "render": ("hoopsim.tasks.render", "one cached possession -> GIF / MP4 / PNG / play diagram"),
+    "train": ("hoopsim.tasks.train", "train PlayBest's diffusion and value models (resumable)"),
+    "evaluate": ("hoopsim.tasks.evaluate", "paired PPP of offenses vs defenses on held-out starts"),
+    "bench": ("hoopsim.tasks.bench", "speed figures of ingest, simulator, planner -> bench.json"),
+    "realism": ("hoopsim.tasks.realism", "BC offense vs BC defense on held-out starts vs real rates"),
 }
 
 

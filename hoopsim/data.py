@@ -19,11 +19,13 @@ def cache_root(cfg) -> Path:
 
 def corpus_dir(cfg) -> Path:
     """The cached synthetic corpus for this config (written on first use)."""
-    from envs.synthetic import SyntheticConfig
+    from envs.synthetic import CORPUS_VERSION
     from envs.synthetic_corpus import write_corpus
+    from hoopsim.tasks.synthesize import synthetic_config
 
-    scfg = SyntheticConfig(**dict(cfg.data.get("synthetic") or {}))
-    key = hashlib.sha256(json.dumps(scfg.__dict__, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    scfg = synthetic_config(cfg.data)
+    keyed = {**scfg.__dict__, "corpus_version": CORPUS_VERSION}
+    key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:12]
     path = cache_root(cfg) / f"corpus-{key}"
     if not (path / "done").exists():
         write_corpus(path, scfg)

@@ -12,7 +12,9 @@ within the group), the best kept. Between re-plans the offense tracks the plan:
 - the ball handler's decision is read from the planned ball path: a shot when the
   ball reaches the rim (within ``shot_radius_ft`` of the hoop in x-y) within
   ``shot_look`` frames, a pass to teammate k when the ball sits within ``catch_ft`` of
-  k's planned position at the next frame and away from the handler's, else hold.
+  k's planned position at the next frame and away from the handler's, else hold; with
+  less than ``late_clock_shot_s`` on the shot clock the handler shoots (an executor
+  rule shared with the scripted plays: a plan has no notion of the clock).
 
 Plans live in the planner's frame rate; the next step's frame is found by time and
 interpolated linearly. The planner draws its noise from the generator it is given
@@ -39,9 +41,11 @@ class RecedingConfig:
     scale: float = 1.0                  # guidance scale alpha (0: unguided)
     sampler: SamplerConfig | None = None
     warm_start: float | None = None     # share of the schedule skipped when re-planning
-    shot_radius_ft: float = 3.0
-    shot_look: int = 2
+    shot_radius_ft: float = 4.0
+    shot_look: int = 3
     catch_ft: float = 4.0
+    late_clock_shot_s: float = 2.0      # executor rule (as in the scripted plays): shoot
+                                        # rather than hold the ball into a violation
 
 
 class RecedingHorizonOffense:
@@ -56,6 +60,7 @@ class RecedingHorizonOffense:
                                                  t_stopgrad=1)
         self.sampler = SamplerConfig(**{**base.__dict__, "scale": self.cfg.scale})
         self.n_plans = 0
+        self.scores: list[float] = []     # value-model score of each possession's first plan
 
     def init(self, state: SimState, generator: torch.Generator) -> dict[str, torch.Tensor]:
         b, dev = state.batch_size, state.device
@@ -82,9 +87,9 @@ class RecedingHorizonOffense:
         memory["plan"][rows] = best.to(memory["plan"].device)
         memory["step"][rows] = 0
         first = torch.isnan(memory["score"][rows])
-        score = self.value_score(best)
-        memory["score"][rows] = torch.where(first, score.to(memory["score"].device),
-                                            memory["score"][rows])
+        score = self.value_score(best).to(memory["score"].device)
+        memory["score"][rows] = torch.where(first, score, memory["score"][rows])
+        self.scores += score[first].tolist()
         self.n_plans += 1
 
     @torch.no_grad()
@@ -110,6 +115,8 @@ class RecedingHorizonOffense:
         off_vel = (pos[:, 1:6, :2] - state.pos[:, 1:6, :2]) / self.dt_s
         decision = read_decision(memory["plan"], t_next * self.planner.cfg.rate_hz, state.handler,
                                  self.cfg)
+        late = state.shot_clock < self.cfg.late_clock_shot_s
+        decision = torch.where(late, torch.full_like(decision, int(Decision.SHOOT)), decision)
         memory = {**memory, "step": memory["step"] + 1}
         return off_vel.to(state.pos.dtype), decision, memory
 

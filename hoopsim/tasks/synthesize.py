@@ -12,7 +12,7 @@ def synthetic_config(cfg) -> SyntheticConfig:
     """The task config (``games`` / ``n_games``, n_periods, seconds_per_period, seed,
     offenses, defenses) as a SyntheticConfig."""
     default = SyntheticConfig()
-    return SyntheticConfig(n_games=int(cfg.n_games), n_periods=int(cfg.n_periods),
+    return SyntheticConfig(n_games=int(cfg.get("n_games") or cfg.games), n_periods=int(cfg.n_periods),
                            seconds_per_period=float(cfg.seconds_per_period), seed=int(cfg.seed),
                            offenses=tuple(cfg.get("offenses") or default.offenses),
                            defenses=tuple(cfg.get("defenses") or default.defenses))

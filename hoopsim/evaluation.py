@@ -1,0 +1,117 @@
+"""Wiring of ``hoopsim evaluate``: data, the evaluator's outcome models, the methods.
+
+Method ids: ``random_walk``, ``scripted`` (the scripted play mix), ``bc`` (the
+behaviour-cloned league-average offense), ``playbest_unguided`` and ``playbest_a<x>``
+(guided with scale x: ``playbest_a0.1``, ``playbest_a1``, ``playbest_a10``). Offline-RL
+ids (bcq, cql, iql) are refused until that layer exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.outcomes import OutcomeModels
+from engine.sim import SimConfig
+from hoopsim.data import cache_root, sources
+
+log = logging.getLogger(__name__)
+
+OFFLINE = ("bcq", "cql", "iql")
+
+
+def evaluation_outcomes(cfg, cutoff: str) -> OutcomeModels:
+    """Outcome models fitted on the held-out games (>= cutoff) of the configured data,
+    cached; the planner and the BC offense train on the games before the cutoff."""
+    from engine.outcomes_fit import fit_held_out
+    from hoopsim.tasks.fit_outcomes import build_outcome_tables
+
+    tracking, pbp = sources(cfg)
+    key = hashlib.sha256(f"{Path(tracking).resolve()}|{Path(pbp).resolve()}|{cutoff}".encode())
+    path = cache_root(cfg) / f"eval-outcomes-{key.hexdigest()[:12]}.json"
+    if path.exists():
+        return OutcomeModels.load(path)
+    tables = build_outcome_tables(tracking, pbp, cutoff, cache_root(cfg), int(cfg.get("workers", 2)))
+    models = fit_held_out(tables, cutoff)
+    models.save(path)
+    return models
+
+
+def real_shots_after(cfg, cutoff: str):
+    """Play-by-play field-goal attempts of the held-out games (the binned evaluator)."""
+    import pandas as pd
+
+    from engine.io import expand_paths
+    from engine.outcomes_eval import pbp_shots
+    from engine.pbp import read_pbp
+
+    _, pbp = sources(cfg)
+    files = [f for f in expand_paths(pbp, (".csv", ".csv.gz"))
+             if Path(f).name.split(".")[0] >= cutoff]
+    return pd.concat([pbp_shots(read_pbp(f)) for f in files], ignore_index=True)
+
+
+@dataclass
+class MethodContext:
+    """What the method factory needs: the training split, the trained planner folder,
+    the simulator config and the receding-horizon settings."""
+
+    train_ds: object
+    test_ds: object
+    planner_dir: Path | None
+    sim_cfg: SimConfig
+    playbest: dict
+    device: object
+    cache_dir: Path
+
+
+def playbest_scale(name: str) -> float | None:
+    """'playbest_unguided' -> 0.0, 'playbest_a0.1' -> 0.1, anything else None."""
+    if name == "playbest_unguided":
+        return 0.0
+    if name.startswith("playbest_a"):
+        return float(name[len("playbest_a"):])
+    return None
+
+
+def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
+    """A SimPolicy for method id ``name``."""
+    from envs.offense import make_offense
+
+    if name in ("random_walk", "scripted"):
+        return make_offense(name)
+    if name == "bc":
+        from envs.offense_bc import BCOffense, fit_or_load
+
+        return BCOffense(fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir))
+    scale = playbest_scale(name)
+    if scale is not None:
+        return _playbest(scale, ctx, horizon)
+    if name in OFFLINE:
+        raise ValueError(f"method {name!r}: the offline-RL baselines are not built yet")
+    raise ValueError(f"unknown method {name!r}")
+
+
+def _playbest(scale: float, ctx: MethodContext, horizon: int | None):
+    from planners.planner import FAST, PAPER, load_planner
+    from planners.receding import RecedingConfig, RecedingHorizonOffense
+
+    if ctx.planner_dir is None:
+        raise ValueError("PlayBest methods need a trained planner (planner_checkpoint=...)")
+    planner = load_planner(ctx.planner_dir, ctx.device)
+    p = ctx.playbest
+    sampler = {"fast": FAST, "paper": PAPER}[str(p["sampler"])]
+    rcfg = RecedingConfig(n_candidates=int(p["candidates"]), horizon=horizon,
+                          replan_every=int(p["replan_every"]), scale=scale, sampler=sampler)
+    guide = planner.default_guide() if scale > 0 else None
+    return RecedingHorizonOffense(planner, guide, ctx.sim_cfg.dt_s, rcfg)
+
+
+def start_ids(starts, idx: np.ndarray) -> list[str]:
+    """'game_id/period/poss_index' of the chosen starting states."""
+    return [f"{starts.game_id[i]}/{int(starts.period[i])}/{int(starts.poss_index[i])}" for i in idx]

@@ -1,0 +1,119 @@
+"""hoopsim bench: the project's speed figures in one JSON and one table.
+
+Each section calls the benchmark function its layer exposes (engine.bench_ingest,
+envs.bench, planners.bench); every figure is the median of ``repeats`` runs after a
+warm-up, with the baseline it is compared against measured in the same process.
+Writes ``<out>/bench.json``:
+
+    {"machine": {"cpu", "cores", "ram_gb", "torch", "device", "git_rev"},
+     "ingest": [{"format", "file_mb", "ours_s", "naive_s", "speedup", "peak_rss_mb",
+                 "rss_over_file"}, ...],
+     "sim": {"gym_steps_s", "vec": {"1", "256", "4096"}},
+     "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "ppp_paper", "ppp_fast", "ppp_diff_ci95"},
+     "train": {"planner_samples_s"}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import torch
+
+from engine.api import default_cache_dir
+from engine.atomic import write_text_atomic
+from engine.runtime import resolve_device
+from hoopsim.cli import run_dir
+
+log = logging.getLogger(__name__)
+
+
+def git_rev() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine(device: torch.device) -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gb": round(ram, 1),
+            "torch": torch.__version__, "device": str(device), "git_rev": git_rev()}
+
+
+def bench_ingest_section(cfg) -> list[dict]:
+    from engine.bench_ingest import bench_ingest
+
+    tmp = Path(cfg.ingest.tmpdir or default_cache_dir() / "bench-files")
+    keep = ("format", "file_mb", "ours_s", "naive_s", "speedup", "peak_rss_mb", "rss_over_file")
+    return [{k: r[k] for k in keep} for r in bench_ingest(tmp, repeats=int(cfg.repeats))]
+
+
+def bench_sim_section(cfg, device: torch.device) -> dict:
+    from envs.bench import bench_env_steps
+
+    return bench_env_steps(repeats=int(cfg.repeats), device=device)
+
+
+def bench_plan_section(cfg, device: torch.device) -> dict:
+    from hoopsim.planning import bench_plan
+
+    return bench_plan(cfg.plan, repeats=int(cfg.repeats), device=device, seed=int(cfg.seed))
+
+
+def bench_train_section(cfg, device: torch.device) -> dict:
+    from planners.bench import bench_train_samples_per_s
+
+    return {"planner_samples_s": bench_train_samples_per_s(device=device, repeats=int(cfg.repeats))}
+
+
+def table(res: dict) -> str:
+    lines = [f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, "
+             f"torch {res['machine']['torch']}, {res['machine']['device']}", ""]
+    for r in res.get("ingest", []):
+        lines.append(f"ingest {r['format']:>8}: ours {r['ours_s']:.2f} s vs naive {r['naive_s']:.2f} s "
+                     f"= {r['speedup']:.1f}x, peak {r['peak_rss_mb']:.0f} MB ({r['rss_over_file']:.2f}x json)")
+    if "sim" in res:
+        s = res["sim"]
+        lines.append(f"sim: single gym env {s['gym_steps_s']:,.0f} steps/s; vector "
+                     + ", ".join(f"b={k}: {v:,.0f}/s" for k, v in s["vec"].items()))
+    if "plan" in res:
+        p = res["plan"]
+        lines.append(f"plan (one decision): paper {p['paper_cfg_s']:.2f} s, fast {p['fast_cfg_s']:.3f} s "
+                     f"= {p['speedup']:.1f}x; PPP paper {p['ppp_paper']:.3f} vs fast {p['ppp_fast']:.3f}, "
+                     f"diff 95% CI {p['ppp_diff_ci95']}")
+    if "train" in res:
+        lines.append(f"train: planner {res['train']['planner_samples_s']:,.0f} samples/s")
+    return "\n".join(lines)
+
+
+def main(cfg) -> int:
+    out = run_dir("bench", cfg)
+    device = resolve_device(str(cfg.device))
+    res: dict = {"machine": machine(device)}
+    sections = {"ingest": lambda: bench_ingest_section(cfg),
+                "sim": lambda: bench_sim_section(cfg, device),
+                "plan": lambda: bench_plan_section(cfg, device),
+                "train": lambda: bench_train_section(cfg, device)}
+    for name in cfg.sections:
+        if name not in sections:
+            raise ValueError(f"unknown bench section {name!r}; known: {sorted(sections)}")
+        log.info("bench section %s", name)
+        res[name] = sections[name]()
+        write_text_atomic(out / "bench.json", json.dumps(res, indent=2) + "\n")
+    print(table(res))
+    print(f"\nbench.json: {out / 'bench.json'}")
+    return 0
