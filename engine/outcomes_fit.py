@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from engine.dataset import PossessionSet
-from engine.outcomes import (OutcomeConfig, OutcomeModels, fit_kappa, fit_outcome_models,
+from engine.outcomes import (OutcomeConfig, OutcomeModels, default_models, fit_kappa, fit_outcome_models,
                              player_adjustments, shrink)
 from engine.outcomes_passing import fit_interception, pass_table
 from engine.outcomes_timing import (fit_pass_speed, fit_shot_flight, fit_turnover_hazard,
@@ -145,6 +145,17 @@ def fit_held_out(tables: OutcomeTables, cutoff: str, cfg: OutcomeConfig | None =
     if kept.shots.empty:
         raise ValueError(f"no shots in games at or after {cutoff} to fit the evaluator on")
     base = cfg or OutcomeConfig()
-    models = fit_all(kept, OutcomeConfig(cutoff="~", l2=base.l2, spec=base.spec))  # "~" > any id
+    everything = OutcomeConfig(cutoff="~", l2=base.l2, spec=base.spec)     # "~" > any game id
+    try:
+        models = fit_all(kept, everything)
+    except ValueError as exc:           # too few held-out passes / timed shots (small corpora)
+        log.warning("evaluator: %s; pass interception, pass speed, shot flight time and the "
+                    "turnover hazard are taken from the shipped default models", exc)
+        kept.passes = kept.flights = kept.holding = None
+        models = fit_all(kept, everything)
+        fallback = default_models()
+        models.passing = {**fallback.passing, "borrowed_from": "default models"}
+        for k, v in fallback.rates.items():
+            models.rates.setdefault(k, v)
     models.cutoff = f">={cutoff}"
     return models

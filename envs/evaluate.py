@@ -32,10 +32,14 @@ SHOT_BINS = (("0_3ft", 0.0, 3.0), ("3_10ft", 3.0, 10.0), ("10_16ft", 10.0, 16.0)
              ("16ft_arc", 16.0, 1e9))
 
 
+DEEP_THREE_FT = 26.0   # beyond: heaves and late-clock bombs, far below the league's 35%
+
+
 def shot_bin(distance_ft: np.ndarray, is_three: np.ndarray) -> np.ndarray:
-    """Bin name per shot: the four two-point distance bins, or 'three'."""
+    """Bin name per shot: the four two-point distance bins, 'three' (up to 26 ft) or
+    'three_deep'."""
     d, three = np.asarray(distance_ft, float), np.asarray(is_three, bool)
-    out = np.full(d.shape, "three", dtype=object)
+    out = np.where(d > DEEP_THREE_FT, "three_deep", "three").astype(object)
     for name, lo, hi in SHOT_BINS:
         out[~three & (d >= lo) & (d < hi)] = name
     return out
@@ -130,10 +134,10 @@ def binned_rates(real_shots: pd.DataFrame, ft_pct: float, min_shots: int = 20) -
     pooled = {"two": float(made[~three].mean()) if (~three).any() else float("nan"),
               "three": float(made[three].mean()) if three.any() else float("nan")}
     table = {}
-    for name in [b[0] for b in SHOT_BINS] + ["three"]:
+    for name in [b[0] for b in SHOT_BINS] + ["three", "three_deep"]:
         hit = bins == name
         table[name] = (float(made[hit].mean()) if hit.sum() >= min_shots
-                       else pooled["three" if name == "three" else "two"])
+                       else pooled["three" if name.startswith("three") else "two"])
     table["ft_pct"] = float(ft_pct)
     return table
 

@@ -26,11 +26,18 @@ OFFLINE = ("bcq", "cql", "iql")
 
 
 def evaluation_outcomes(cfg, cutoff: str) -> OutcomeModels:
-    """Outcome models fitted on the held-out games (>= cutoff) of the configured data,
-    cached; the planner and the BC offense train on the games before the cutoff."""
+    """The evaluator's outcome models, fitted on games the planner never trained on.
+
+    Real logs: fitted on the held-out games (>= cutoff) of the configured data, cached
+    (the planner and the BC offense train on the games before the cutoff). Synthetic
+    corpus: the shipped models fitted on real NBA games (a few synthetic games hold too
+    few shots to fit; the planner never saw the real games)."""
+    from engine.outcomes import default_models
     from engine.outcomes_fit import fit_held_out
     from hoopsim.tasks.fit_outcomes import build_outcome_tables
 
+    if cfg.data.tracking is None:
+        return default_models()
     tracking, pbp = sources(cfg)
     key = hashlib.sha256(f"{Path(tracking).resolve()}|{Path(pbp).resolve()}|{cutoff}".encode())
     path = cache_root(cfg) / f"eval-outcomes-{key.hexdigest()[:12]}.json"

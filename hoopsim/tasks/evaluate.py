@@ -109,8 +109,8 @@ def run_evaluation(cfg, out: Path) -> tuple[dict, dict]:
     cells = [cell_entry(m, d, r, p, table, models_eval) for (m, d, _), (r, p) in runs.items()]
     results = {"meta": {"seed": int(cfg.seed), "n": int(cfg.possessions),
                         "start_state_ids": start_ids(starts, idx),
-                        "outcome_model_version": f"v{models_eval.version} fitted on games {models_eval.cutoff} "
-                                                 f"({len(models_eval.games_fit)} games)",
+                        "outcome_model_version": f"v{models_eval.version} fitted on games "
+                                                 f"{evaluator_games(models_eval)}",
                         "git_rev": git_rev(), "wall_s": None, "device": str(device),
                         "planner_checkpoint": str(ctx.planner_dir) if ctx.planner_dir else None,
                         "playbest": OmegaConf.to_container(cfg.playbest),
@@ -133,6 +133,13 @@ def main(cfg) -> int:
     print(markdown(results))
     print(f"\nresults: {out / 'results.json'}" + (f", report: {out / 'report.html'}" if cfg.report else ""))
     return 0
+
+
+def evaluator_games(models) -> str:
+    """Which games the evaluator was fitted on, in words."""
+    if models.cutoff.startswith(">="):
+        return f"{models.cutoff} ({len(models.games_fit)} held-out games)"
+    return f"< {models.cutoff} ({len(models.games_fit)} real games; the shipped default)"
 
 
 def paired_rows(cfg, runs) -> list[dict]:

@@ -75,14 +75,18 @@ def test_ingest_export_on_real_games(tmp_path, shared_data):
 
 
 def test_demo_same_table_first_and_cached(tmp_path, capsys):
-    args = ["demo", "n_games=1", "n_periods=1", "seconds_per_period=150", "workers=1",
+    args = ["demo", "data.games=2", "data.n_periods=1", "data.seconds_per_period=200",
+            "workers=1", "possessions=10", "methods=[scripted,playbest_a1]",
+            "planner.steps=10", "planner.value_steps=10", "playbest.candidates=2",
             f"cache_dir={tmp_path / 'cache'}"]
     assert main(args + [f"out={tmp_path / 'a'}"]) == 0
     assert main(args + [f"out={tmp_path / 'b'}"]) == 0
     first = (tmp_path / "a" / "ppp.md").read_text()
     assert first == (tmp_path / "b" / "ppp.md").read_text()
-    assert "| all |" in first and "95% CI" in first
-    assert len(list((tmp_path / "cache").iterdir())) == 1   # one cached corpus, reused
+    assert "| scripted | man_to_man | 10 |" in first and "95% CI" in first
+    assert "| playbest_a1 | zone_2_3 | 10 |" in first
+    cached = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir())
+    assert cached.count("corpus") == 1 and cached.count("planner") == 1   # built once, reused
     from PIL import Image
     with Image.open(tmp_path / "a" / "play.gif") as gif:
         assert gif.n_frames > 5
