@@ -32,6 +32,7 @@ TASKS = {
     "view": ("hoopsim.tasks.view", "interactive viewer of one cached possession (pygame window)"),
     "render": ("hoopsim.tasks.render", "one cached possession -> GIF / MP4 / PNG / play diagram"),
     "train": ("hoopsim.tasks.train", "train PlayBest's diffusion and value models (resumable)"),
+    "simulate": ("hoopsim.tasks.simulate", "one offense vs one defense -> possession / shot tables, GIF"),
     "evaluate": ("hoopsim.tasks.evaluate", "paired PPP of offenses vs defenses on held-out starts"),
     "bench": ("hoopsim.tasks.bench", "speed figures of ingest, simulator, planner -> bench.json"),
     "realism": ("hoopsim.tasks.realism", "BC offense vs BC defense on held-out starts vs real rates"),

@@ -88,9 +88,10 @@ def playbest_scale(name: str) -> float | None:
 
 def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     """A SimPolicy for method id ``name``."""
-    from envs.offense import make_offense
+    from envs.offense import OFFENSES, make_offense
+    from hoopsim.cli import UsageError
 
-    if name in ("random_walk", "scripted"):
+    if name in OFFENSES:
         return make_offense(name)
     if name == "bc":
         from envs.offense_bc import BCOffense, fit_or_load
@@ -100,8 +101,9 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     if scale is not None:
         return _playbest(scale, ctx, horizon)
     if name in OFFLINE:
-        raise ValueError(f"method {name!r}: the offline-RL baselines are not built yet")
-    raise ValueError(f"unknown method {name!r}")
+        raise UsageError(f"method {name!r}: the offline-RL baselines are not built yet")
+    raise UsageError(f"unknown method {name!r}; methods: {', '.join(OFFENSES)}, bc, "
+                     "playbest_unguided, playbest_a<scale>")
 
 
 def _playbest(scale: float, ctx: MethodContext, horizon: int | None):
@@ -109,7 +111,9 @@ def _playbest(scale: float, ctx: MethodContext, horizon: int | None):
     from planners.receding import RecedingConfig, RecedingHorizonOffense
 
     if ctx.planner_dir is None:
-        raise ValueError("PlayBest methods need a trained planner (planner_checkpoint=...)")
+        from hoopsim.cli import UsageError
+
+        raise UsageError("PlayBest methods need a trained planner (planner_checkpoint=<hoopsim train out>)")
     planner = load_planner(ctx.planner_dir, ctx.device)
     p = ctx.playbest
     sampler = {"fast": FAST, "paper": PAPER}[str(p["sampler"])]
@@ -117,6 +121,19 @@ def _playbest(scale: float, ctx: MethodContext, horizon: int | None):
                           replan_every=int(p["replan_every"]), scale=scale, sampler=sampler)
     guide = planner.default_guide() if scale > 0 else None
     return RecedingHorizonOffense(planner, guide, ctx.sim_cfg.dt_s, rcfg)
+
+
+def schemes(cfg) -> dict:
+    """name -> scheme: the ``defense`` config group when selected (its parameters from
+    conf/defense), else every name in ``defenses`` with default parameters."""
+    from omegaconf import OmegaConf
+
+    from envs.defense import config_from_dict, make_scheme
+
+    if cfg.get("defense"):
+        name, scheme_cfg = config_from_dict(OmegaConf.to_container(cfg.defense))
+        return {name: make_scheme(name, scheme_cfg)}
+    return {str(d): make_scheme(str(d)) for d in cfg.defenses}
 
 
 def start_ids(starts, idx: np.ndarray) -> list[str]:

@@ -8,7 +8,8 @@ Writes ``<out>/bench.json``:
     {"machine": {"cpu", "cores", "ram_gb", "torch", "device", "git_rev"},
      "ingest": [{"format", "file_mb", "ours_s", "naive_s", "speedup", "peak_rss_mb",
                  "rss_over_file"}, ...],
-     "sim": {"gym_steps_s", "vec": {"1", "256", "4096"}},
+     "sim": {"gym_steps_s", "gym_torch_steps_s", "vec": {"1", "256", "4096"}, "threads",
+             "load_avg_before", "load_avg_after"},
      "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "ppp_paper", "ppp_fast", "ppp_diff_ci95"},
      "train": {"planner_samples_s"}}
 """
@@ -75,9 +76,14 @@ def bench_plan_section(cfg, device: torch.device) -> dict:
 
 
 def bench_train_section(cfg, device: torch.device) -> dict:
-    from planners.bench import bench_train_samples_per_s
+    from planners.planner import bench_train_samples_per_s
 
-    return {"planner_samples_s": bench_train_samples_per_s(device=device, repeats=int(cfg.repeats))}
+    import statistics
+
+    runs = [bench_train_samples_per_s(device=device, seed=i) for i in range(int(cfg.repeats))]
+    return {"planner_samples_s": statistics.median(r["samples_per_s"] for r in runs),
+            **{k: runs[0][k] for k in ("batch", "horizon", "n_params", "device")},
+            "repeats": len(runs)}
 
 
 def table(res: dict) -> str:
@@ -88,13 +94,18 @@ def table(res: dict) -> str:
                      f"= {r['speedup']:.1f}x, peak {r['peak_rss_mb']:.0f} MB ({r['rss_over_file']:.2f}x json)")
     if "sim" in res:
         s = res["sim"]
-        lines.append(f"sim: single gym env {s['gym_steps_s']:,.0f} steps/s; vector "
-                     + ", ".join(f"b={k}: {v:,.0f}/s" for k, v in s["vec"].items()))
+        lines.append(f"sim: single gym env {s['gym_steps_s']:,.0f} steps/s"
+                     + (f" (torch path {s['gym_torch_steps_s']:,.0f})" if "gym_torch_steps_s" in s else "")
+                     + "; vector " + ", ".join(f"b={k}: {v:,.0f}/s" for k, v in s["vec"].items())
+                     + f"; torch threads {s.get('threads')}, load avg {s.get('load_avg_before')}")
     if "plan" in res:
         p = res["plan"]
         lines.append(f"plan (one decision): paper {p['paper_cfg_s']:.2f} s, fast {p['fast_cfg_s']:.3f} s "
-                     f"= {p['speedup']:.1f}x; PPP paper {p['ppp_paper']:.3f} vs fast {p['ppp_fast']:.3f}, "
-                     f"diff 95% CI {p['ppp_diff_ci95']}")
+                     f"= {p['speedup']:.1f}x; fastest ({p['fastest']}) {p['fastest_s']:.3f} s "
+                     f"= {p['fastest_speedup']:.1f}x")
+        if p.get("ppp_paper") is not None:
+            lines.append(f"  PPP paper {p['ppp_paper']:.3f} vs fast {p['ppp_fast']:.3f} "
+                         f"(n={p['ppp_n']}), fast - paper 95% CI {p['ppp_diff_ci95']}")
     if "train" in res:
         lines.append(f"train: planner {res['train']['planner_samples_s']:,.0f} samples/s")
     return "\n".join(lines)

@@ -20,14 +20,13 @@ from engine.atomic import write_text_atomic
 from engine.outcomes_torch import OutcomeTensors
 from engine.runtime import resolve_device, seed_everything
 from envs.core import default_sim_config
-from envs.defense import make_scheme
 from envs.evaluate import (binned_rates, ground_truth, paired, ranking_agrees, rescore_binned,
                            run_cell, summarise)
 from envs.starts import StartStates
 from hoopsim.cli import run_dir
 from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation import (MethodContext, evaluation_outcomes, make_method, playbest_scale,
-                                real_shots_after, start_ids)
+                                real_shots_after, schemes, start_ids)
 from hoopsim.results import markdown, outside_support, write_report
 from hoopsim.tasks.bench import git_rev
 
@@ -63,14 +62,21 @@ def choose_starts(cfg, ds):
     return starts, idx
 
 
+def schemes_default(name: str):
+    from envs.defense import make_scheme
+
+    return make_scheme(name)
+
+
 def run_cells(cfg, ctx, starts, idx, out_t, models_eval, cells_spec, n_keep=1):
     """[(method, defense, horizon)] -> {(method, defense, horizon): (CellRun, policy)}."""
-    runs = {}
+    runs, by_name = {}, schemes(cfg)
     for method, defense, horizon in cells_spec:
         t0 = time.perf_counter()
         policy = make_method(method, ctx, horizon)
         start = starts.to_sim(idx, ctx.device, out_t, ctx.sim_cfg)
-        run = run_cell(start, policy, make_scheme(defense), out_t, ctx.sim_cfg, int(cfg.seed),
+        scheme = by_name.get(defense) or schemes_default(defense)
+        run = run_cell(start, policy, scheme, out_t, ctx.sim_cfg, int(cfg.seed),
                        int(cfg.batch), int(cfg.max_steps), keep_positions=n_keep)
         log.info("%s vs %s%s: PPP %.3f (n=%d) in %.1f s", method, defense,
                  f" h={horizon}" if horizon else "", run.points.mean(), len(run.points),
@@ -103,7 +109,7 @@ def run_evaluation(cfg, out: Path) -> tuple[dict, dict]:
     ctx = MethodContext(ds.split("train"), ds.split("test"), planner_dir(cfg, ds),
                         default_sim_config(), OmegaConf.to_container(cfg.playbest), device,
                         cache_root(cfg))
-    spec = [(m, d, None) for m in cfg.methods for d in cfg.defenses]
+    spec = [(m, d, None) for m in cfg.methods for d in schemes(cfg)]
     runs = run_cells(cfg, ctx, starts, idx, out_t, models_eval, spec)
     table = binned_rates(real_shots_after(cfg, cutoff), models_eval.rates["ft_pct"])
     cells = [cell_entry(m, d, r, p, table, models_eval) for (m, d, _), (r, p) in runs.items()]

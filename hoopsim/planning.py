@@ -1,0 +1,74 @@
+"""The planner's benchmark for ``hoopsim bench``: decision latency of PlayBest's paper
+configuration against our fast samplers, and the paired PPP of the two configurations
+from the same starting states in the simulator (so "faster" is checked not to cost
+points)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.outcomes import default_models
+from engine.outcomes_torch import OutcomeTensors
+from envs.core import default_sim_config
+from envs.defense import make_scheme
+from envs.evaluate import paired, run_cell
+from envs.starts import scenario_starts
+
+log = logging.getLogger(__name__)
+
+
+def _planner(checkpoint, device):
+    from planners.planner import load_planner
+
+    return None if not checkpoint else load_planner(Path(str(checkpoint)).expanduser(), device)
+
+
+def paired_ppp(planner, p, device, seed: int) -> dict:
+    """PPP of the paper and the fast configuration on the same starts (the named
+    scenarios, repeated) against man-to-man, and their paired difference."""
+    from planners.planner import FAST, PAPER
+    from planners.receding import RecedingConfig, RecedingHorizonOffense
+
+    starts = scenario_starts()
+    n = int(p.possessions)
+    idx = np.arange(n) % len(starts)
+    sim_cfg, out = default_sim_config(), OutcomeTensors.from_models(default_models(), device)
+    points = {}
+    for name, sampler in (("paper", PAPER), ("fast", FAST)):
+        rcfg = RecedingConfig(n_candidates=int(p.ppp_candidates), replan_every=3, scale=1.0,
+                              sampler=sampler)
+        policy = RecedingHorizonOffense(planner, planner.default_guide(), sim_cfg.dt_s, rcfg)
+        start = starts.to_sim(idx, device, out, sim_cfg)
+        points[name] = run_cell(start, policy, make_scheme("man_to_man"), out, sim_cfg, seed).points
+        log.info("bench plan: %s PPP %.3f over %d possessions", name, points[name].mean(), n)
+    d = paired(points["fast"], points["paper"])
+    return {"ppp_paper": float(points["paper"].mean()), "ppp_fast": float(points["fast"].mean()),
+            "ppp_diff_ci95": d["ci95"], "ppp_diff": d["diff"], "ppp_n": n,
+            "ppp_candidates": int(p.ppp_candidates)}
+
+
+def bench_plan(p, repeats: int, device: torch.device, seed: int = 0) -> dict:
+    """Latency of one decision (``p.candidates`` candidates, ``p.horizon_s``) for the
+    paper configuration (DDPM, all steps, 2 guide steps each) and the fast ones (DDIM 10
+    steps guided on the last half; plus early rejection; plus warm start), then the
+    paired PPP of paper vs fast. Without a checkpoint the latency uses an untrained
+    planner of the default size and the PPP part is skipped."""
+    from planners.planner import bench_plan_latency
+
+    planner = _planner(p.checkpoint, device)
+    lat = bench_plan_latency(planner, float(p.horizon_s), int(p.candidates), repeats, seed,
+                             device=device)
+    fastest = min(("fast", "fast_reject", "warm"), key=lambda k: lat[k]["median_ms"])
+    res = {"paper_cfg_s": lat["paper"]["median_ms"] / 1000.0,
+           "fast_cfg_s": lat["fast"]["median_ms"] / 1000.0,
+           "speedup": lat["paper"]["median_ms"] / lat["fast"]["median_ms"],
+           "fastest": fastest, "fastest_s": lat[fastest]["median_ms"] / 1000.0,
+           "fastest_speedup": lat["paper"]["median_ms"] / lat[fastest]["median_ms"],
+           "latency": lat, "ppp_paper": None, "ppp_fast": None, "ppp_diff_ci95": None}
+    if planner is not None and int(p.possessions) > 0:
+        res.update(paired_ppp(planner, p, device, seed))
+    return res
