@@ -122,11 +122,16 @@ class StartStates:
         return StartStates(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
     def for_team(self, team: str | int) -> "StartStates":
-        """Starts whose offense is ``team`` (abbreviation or team id)."""
+        """Starts whose offense is ``team`` (abbreviation or team id; NBA abbreviations
+        map to ids through engine.teams when the starts carry ids only)."""
+        from engine.teams import team_id
+
         if isinstance(team, (int, np.integer)) or str(team).isdigit():
             mask = self.offense_team_id == int(team)
         else:
             mask = np.char.upper(self.offense.astype(str)) == str(team).upper()
+            if not mask.any() and team_id(str(team)) is not None:
+                mask = self.offense_team_id == team_id(str(team))
         if not mask.any():
             raise ValueError(f"no start state has offense team {team!r}")
         return self.subset(mask)
