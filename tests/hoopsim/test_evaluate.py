@@ -24,7 +24,7 @@ METHODS = ["random_walk", "scripted", "playbest_unguided", "playbest_a1"]
 def evaluation(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate")
     args = ["evaluate", "data.games=2", "data.n_periods=1", "data.seconds_per_period=240",
-            "possessions=12", f"methods=[{','.join(METHODS)}]", "defenses=[man_to_man,zone_2_3]",
+            "possessions=20", f"methods=[{','.join(METHODS)}]", "defenses=[man_to_man,zone_2_3]",
             "planner.steps=10", "planner.value_steps=10", "playbest.candidates=2",
             "table5.possessions=4", "table5.horizons_s=[3,6]", "table5.defenses=[man_to_man]",
             f"cache_dir={root / 'cache'}", f"out={root / 'ev'}", "report=true", "workers=1"]
@@ -35,11 +35,11 @@ def evaluation(tmp_path_factory):
 def test_results_follow_the_schema(evaluation):
     _, r = evaluation
     assert {"seed", "n", "start_state_ids", "outcome_model_version", "git_rev", "wall_s"} <= set(r["meta"])
-    assert len(r["meta"]["start_state_ids"]) == 12 and r["meta"]["wall_s"] > 0
+    assert len(r["meta"]["start_state_ids"]) == 20 and r["meta"]["wall_s"] > 0
     assert len(r["cells"]) == len(METHODS) * 2
     for c in r["cells"]:
         assert {"method", "defense", "n", "ppp", "ci95", "value_model_score", "outcomes"} <= set(c)
-        assert c["n"] == 12 and c["ci95"][0] <= c["ppp"] <= c["ci95"][1]
+        assert c["n"] == 20 and c["ci95"][0] <= c["ppp"] <= c["ci95"][1]
         is_planner = c["method"].startswith("playbest")
         assert (c["value_model_score"] is not None) == is_planner   # own score, its own column
     assert {(t["horizon_s"], t["defense"]) for t in r["table5"]} == {(3.1, "man_to_man"), (6.2, "man_to_man")}
