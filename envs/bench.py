@@ -1,16 +1,30 @@
 """Environment throughput: env steps per second of the single gym env (fast path and
-torch path) and of the torch vector env at several batch sizes."""
+torch path) and of the torch vector env at several batch sizes.
+
+Thread policy. The vector env's step is a few hundred small tensor ops: at B = 4096 most
+of them touch 4096 elements, below torch's intra-op grain (32768 elements), so a second
+thread only helps the few (B, 10) / (B, 33) ops and costs an OpenMP fork-join on each of
+them. Measured on the 2-core CI machine (idle-ish, B = 4096, eager): 1 thread was as fast
+as 2 or faster, and under load from other jobs 2 threads lose clearly. So the benchmark
+runs the vector env with **one torch thread** by default (``threads=1``), which is also
+what a user running several envs or a learner beside the env should pick;
+``threads=None`` keeps torch's default. The thread count used is part of the result.
+"""
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 
 from envs.halfcourt import HalfCourtEnv
 from envs.vector import HalfCourtVectorEnv
+
+DEFAULT_THREADS = 1
 
 
 def _gym_actions(n: int, seed: int = 0) -> list[dict]:
@@ -20,6 +34,26 @@ def _gym_actions(n: int, seed: int = 0) -> list[dict]:
     p = [0.9, 0.012, 0.012, 0.012, 0.012, 0.012, 0.04]
     return [{"move": rng.uniform(-1, 1, (5, 2)).astype(np.float32),
              "decision": int(rng.choice(7, p=p))} for _ in range(n)]
+
+
+@contextmanager
+def torch_threads(n: int | None):
+    """Run the block with ``n`` torch intra-op threads (None: leave as is)."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def load_average() -> tuple[float, float, float] | None:
+    """(1, 5, 15)-minute load averages, None where the OS has none."""
+    try:
+        return os.getloadavg()
+    except (AttributeError, OSError):
+        return None
 
 
 def gym_steps_per_s(fast: bool = True, steps: int = 5000, repeats: int = 5) -> float:
@@ -60,17 +94,28 @@ def vec_steps_per_s(num_envs: int, steps: int = 50, repeats: int = 5, device: st
             torch.cuda.synchronize()
         return num_envs * n / (time.perf_counter() - t0)
 
-    run(5)                                     # warm-up
+    run(20 if compile else 5)                  # warm-up (compilation included)
     return statistics.median(run(steps) for _ in range(repeats))
 
 
 def bench_env_steps(repeats: int = 5, sizes: tuple[int, ...] = (1, 256, 4096),
-                    device: str = "cpu", torch_path: bool = True) -> dict:
-    """{"gym_steps_s": fast path, "gym_torch_steps_s": torch path,
-    "vec": {"1": .., "256": .., "4096": ..}} — medians of ``repeats`` after a warm-up."""
-    out = {"gym_steps_s": gym_steps_per_s(True, repeats=repeats)}
-    if torch_path:
-        out["gym_torch_steps_s"] = gym_steps_per_s(False, steps=500, repeats=repeats)
-    out["vec"] = {str(b): vec_steps_per_s(b, steps=200 if b == 1 else 30, repeats=repeats,
-                                          device=device) for b in sizes}
+                    device: str = "cpu", torch_path: bool = True, compile: bool = False,
+                    threads: int | None = DEFAULT_THREADS) -> dict:
+    """{"gym_steps_s": fast path, "gym_torch_steps_s": torch path (the baseline the fast
+    path replaces), "vec": {"1": .., "256": .., "4096": ..} eager, "vec_compiled": the
+    same through torch.compile (compile=True only), "threads": torch threads used,
+    "load_avg": (1, 5, 15) min before / after} — medians of ``repeats`` after a warm-up."""
+    out: dict = {"load_avg_before": load_average()}
+    with torch_threads(threads) as used:
+        out["threads"] = used
+        out["gym_steps_s"] = gym_steps_per_s(True, repeats=repeats)
+        if torch_path:
+            out["gym_torch_steps_s"] = gym_steps_per_s(False, steps=500, repeats=repeats)
+        out["vec"] = {str(b): vec_steps_per_s(b, steps=200 if b == 1 else 30, repeats=repeats,
+                                              device=device) for b in sizes}
+        if compile:
+            out["vec_compiled"] = {str(b): vec_steps_per_s(b, steps=200 if b == 1 else 30,
+                                                           repeats=repeats, device=device,
+                                                           compile=True) for b in sizes}
+    out["load_avg_after"] = load_average()
     return out

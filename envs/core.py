@@ -21,8 +21,8 @@ import torch
 
 from engine.policy import Memory, SimPolicy, select_memory
 from engine.runtime import resolve_device
-from engine.sim import DEF, N_NOISE, SimConfig, SimState, merge, step
-from envs.defense import SCHEMES, DefenseState, make_scheme
+from engine.sim import DEF, N_NOISE, SimConfig, SimState, advance, merge, player_xy
+from envs.defense import SCHEMES, DefenseState, ManToMan, make_scheme
 from envs.reward_fns import make_reward
 from envs.spread import SpreadPolicy
 from envs.starts import StartStates, scenario_starts
@@ -105,7 +105,9 @@ class HalfCourtCore:
         self.policy = offense_policy if offense_policy is not None else SpreadPolicy()
         self.reward_fn = make_reward(reward if reward is not None else self.cfg.reward)
         self.lineup = lineup
-        self.sim_step = step   # engine.sim.step; a vector env may swap in a compiled one
+        self.sim_advance = advance   # engine.sim.advance; a vector env may swap in a compiled one
+        # man-to-man keeps its match-ups: its per-coordinate step skips the (b, 5, 2) round trip
+        self._planar_defense = type(self.defense) is ManToMan and not self.defense.switch
         self._valid: dict[int, torch.Tensor] = {}
 
     def _scheme(self, name: str):
@@ -143,6 +145,17 @@ class HalfCourtCore:
         nxt, dstate = self.defense(sim.pos, self.valid(sim.batch_size), DefenseState(assignment))
         return (nxt - sim.pos[:, DEF, :2]) / self.sim_cfg.dt_s, dstate.assignment
 
+    def _defense_xy(self, sim: SimState, players: tuple, assignment: torch.Tensor):
+        """defense_velocity per coordinate: (vx, vy) (b, 5) ft/s and the assignment."""
+        px, py = players[0], players[1]
+        if self._planar_defense:
+            cx, cy = px[:, 5:], py[:, 5:]
+            nx, ny = self.defense.next_xy(px[:, :5], py[:, :5], cx, cy, assignment)
+            dt = self.sim_cfg.dt_s
+            return (nx - cx) / dt, (ny - cy) / dt, assignment
+        vel, assignment = self.defense_velocity(sim, assignment)
+        return vel[..., 0], vel[..., 1], assignment
+
     def step(self, cs: CoreState, generator: torch.Generator, off_vel=None, def_vel=None,
              decision=None) -> tuple[CoreState, dict, torch.Tensor]:
         """One sim step of every row. off_vel / def_vel (b, 5, 2) ft/s and decision (b,)
@@ -153,13 +166,19 @@ class HalfCourtCore:
             p_vel, p_dec, memory = self.policy.act(sim, memory, generator)
             off_vel = p_vel if off_vel is None else off_vel
             decision = p_dec if decision is None else decision
+        players = player_xy(sim)
         assignment = cs.assignment
         if def_vel is None:
-            def_vel, assignment = self.defense_velocity(sim, assignment)
+            dvx, dvy, assignment = self._defense_xy(sim, players, assignment)
+        else:
+            dvx, dvy = def_vel[..., 0], def_vel[..., 1]
         noise = torch.rand((sim.batch_size, N_NOISE), generator=generator, device=self.device,
                            dtype=self.dtype)
-        new, ev = self.sim_step(sim, off_vel.to(self.dtype), def_vel.to(self.dtype),
-                                decision.long(), noise, self.outcomes, self.sim_cfg)
+        off_vel = off_vel.to(self.dtype)
+        wx = torch.cat([off_vel[..., 0], dvx.to(self.dtype)], dim=1)
+        wy = torch.cat([off_vel[..., 1], dvy.to(self.dtype)], dim=1)
+        new, ev = self.sim_advance(sim, wx, wy, decision.long(), noise, self.outcomes,
+                                   self.sim_cfg, players)
         reward = self.reward_fn(ev, new).to(self.dtype)
         t = cs.t + (~sim.done).long()
         return CoreState(new, assignment, memory, t), ev, reward

@@ -133,6 +133,17 @@ def step_toward(cur: torch.Tensor, target: torch.Tensor, max_step: float,
     return torch.where(dist > trigger, moved, cur)
 
 
+def step_toward_xy(cx: torch.Tensor, cy: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor,
+                   max_step: float, trigger: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`step_toward` per coordinate: cur cx, cy and target tx, ty (b, 5) feet ->
+    next x, y (b, 5) feet (the same operations, element for element)."""
+    dx, dy = tx - cx, ty - cy
+    dist = torch.sqrt(dx * dx + dy * dy)
+    scale = torch.clamp(max_step / dist.clamp_min(1e-9), max=1.0)
+    move = dist > trigger
+    return torch.where(move, cx + dx * scale, cx), torch.where(move, cy + dy * scale, cy)
+
+
 def pair_distances(positions: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     """(b, 11, 3), (b, 11) -> (b, 5, 5) feet: [defender i, attacker j]; FAR where the
     attacker is invalid."""
@@ -228,6 +239,17 @@ class ManToMan:
         """(b, 11, 3), (b, 5) -> (b, 5, 2) feet: guard spot of each defender's man."""
         men = torch.gather(positions[:, OFF, :2], 1, assignment[..., None].expand(-1, -1, 2))
         return guard_spot(men, self.cfg.sag)
+
+    def next_xy(self, ox: torch.Tensor, oy: torch.Tensor, cx: torch.Tensor, cy: torch.Tensor,
+                assignment: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """__call__ with every slot valid and the assignment kept (not for ``switch``),
+        per coordinate (the envs' hot loop; the simulator keeps every entity valid):
+        attackers ox, oy and defenders cx, cy (b, 5) feet, assignment (b, 5) -> next
+        defender x, y (b, 5) feet, bit for bit what __call__ returns."""
+        mx, my = torch.gather(ox, 1, assignment), torch.gather(oy, 1, assignment)
+        sag = self.cfg.sag
+        tx, ty = mx + sag * (RIGHT_HOOP_X - mx), my + sag * (HOOP_Y - my)
+        return step_toward_xy(cx, cy, tx, ty, self.cfg.speed_ftps * self.cfg.dt, self.cfg.trigger_ft)
 
     def __call__(self, positions: torch.Tensor, valid: torch.Tensor,
                  state: DefenseState | None = None) -> tuple[torch.Tensor, DefenseState]:

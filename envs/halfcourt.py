@@ -23,6 +23,7 @@ from envs.starts import StartStates, scenario_starts
 EVENTS = ("pass", "catch", "interception", "steal", "shot", "foul", "made", "miss", "oreb",
           "dreb", "shot_clock_violation", "period_end")
 NOISE_BLOCK = 64
+_OUTCOME_NAMES = {int(o): o.name for o in Outcome}
 
 
 @dataclass
@@ -241,7 +242,7 @@ class HalfCourtEnv(gym.Env):
             outcome, points = int(sim.outcome[0]), float(sim.points[0])
         else:
             outcome, points = int(s.outcome), float(s.points)
-        return {"events": events, "outcome": Outcome(outcome).name, "points": points,
+        return {"events": events, "outcome": _OUTCOME_NAMES[outcome], "points": points,
                 "step_points": step_points}
 
     # ------------------------------------------------------------------ viz

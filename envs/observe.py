@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from engine.court import COURT_LENGTH, COURT_WIDTH
-from engine.sim import BallMode, SimState
+from engine.sim import BallMode, SimState, any_row
 
 OBS_DIM = 88
 POS, VEL, HANDLER, BALL_MODE = slice(0, 33), slice(33, 66), slice(66, 71), slice(71, 75)
@@ -43,38 +43,43 @@ def bounds() -> tuple[np.ndarray, np.ndarray]:
 
 def observe(s: SimState, speed_ftps: float) -> torch.Tensor:
     """(b, OBS_DIM) observation of a batch (module docstring), on the state's device.
-    Written into one buffer with scatters: broadcasting over a tiny last dimension
-    (one-hots of 5) is slow on CPU."""
+    Each block is written and clipped in place with scalar bounds, the one-hots with
+    scatters: broadcasting over a tiny last dimension (one-hots of 5, bounds of 88) is
+    slow on CPU."""
     b, dev = s.batch_size, s.device
     f32 = torch.float32
-    out = torch.zeros(b, OBS_DIM, device=dev, dtype=f32)
-    inv = torch.tensor(_INV, device=dev, dtype=f32)
-    out[:, POS] = s.pos.reshape(b, 33).to(f32) * inv
-    out[:, VEL] = s.vel.reshape(b, 33).to(f32) * (1.0 / speed_ftps)
-    held = s.ball_mode == BallMode.HELD
+    out = torch.empty(b, OBS_DIM, device=dev, dtype=f32)
+    torch.mul(s.pos.reshape(b, 33).to(f32), _inv_t(dev), out=out[:, POS])
+    out[:, POS].clamp_(-1.0, 2.0)
+    torch.mul(s.vel.reshape(b, 33).to(f32), 1.0 / speed_ftps, out=out[:, VEL])
+    out[:, VEL].clamp_(-VEL_CLIP, VEL_CLIP)
+    out[:, HANDLER.start:LOGIT_ADJ.start].zero_()
+    mode = s.ball_mode
+    held = mode == BallMode.HELD
     out.scatter_(1, (HANDLER.start - 1 + s.handler.clamp(1, 5))[:, None], held.to(f32)[:, None])
-    out.scatter_(1, (BALL_MODE.start + s.ball_mode)[:, None], 1.0)
-    out[:, SHOT_CLOCK] = s.shot_clock.to(f32) / 24.0
-    out[:, GAME_CLOCK] = s.game_clock.to(f32) / PERIOD_S
-    flying = (s.ball_mode == BallMode.PASS) | (s.ball_mode == BallMode.SHOT)
-    out[:, FLIGHT] = torch.where(flying, s.flight_t.to(f32) / s.flight_total.to(f32).clamp_min(1e-6),
-                                 0.0)
-    passing = (s.ball_mode == BallMode.PASS).to(f32)
-    out.scatter_(1, (PASS_TO.start - 1 + s.pass_to.clamp(1, 5))[:, None], passing[:, None])
-    out[:, LOGIT_ADJ] = s.logit_adj.to(f32)
-    low, high = _bounds_t(dev)
-    return torch.minimum(torch.maximum(out, low, out=out), high, out=out)
+    out.scatter_(1, (BALL_MODE.start + mode)[:, None], 1.0)
+    out[:, SHOT_CLOCK] = (s.shot_clock.to(f32) / 24.0).clamp_(0.0, 1.0)
+    out[:, GAME_CLOCK] = (s.game_clock.to(f32) / PERIOD_S).clamp_(0.0, 1.0)
+    passing = mode == BallMode.PASS
+    flying = passing | (mode == BallMode.SHOT)
+    if any_row(flying):
+        frac = s.flight_t.to(f32) / s.flight_total.to(f32).clamp_min(1e-6)
+        out[:, FLIGHT] = torch.where(flying, frac, 0.0).clamp_(0.0, 1.0)
+        out.scatter_(1, (PASS_TO.start - 1 + s.pass_to.clamp(1, 5))[:, None],
+                     passing.to(f32)[:, None])
+    out[:, LOGIT_ADJ] = s.logit_adj.to(f32).clamp(-ADJ_CLIP, ADJ_CLIP)
+    return out
 
 
-_BOUNDS: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+_INV_T: dict[str, torch.Tensor] = {}
 
 
-def _bounds_t(dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def _inv_t(dev: torch.device) -> torch.Tensor:
+    """(33,) float32 1 / (94, 50, 10) per slot-major coordinate, cached per device."""
     key = str(dev)
-    if key not in _BOUNDS:
-        low, high = bounds()
-        _BOUNDS[key] = (torch.as_tensor(low, device=dev), torch.as_tensor(high, device=dev))
-    return _BOUNDS[key]
+    if key not in _INV_T:
+        _INV_T[key] = torch.tensor(_INV, device=dev, dtype=torch.float32)
+    return _INV_T[key]
 
 
 _LOW, _HIGH = bounds()
@@ -82,20 +87,33 @@ _HELD, _PASS, _SHOT = int(BallMode.HELD), int(BallMode.PASS), int(BallMode.SHOT)
 
 
 def observe_fast(s, speed_ftps: float) -> np.ndarray:
-    """(OBS_DIM,) float32 observation of one engine.sim_fast.FastState (arrays or lists)."""
-    out = np.zeros(OBS_DIM)
-    out[POS] = np.ravel(s.pos) * _INV
-    out[VEL] = np.ravel(s.vel) * (1.0 / speed_ftps)
+    """(OBS_DIM,) float32 observation of one engine.sim_fast.FastState (arrays or lists).
+    Built as one list of Python floats (the same float64 products as numpy's) and
+    converted once: numpy's per-call cost dominates at this size."""
+    pos, vel = s.pos, s.vel
+    pos = pos.tolist() if isinstance(pos, np.ndarray) else pos
+    vel = vel.tolist() if isinstance(vel, np.ndarray) else vel
+    ix, iy, iz = _INV_XYZ
+    vals = [c for p in pos for c in (p[0] * ix, p[1] * iy, p[2] * iz)]
+    k = 1.0 / speed_ftps
+    vals += [c * k for p in vel for c in p]
+    vals += _ZEROS_TAIL
     mode = s.ball_mode
     if mode == _HELD:
-        out[HANDLER.start + s.handler - 1] = 1.0
-    out[BALL_MODE.start + mode] = 1.0
-    out[SHOT_CLOCK] = s.shot_clock / 24.0
-    out[GAME_CLOCK] = s.game_clock / PERIOD_S
+        vals[HANDLER.start + s.handler - 1] = 1.0
+    vals[BALL_MODE.start + mode] = 1.0
+    vals[SHOT_CLOCK] = s.shot_clock / 24.0
+    vals[GAME_CLOCK] = s.game_clock / PERIOD_S
     if mode == _PASS or mode == _SHOT:
-        out[FLIGHT] = s.flight_t / max(s.flight_total, 1e-6)
+        vals[FLIGHT] = s.flight_t / max(s.flight_total, 1e-6)
         if mode == _PASS:
-            out[PASS_TO.start + s.pass_to - 1] = 1.0
-    out[LOGIT_ADJ] = s.logit_adj
+            vals[PASS_TO.start + s.pass_to - 1] = 1.0
+    adj = s.logit_adj
+    vals[LOGIT_ADJ] = adj.tolist() if isinstance(adj, np.ndarray) else list(adj)
+    out = np.array(vals)
     np.minimum(np.maximum(out, _LOW, out=out), _HIGH, out=out)
     return out.astype(np.float32)
+
+
+_ZEROS_TAIL = [0.0] * (OBS_DIM - VEL.stop)
+_INV_XYZ = tuple(float(v) for v in _INV[:3])

@@ -13,7 +13,11 @@ from gymnasium import spaces
 from engine.runtime import torch_generator
 from engine.sim import N_DECISIONS
 from envs.core import CoreConfig, CoreState, HalfCourtCore
+from envs.defense import ManToMan, Zone23
 from envs.observe import OBS_DIM, bounds, observe
+from envs.spread import SpreadPolicy
+
+MAX_TABLE_ROWS = 100_000   # start rows precomputed for auto-reset (~0.5 KB each)
 
 
 @dataclass
@@ -90,8 +94,9 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
         self.speed = self.core.sim_cfg.player_speed_ftps
         self._step = self.core.step
         if cfg.compile:
-            self.core.sim_step = torch.compile(self.core.sim_step, dynamic=False)
+            self.core.sim_advance = torch.compile(self.core.sim_advance, dynamic=False)
         self._cs: CoreState | None = None
+        self._table: tuple | None = None
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """-> (obs (B, 88) tensor, info {}). options={"start": index or (B,) indices}."""
@@ -114,7 +119,8 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
         move = torch.as_tensor(actions["move"], device=self.device, dtype=self.core.dtype)
         dec = torch.as_tensor(actions["decision"], device=self.device).long()
         off = move.clamp(-1.0, 1.0) * self.speed
-        cs, ev, reward = self._step(self._cs, self._gen, off, None, dec)
+        prev = self._cs
+        cs, ev, reward = self._step(prev, self._gen, off, None, dec)
         terminated = ev["done"]
         truncated = self.core.truncated(cs)
         final = terminated | truncated
@@ -122,31 +128,62 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
                 "final_points": torch.where(final, cs.sim.points, 0.0),
                 "final_outcome": torch.where(final, cs.sim.outcome, 0),
                 "final_steps": torch.where(final, cs.t, 0)}
-        self._cs = self._auto_reset(cs, final)
+        self._cs = self._auto_reset(prev, cs, final)
         return observe(self._cs.sim, self.speed), reward, terminated, truncated, info
 
-    def _auto_reset(self, cs: CoreState, final: torch.Tensor) -> CoreState:
+    def _auto_reset(self, prev: CoreState, cs: CoreState, final: torch.Tensor) -> CoreState:
         """Replace finished rows by fresh starts; the start draws happen every step."""
         pick = torch.randint(0, len(self.core.starts), (self.num_envs,),
                              generator=self._reset_gen, device=self.device)
         rows = torch.nonzero(final).flatten()
         if rows.numel() == 0:
             return cs
-        fresh = self.core.start(pick[rows].cpu().numpy(), self._reset_gen)
-        return _scatter(cs, rows, fresh)
+        table = self._start_table()
+        if table is None:
+            fresh = self.core.start(pick[rows].cpu().numpy(), self._reset_gen)
+        else:   # rows of the precomputed starts: the same values, without a start per step
+            fresh = _take(table, pick.index_select(0, rows))
+        return _scatter(cs, rows, fresh, prev)
+
+    def _start_table(self) -> CoreState | None:
+        """Every start row as a CoreState (built once), when a start is a pure function of
+        its row: scripted man / zone scheme (per-row first assignment), the default
+        offense policy (empty memory, no draws) and not too many rows."""
+        core = self.core
+        key = (id(core.starts), len(core.starts))
+        if self._table is not None and self._table[0] == key:
+            return self._table[1]
+        pure = (type(core.defense) in (ManToMan, Zone23) and type(core.policy) is SpreadPolicy
+                and len(core.starts) <= MAX_TABLE_ROWS)
+        table = (core.start(np.arange(len(core.starts)), torch.Generator(device=self.device))
+                 if pure else None)
+        self._table = (key, table)
+        return table
 
     def state(self) -> CoreState:
         return self._cs
 
 
-def _scatter(cs: CoreState, rows: torch.Tensor, fresh: CoreState) -> CoreState:
-    """cs with rows ``rows`` (k,) replaced by the k rows of ``fresh``."""
-    def put(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        a = a.clone()
-        a[rows] = b
-        return a
+def _take(cs: CoreState, idx: torch.Tensor) -> CoreState:
+    """Rows ``idx`` (k,) of cs."""
+    sim = cs.sim.map(lambda t: t.index_select(0, idx))
+    return CoreState(sim, cs.assignment.index_select(0, idx),
+                     {k: v.index_select(0, idx) for k, v in cs.memory.items()},
+                     cs.t.index_select(0, idx))
+
+
+def _scatter(cs: CoreState, rows: torch.Tensor, fresh: CoreState, prev: CoreState) -> CoreState:
+    """cs with rows ``rows`` (k,) replaced by the k rows of ``fresh``. Tensors the step
+    made anew are written in place; those still shared with ``prev`` (which a caller
+    may hold) are copied first."""
+    def put(a: torch.Tensor, b: torch.Tensor, old) -> torch.Tensor:
+        if a is old:
+            a = a.clone()
+        return a.index_copy_(0, rows, b)
     sim = cs.sim.map(lambda t: t)   # shallow copy
     for name in vars(sim):
-        setattr(sim, name, put(getattr(cs.sim, name), getattr(fresh.sim, name)))
-    memory = {k: put(v, fresh.memory[k]) for k, v in cs.memory.items()}
-    return CoreState(sim, put(cs.assignment, fresh.assignment), memory, put(cs.t, fresh.t))
+        setattr(sim, name, put(getattr(cs.sim, name), getattr(fresh.sim, name),
+                               getattr(prev.sim, name)))
+    memory = {k: put(v, fresh.memory[k], prev.memory.get(k)) for k, v in cs.memory.items()}
+    return CoreState(sim, put(cs.assignment, fresh.assignment, prev.assignment), memory,
+                     put(cs.t, fresh.t, prev.t))
