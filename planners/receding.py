@@ -12,8 +12,9 @@ within the group), the best kept. Between re-plans the offense tracks the plan:
 - the ball handler's decision is read from the planned ball path: a shot when, within
   ``shot_look`` frames, the planned ball reaches the rim (within ``shot_radius_ft`` of
   the hoop in x-y) or flies above ``shot_z_ft`` while closing on the rim by
-  ``shot_closing_ft`` (at 2 Hz, 74% of real shots show the ball above 9 ft one frame
-  after release, against 8% of passes and 6% of holds), a pass to teammate k when the ball sits within ``catch_ft`` of
+  ``shot_closing_ft`` and reaching within ``shot_reach_ft`` of it (at 2 Hz, 74% of real
+  shots show the ball above 9 ft one frame after release, against 8% of passes and 6%
+  of holds; 59% show it within 10 ft of the rim), a pass to teammate k when the ball sits within ``catch_ft`` of
   k's planned position at the next frame and away from the handler's, else hold; with
   less than ``late_clock_shot_s`` on the shot clock the handler shoots (an executor
   rule shared with the scripted plays: a plan has no notion of the clock).
@@ -47,6 +48,8 @@ class RecedingConfig:
     shot_look: int = 2
     shot_z_ft: float = 9.0              # a planned ball above this, closing on the rim, is a shot
     shot_closing_ft: float = 2.0
+    shot_reach_ft: float = 10.0         # ...and comes within this of the rim (59% of real
+                                        # shots are there one 2 Hz frame after release)
     catch_ft: float = 4.0
     late_clock_shot_s: float = 2.0      # executor rule (as in the scripted plays): shoot
                                         # rather than hold the ball into a violation
@@ -155,6 +158,7 @@ def read_decision(plans: torch.Tensor, f_next: torch.Tensor, handler: torch.Tens
     now = plans[:, 0, :3] if ball_now is None else ball_now
     d_now = (now[:, :2] - hoop).norm(dim=-1)
     arc = ((ahead[..., 2] > cfg.shot_z_ft) & (d_ahead < d_now[:, None] - cfg.shot_closing_ft)).any(dim=1)
+    arc = arc & (d_ahead.min(dim=1).values < cfg.shot_reach_ft)       # not a lob from half court
     shooting = arc | (d_ahead.min(dim=1).values < cfg.shot_radius_ft)
     nxt = windows_to_positions(ahead[:, 0])                                          # (b, 11, 3)
     ball = nxt[:, 0, :2]

@@ -37,11 +37,14 @@ def test_decision_read_from_the_ball_path():
     assert read_decision(hold, f, one, cfg).item() == Decision.HOLD
     assert read_decision(to_third, f, one, cfg).item() == Decision.PASS_2
     assert read_decision(shot, f, one, cfg).item() == Decision.SHOOT
-    lofted = plan_with_ball([(60, 5), (70, 12), (80, 20)] + [(80, 20)] * 3)
+    lofted = plan_with_ball([(60, 5), (72, 14), (82, 22)] + [(82, 22)] * 3)
     lofted[0, 1:, 2] = 12.0                       # above the shot height, closing on the rim
     assert read_decision(lofted, f, one, cfg).item() == Decision.SHOOT
     lofted[0, 1:, 2] = 6.0                        # same path at pass height: not a shot
     assert read_decision(lofted, f, one, cfg).item() != Decision.SHOOT
+    lob = plan_with_ball([(50, 5), (56, 12), (62, 20)] + [(62, 20)] * 3)
+    lob[0, 1:, 2] = 12.0                          # high and closing, but 27 ft from the rim
+    assert read_decision(lob, f, one, cfg).item() != Decision.SHOOT
     # a "pass" to the handler himself is a hold
     assert read_decision(to_third, f, torch.tensor([3]), cfg).item() == Decision.HOLD
 
