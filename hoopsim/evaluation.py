@@ -9,7 +9,6 @@ ids (bcq, cql, iql) are refused until that layer exists.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
