@@ -13,7 +13,7 @@ def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
         return float("nan"), float("nan"), float("nan")
     m = float(v.mean())
     half = 1.96 * float(v.std(ddof=1)) / np.sqrt(v.size) if v.size > 1 else float("nan")
-    return m, m - half, m + half
+    return m, float(m - half), float(m + half)
 
 
 def ppp_table(meta: pd.DataFrame, by: str = "offense") -> str:
