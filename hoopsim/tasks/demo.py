@@ -57,7 +57,7 @@ def main(cfg) -> int:
     print(f"The corpus ({ds.meta['game_id'].nunique()} games, {len(ds)} possessions), "
           f"points per possession as played:\n{corpus}\n")
     print("Simulated from the held-out starting states (same starts and random numbers in "
-          "every cell; outcomes from models fitted on the held-out games):\n" + table)
+          "every cell; outcomes from models the planner never trained on):\n" + table)
     gif, png = draw_example(ds, out)
     print(f"a possession: {gif} (animation), {png} (play diagram)")
     print(f"run folder: {out}")
