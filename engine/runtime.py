@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,3 +34,13 @@ def torch_generator(rng: np.random.Generator, device: str | torch.device = "cpu"
     gen = torch.Generator(device=torch.device(device))
     gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
     return gen
+
+
+def code_revision() -> str:
+    """The git commit of this source tree, or 'unknown' (no git, not a checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=5, check=True)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

@@ -11,5 +11,5 @@ stays cheap):
     sampler     SamplerConfig, WarmStart, sample(...) guided sampling with inpainting
     planner     Planner, load_planner(...), bench_plan_latency, bench_train_samples_per_s
     training    TrainConfig and the shared training loop (EMA, resume, checkpoints)
-    checkpoint  resolve_device, code_revision, atomic safetensors + JSON checkpoints
+    checkpoint  atomic safetensors + JSON checkpoints (device / revision: engine.runtime)
 """

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 
-from planners.checkpoint import load_meta, load_tensors, resolve_device
+from engine.runtime import resolve_device
+from planners.checkpoint import load_meta, load_tensors
 from planners.normalizer import Normalizer, NormalizerConfig
 from planners.training import TrainConfig, TrainResult, run_training, seeded_init
 from planners.unet import TemporalUNet, UNetConfig

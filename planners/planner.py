@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from planners.checkpoint import resolve_device
+from engine.runtime import resolve_device
 from planners.diffusion import (
     DIFFUSION_FOLDER,
     PlannerModelConfig,

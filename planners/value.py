@@ -24,7 +24,8 @@ from diffusers.models.unets.unet_1d_blocks import DownResnetBlock1D
 from einops import rearrange
 from torch import nn
 
-from planners.checkpoint import load_meta, load_tensors, resolve_device
+from engine.runtime import resolve_device
+from planners.checkpoint import load_meta, load_tensors
 from planners.diffusion import (
     DiffusionConfig,
     checkpoint_folder,

@@ -20,25 +20,21 @@ import json
 import logging
 import os
 import platform
-import subprocess
 from pathlib import Path
 
 import torch
 
 from engine.api import default_cache_dir
 from engine.atomic import write_text_atomic
-from engine.runtime import resolve_device
+from engine.runtime import code_revision, resolve_device
 from hoopsim.cli import run_dir
 
 log = logging.getLogger(__name__)
 
 
 def git_rev() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    """Short form of engine.runtime.code_revision()."""
+    return code_revision()[:12]
 
 
 def machine(device: torch.device) -> dict:

@@ -26,30 +26,13 @@ from envs.realism import (RealismConfig, compare, markdown_table, real_pbp_measu
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
 from hoopsim.cli import run_dir
+from hoopsim.tasks.bench import git_rev
 
 log = logging.getLogger(__name__)
 
 
 def _paths(v):
     return list(v) if OmegaConf.is_list(v) else str(v)
-
-
-def _git_rev() -> str:
-    """Short commit of the checkout, read from .git without running git ('unknown' if none)."""
-    git = Path(__file__).resolve().parents[2] / ".git"
-    try:
-        head = (git / "HEAD").read_text().strip()
-        if not head.startswith("ref: "):
-            return head[:12]
-        ref = head[5:]
-        if (git / ref).exists():
-            return (git / ref).read_text().strip()[:12]
-        for line in (git / "packed-refs").read_text().splitlines():
-            if line.endswith(" " + ref):
-                return line.split()[0][:12]
-    except OSError:
-        pass
-    return "unknown"
 
 
 def _finite(x):
@@ -113,7 +96,7 @@ def main(cfg) -> int:
     real.update(real_tracking_measures(test, starts, rcfg.glitch_ftps))
     report = {"meta": {"games": games, "n_games": len(games), "n_starts": int(rcfg.n_starts),
                        "n_distinct_starts": len(starts), "cutoff": rcfg.cutoff,
-                       "seed": rcfg.seed, "git_rev": _git_rev(),
+                       "seed": rcfg.seed, "git_rev": git_rev(),
                        "n_train_games": int(train.meta["game_id"].nunique()),
                        "n_real_possessions_pbp": int(len(real["points"])),
                        "n_real_shots_pbp": int(len(real["shots"])),
