@@ -1,12 +1,12 @@
 """Benchmark: the streaming raw SportVU reader against a naive baseline (see
-engine/bench_ingest.py for the method). ``hoopsim bench`` runs it with the others.
+engine/logs/bench_ingest.py for the method). ``hoopsim bench`` runs it with the others.
 
 Usage: ``python benchmarks/bench_ingest.py [--repeats 5] [--tmpdir DIR] [--out res.json]``
 """
 
 import logging
 
-from engine.bench_ingest import main
+from engine.logs.bench_ingest import main
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -1,7 +1,7 @@
 """Held-out defender-position error: behaviour-cloned defense vs man-to-man vs constant.
 
 Loads every real game (``<data>/tracking_2hz`` + ``<data>/pbp`` through
-``engine.api.load_possessions``, cached under ``--cache``; the first ingest takes about
+``engine.possessions.api.load_possessions``, cached under ``--cache``; the first ingest takes about
 a minute), trains ``envs.defense_bc`` on fully tracked frames of the train split
 (game ids below 0021500500) and scores the test split. Metric: per frame, predicted and
 real defenders matched as sets (minimum total distance), mean distance in feet over the
@@ -28,8 +28,8 @@ if str(REPO) not in sys.path:
 import numpy as np
 import torch
 
-from engine.api import load_possessions
-from engine.ingest import IngestConfig
+from engine.possessions.api import load_possessions
+from engine.possessions.ingest import IngestConfig
 from envs.defense import LooseManConfig, ManToManConfig
 from envs.defense_bc import (
     BCConfig,

@@ -2,7 +2,7 @@
 
 Label at 25 Hz, downsample to ~1.92 Hz (every 13th frame, as the 2 Hz extracts were
 made), label again, and compare each coarse decision point with the summary of the
-fine labels in its 13-frame window (engine.labels.downsample_agreement).
+fine labels in its 13-frame window (engine.possessions.labels.downsample_agreement).
 
 Fixtures: the Toronto starters + ball of game 0021500492 (43 plays, the other team
 untracked: the five starters are treated as the offense of every play and the hoop
@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from engine.court import to_canonical
-from engine.labels import downsample_agreement
-from engine.io import load_tracking
-from engine.pbp import read_pbp
-from engine.possessions import build_possessions
-from engine.possessions_pbp import segment_possessions
+from engine.logs.io import load_tracking
+from engine.logs.pbp import read_pbp
+from engine.possessions.from_pbp import segment_possessions
+from engine.possessions.labels import downsample_agreement
+from engine.possessions.segment import build_possessions
 
 STEP = 13
 

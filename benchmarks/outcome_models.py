@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from engine.atomic import write_text_atomic
-from engine.outcomes import OutcomeConfig
-from engine.outcomes_eval import report_markdown
+from engine.outcomes.evaluation import report_markdown
+from engine.outcomes.models import OutcomeConfig
 from hoopsim.tasks.fit_outcomes import build_tables, fit_and_evaluate
 
 

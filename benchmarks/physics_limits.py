@@ -1,13 +1,13 @@
 """Measure movement limits (speed, acceleration caps) from the real tracking data.
 
 Loads every 2 Hz game (``<data>/tracking_2hz/*.csv.gz``, through
-``engine.io.load_tracking``, two worker processes) and the 25 Hz wide fragment
+``engine.logs.io.load_tracking``, two worker processes) and the 25 Hz wide fragment
 (``<data>/tracking_25hz/0021500001_1_5.csv``), measures each rate separately with
-``engine.physics``, prints a Markdown table of raw vs glitch-filtered percentiles per
+``engine.outcomes.limits``, prints a Markdown table of raw vs glitch-filtered percentiles per
 rate and, with ``--out``, writes the limits and full reports as JSON.
 
 Accelerations at 2 Hz average over 0.52 s steps and are coarse (far below true
-peaks); at 25 Hz they are dominated by position noise. See engine/physics.py.
+peaks); at 25 Hz they are dominated by position noise. See engine/outcomes/limits.py.
 
 Usage: ``python benchmarks/physics_limits.py [--data ../shared/data] [--limit N]
 [--percentile 99.5] [--glitch 35] [--out limits.json]``
@@ -28,8 +28,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from engine.atomic import write_bytes_atomic
-from engine.io import load_tracking
-from engine.physics import REPORT_PERCENTILES, speeds, summarize
+from engine.logs.io import load_tracking
+from engine.outcomes.limits import REPORT_PERCENTILES, speeds, summarize
 
 FRAGMENT_25HZ = "tracking_25hz/0021500001_1_5.csv"
 
@@ -55,7 +55,7 @@ def measure_rate(name: str, files: list[str], args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - t0
     limits, report = summarize(parts, args.percentile, f"{name}: {len(files)} file(s)",
                                args.glitch, args.ball_glitch)
-    # engine.rules clips coordinates up to 10 ft off the court onto it, so the loaded
+    # engine.logs.rules clips coordinates up to 10 ft off the court onto it, so the loaded
     # tracks are (almost) never off court; the clipped frames (ball and players, per
     # entity) are the ones that were out of bounds in the file.
     frames = sum(p["entity_frames"] for p in parts)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from scipy.stats import ks_2samp
 
-from engine.dataset import load_cache
+from engine.possessions.dataset import load_cache
 from planners.planner import FAST, load_planner
 from planners.sampler import SamplerConfig, sample
 from planners.windows import make_windows, windows_to_positions

@@ -2,7 +2,7 @@
 
 For every offense (envs.offense.OFFENSES) and defense (envs.defense.SCHEMES), ``--n``
 seeded possessions start from the 5-out formation and are played out in the batched
-simulator with the shipped outcome models; engine.events (tactical) then looks for each
+simulator with the shipped outcome models; engine.possessions.events (tactical) then looks for each
 play's signature (envs.play_signatures.SIGNATURES). Printed:
 
 1. play x defense: share of possessions showing the play's own signature (random_walk

@@ -15,3 +15,14 @@ class HoopsimDataError(ValueError):
         self.record = str(record)
         self.problem = str(problem)
         super().__init__(f"{self.file}: {self.record}: {self.problem}")
+
+
+class HoopsimConfigError(ValueError):
+    """A value a user named or set is not valid (an unknown offense, a bad option).
+
+    The message names the option, the value and what would be accepted; the CLI prints
+    it as one line and exits with code 2."""
+
+    def __init__(self, option: str, value, problem: str):
+        self.option, self.value, self.problem = str(option), value, str(problem)
+        super().__init__(f"{self.option}={value!r}: {self.problem}")

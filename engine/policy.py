@@ -7,7 +7,7 @@ rollout loop; ``hoopsim/`` wires one to the other.
 ``SimPolicy``: a batched team policy on the simulator's state (the scripted plays,
 the behaviour-cloned offense, a random walk). It keeps per-row memory (a play's
 phase, a target) in a dict of (b, ...) tensors that the caller hands back, so a
-vector env can reset single rows with :func:`engine.sim.merge`-style selection.
+vector env can reset single rows with :func:`engine.sim.step.merge`-style selection.
 Randomness comes only from the generator passed in, and a policy draws the same
 number of values on every call whatever the state, so the same seed gives the same
 rollout in every env face.
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import torch
 
-from engine.sim import SimState
+from engine.sim.step import SimState
 
 Memory = dict[str, torch.Tensor]
 
@@ -35,7 +35,7 @@ class SimPolicy(Protocol):
 
     init(state, generator) -> memory for a fresh batch of possessions;
     act(state, memory, generator) -> (off_vel (b, 5, 2) ft/s wanted velocities,
-    decision (b,) long engine.sim.Decision, new memory)."""
+    decision (b,) long engine.sim.step.Decision, new memory)."""
 
     def init(self, state: SimState, generator: torch.Generator) -> Memory: ...
 

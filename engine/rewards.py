@@ -57,7 +57,7 @@ def negative_binomial_pmf(k: int, r: int, p: float) -> float:
 
 def playbest_reward(rows, offense_team_id: int, table: PlayBestTable | None = None) -> float:
     """Sum of the table over a possession's play-by-play rows: a DataFrame or a dict of
-    numpy arrays with engine.pbp's columns msg_type, team_id, is_three, ft_made,
+    numpy arrays with engine.logs.pbp's columns msg_type, team_id, is_three, ft_made,
     is_offensive_rebound."""
     t = table or PlayBestTable()
     rows = {k: np.asarray(rows[k]) for k in

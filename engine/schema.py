@@ -142,7 +142,7 @@ class Game:
     home: Team | None = None
     visitor: Team | None = None
     tracking: Tracking | None = None
-    pbp: "object | None" = None  # engine.pbp.PlayByPlay
+    pbp: "object | None" = None  # engine.logs.pbp.PlayByPlay
     sportvu_events: list[SportVUEvent] = field(default_factory=list)
     quality: Quality = field(default_factory=Quality)
     provenance: Provenance = field(default_factory=Provenance)

@@ -1,6 +1,6 @@
 """The machinery every env face shares: start states, outcome models, the defense
 scheme, the policy of uncontrolled offensive players, the reward, and one batched
-step of the simulator (:mod:`engine.sim`).
+step of the simulator (:mod:`engine.sim.step`).
 
 Randomness. A face owns a ``torch.Generator`` seeded from its gymnasium
 ``np_random`` at reset (:func:`engine.runtime.torch_generator`). Each step draws, in
@@ -21,7 +21,7 @@ import torch
 
 from engine.policy import Memory, SimPolicy, select_memory
 from engine.runtime import resolve_device
-from engine.sim import DEF, N_NOISE, SimConfig, SimState, advance, merge, player_xy
+from engine.sim.step import DEF, N_NOISE, SimConfig, SimState, advance, merge, player_xy
 from envs.defense import SCHEMES, DefenseState, ManToMan, make_scheme
 from envs.reward_fns import make_reward
 from envs.spread import SpreadPolicy
@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 
 
 def default_sim_config() -> SimConfig:
-    """SimConfig with the measured caps of engine.physics.default_limits() when that
+    """SimConfig with the measured caps of engine.outcomes.limits.default_limits() when that
     exists (and matches the step length), else SimConfig's defaults."""
     try:
-        from engine.physics import default_limits
+        from engine.outcomes.limits import default_limits
         lim = default_limits()
     except (ImportError, OSError, ValueError) as exc:
         log.debug("no measured movement limits (%s): SimConfig defaults", exc)
@@ -46,15 +46,15 @@ def default_sim_config() -> SimConfig:
 
 def default_outcomes(device: torch.device):
     """OutcomeTensors of the shipped outcome models on ``device``."""
-    from engine.outcomes import default_models
-    from engine.outcomes_torch import OutcomeTensors
+    from engine.outcomes.models import default_models
+    from engine.outcomes.torch_eval import OutcomeTensors
     return OutcomeTensors.from_models(default_models(), device)
 
 
 def default_outcome_arrays():
     """The numpy twin (OutcomeArrays) of the shipped outcome models."""
-    from engine.outcomes import default_models
-    from engine.outcomes_torch import OutcomeArrays
+    from engine.outcomes.models import default_models
+    from engine.outcomes.torch_eval import OutcomeArrays
     return OutcomeArrays.from_models(default_models())
 
 
@@ -105,7 +105,7 @@ class HalfCourtCore:
         self.policy = offense_policy if offense_policy is not None else SpreadPolicy()
         self.reward_fn = make_reward(reward if reward is not None else self.cfg.reward)
         self.lineup = lineup
-        self.sim_advance = advance   # engine.sim.advance; a vector env may swap in a compiled one
+        self.sim_advance = advance   # engine.sim.step.advance; a vector env may swap in a compiled one
         # man-to-man keeps its match-ups: its per-coordinate step skips the (b, 5, 2) round trip
         self._planar_defense = type(self.defense) is ManToMan and not self.defense.switch
         self._valid: dict[int, torch.Tensor] = {}

@@ -11,7 +11,7 @@ import torch
 from gymnasium import spaces
 
 from engine.runtime import torch_generator
-from engine.sim import BallMode, Decision, Outcome, hoop_xy
+from engine.sim.step import BallMode, Decision, Outcome, hoop_xy
 from envs.core import CoreConfig, HalfCourtCore
 from envs.halfcourt import event_names, load_starts, start_index
 

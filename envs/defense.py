@@ -45,7 +45,7 @@ class ManToManConfig:
 
     sag: fraction of the man-to-hoop segment the spot lies from the man (0 = on him).
     trigger_ft: the defender moves only when farther than this from his spot.
-    speed_ftps / dt: speed cap (measured 99.5th percentile, engine.physics) and frame
+    speed_ftps / dt: speed cap (measured 99.5th percentile, engine.outcomes.limits) and frame
     interval in seconds (the 2 Hz extracts keep every 13th 25 Hz moment: 0.52 s).
     """
 

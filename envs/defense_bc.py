@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.dataset import PossessionSet
+from engine.possessions.dataset import PossessionSet
 from envs.defense import (
     DEF,
     OFF,

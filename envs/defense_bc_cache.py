@@ -1,6 +1,6 @@
 """Save, load and cache the behaviour-cloned defense (:mod:`envs.defense_bc`):
 ``model.safetensors`` + ``config.json`` (no pickle), cached under
-``engine.api.default_cache_dir()`` by the training possessions and the config."""
+``engine.possessions.api.default_cache_dir()`` by the training possessions and the config."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from engine.atomic import atomic_path
-from engine.dataset import PossessionSet
+from engine.possessions.dataset import PossessionSet
 from envs.defense_bc import BCConfig, BCDefense, fit_bc, sample_frames
 
 VERSION = 1
@@ -43,7 +43,7 @@ def fit_or_load_defense(train_ds: PossessionSet, cfg: BCConfig | None = None, se
                         cache_dir: str | Path | None = None) -> BCDefense:
     """BC defense fitted on ``train_ds`` (the caller passes the train split), reused from
     ``<cache_dir>/defense-bc-<key>`` when that fit exists."""
-    from engine.api import default_cache_dir
+    from engine.possessions.api import default_cache_dir
 
     cfg = cfg or BCConfig()
     m = train_ds.meta

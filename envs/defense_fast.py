@@ -1,5 +1,5 @@
 """Single-possession twins of :mod:`envs.defense`'s man-to-man and 2-3 zone, on plain
-Python floats, for the gym env's fast path (:mod:`engine.sim_fast`).
+Python floats, for the gym env's fast path (:mod:`engine.sim.fast`).
 
 The simulator keeps every entity valid, so only that case is twinned. Each twin is
 called as ``scheme(pos, assignment) -> (next defender xy [[x, y]] * 5, assignment)``

@@ -14,17 +14,16 @@ fitted shot model would show up as a disagreement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
-from engine.outcomes_eval import merge_tracking, tracking_shot_features
+from engine.outcomes.evaluation import merge_tracking, tracking_shot_features
 from engine.report import mean_ci95
-from engine.sim import Outcome, SimConfig, SimState
+from engine.sim.step import Outcome, SimConfig, SimState
 from envs.simulate import simulate
 
 # distance bins (feet) of the second evaluator and of the realism report

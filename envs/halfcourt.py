@@ -11,12 +11,12 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from engine import sim_fast
+from engine.outcomes.scalar_eval import ScalarOutcomes
 from engine.runtime import torch_generator
-from engine.sim import N_DECISIONS, N_NOISE, Outcome
+from engine.sim import fast as sim_fast
+from engine.sim.step import N_DECISIONS, N_NOISE, Outcome
 from envs.core import CoreConfig, HalfCourtCore, default_outcome_arrays
 from envs.defense_fast import fast_twin
-from envs.fast_outcomes import ScalarOutcomes
 from envs.observe import OBS_DIM, bounds, observe, observe_fast
 from envs.starts import StartStates, scenario_starts
 
@@ -56,7 +56,7 @@ def load_starts(starts, cfg: HalfCourtConfig) -> StartStates | None:
         if path.suffix == ".npz":
             starts = StartStates.load(path)
         else:
-            from engine.dataset import load_cache
+            from engine.possessions.dataset import load_cache
             starts = load_cache(path)[0]
     if not isinstance(starts, StartStates):
         starts = StartStates.from_dataset(starts, cfg.split, cfg.cutoff)
@@ -92,13 +92,13 @@ class HalfCourtEnv(gym.Env):
     ## Description
     The agent moves the five attackers and decides for the ball handler; defenders
     follow a scripted scheme (man-to-man by default). One step is ``dt_s`` = 0.52 s of
-    :mod:`engine.sim` (the 2 Hz tracking rate); shots, passes, interceptions, fouls
+    :mod:`engine.sim.step` (the 2 Hz tracking rate); shots, passes, interceptions, fouls
     and rebounds are drawn from outcome models fitted on NBA logs.
 
     ## Action Space
     ``Dict(move=Box(-1, 1, (5, 2)), decision=Discrete(7))``: wanted velocity of each
     attacker as a fraction of the speed cap (the sim also caps acceleration), and the
-    handler's :class:`engine.sim.Decision`: 0 hold, 1..5 pass to off_0..off_4, 6 shoot.
+    handler's :class:`engine.sim.step.Decision`: 0 hold, 1..5 pass to off_0..off_4, 6 shoot.
 
     ## Observation Space
     ``Box(88,)`` float32, the index map of :mod:`envs.observe`.
@@ -120,7 +120,7 @@ class HalfCourtEnv(gym.Env):
     ``cfg`` (:class:`HalfCourtConfig`) or its fields as keywords; ``starts``
     (StartStates, .npz, cache folder or PossessionSet); ``outcomes`` (OutcomeTensors);
     ``scheme`` (a defense callable overriding cfg.defense, e.g. envs.defense_bc.BCDefense); ``reward`` (a
-    callable overriding cfg.reward); ``sim_cfg`` (engine.sim.SimConfig).
+    callable overriding cfg.reward); ``sim_cfg`` (engine.sim.step.SimConfig).
 
     ## Version History
     * v0: first version.

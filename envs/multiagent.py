@@ -12,7 +12,7 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from engine.runtime import torch_generator
-from engine.sim import N_DECISIONS, Decision, Outcome
+from engine.sim.step import N_DECISIONS, Decision, Outcome
 from envs.core import CoreConfig, HalfCourtCore
 from envs.halfcourt import event_names, load_starts, start_index
 from envs.observe import OBS_DIM, bounds, observe

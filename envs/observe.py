@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from engine.court import COURT_LENGTH, COURT_WIDTH
-from engine.sim import BallMode, SimState, any_row
+from engine.sim.step import BallMode, SimState, any_row
 
 OBS_DIM = 88
 POS, VEL, HANDLER, BALL_MODE = slice(0, 33), slice(33, 66), slice(66, 71), slice(71, 75)
@@ -87,7 +87,7 @@ _HELD, _PASS, _SHOT = int(BallMode.HELD), int(BallMode.PASS), int(BallMode.SHOT)
 
 
 def observe_fast(s, speed_ftps: float) -> np.ndarray:
-    """(OBS_DIM,) float32 observation of one engine.sim_fast.FastState (arrays or lists).
+    """(OBS_DIM,) float32 observation of one engine.sim.fast.FastState (arrays or lists).
     Built as one list of Python floats (the same float64 products as numpy's) and
     converted once: numpy's per-call cost dominates at this size."""
     pos, vel = s.pos, s.vel

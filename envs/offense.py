@@ -28,10 +28,29 @@ from dataclasses import dataclass
 import torch
 
 from engine.policy import Memory
-from engine.sim import Decision, SimState
-from envs.plays import (BALL, BLOCK_L, BLOCK_R, CORNER_HI, CORNER_LO, DEEP_WING_L, DEEP_WING_R,
-                        HOOP, WING_HI, WING_L, WING_LO, WING_R, Ctx, PhasePlay, Plan, PlayConfig,
-                        finish, lane_clearance, sided, spot)
+from engine.sim.step import Decision, SimState
+from envs.plays import (
+    BALL,
+    BLOCK_L,
+    BLOCK_R,
+    CORNER_HI,
+    CORNER_LO,
+    DEEP_WING_L,
+    DEEP_WING_R,
+    HOOP,
+    WING_HI,
+    WING_L,
+    WING_LO,
+    WING_R,
+    Ctx,
+    PhasePlay,
+    Plan,
+    PlayConfig,
+    finish,
+    lane_clearance,
+    sided,
+    spot,
+)
 
 
 def _side(u: torch.Tensor) -> torch.Tensor:

@@ -9,8 +9,8 @@ Fitted on real possessions of the train split (games before the cutoff) only.
   at the data rate, ~0.52 s). Trained by Gaussian negative log-likelihood.
 - Decisions: at decision points (an offensive player holds the ball) a classifier over
   hold / drive / pass to team-mate k / shoot (the pbp-aligned labels of
-  :mod:`engine.labels`); pass logits come from one scorer shared by the team-mates, so
-  the model does not depend on the slot order. Mapped to :class:`engine.sim.Decision`:
+  :mod:`engine.possessions.labels`); pass logits come from one scorer shared by the team-mates, so
+  the model does not depend on the slot order. Mapped to :class:`engine.sim.step.Decision`:
   hold and drive are ``HOLD`` (a drive is a hold whose movement is conditioned on the
   drive label and closes on the rim at least ``drive_min_ftps``), pass k is
   ``PASS_0 + k``, shoot is ``SHOOT``.
@@ -20,7 +20,7 @@ uniforms (decision) from the generator, whatever the state. Decisions are sample
 ``softmax(logits / temperature)``; movement noise is scaled by ``move_noise``.
 
 Weights are saved as safetensors next to a JSON config (no pickle); :func:`fit_or_load`
-caches a fit under ``engine.api.default_cache_dir()``.
+caches a fit under ``engine.possessions.api.default_cache_dir()``.
 """
 
 from __future__ import annotations
@@ -38,12 +38,22 @@ from torch import nn
 from tqdm import tqdm
 
 from engine.atomic import atomic_path
-from engine.dataset import PossessionSet
-from engine.sim import BallMode, Decision, SimState, hoop_xy
-from envs.offense_bc_features import (CLS_DRIVE, CLS_PASS0, CLS_SHOT, N_CLASSES, N_CTX, N_MATE,
-                                      N_MOVE, Frames, action_onehot, decision_features,
-                                      movement_features)
+from engine.possessions.dataset import PossessionSet
+from engine.sim.step import BallMode, Decision, SimState, hoop_xy
 from envs.offense_bc_data import TrainingData, build_training_data
+from envs.offense_bc_features import (
+    CLS_DRIVE,
+    CLS_PASS0,
+    CLS_SHOT,
+    N_CLASSES,
+    N_CTX,
+    N_MATE,
+    N_MOVE,
+    Frames,
+    action_onehot,
+    decision_features,
+    movement_features,
+)
 
 log = logging.getLogger(__name__)
 VERSION = 1
@@ -245,7 +255,7 @@ def fit_or_load(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
                 test_ds: PossessionSet | None = None, cache_dir: str | Path | None = None,
                 progress: bool = True) -> FittedOffense:
     """Reuse ``<cache_dir>/offense-bc-<key>`` when present, else fit and save there."""
-    from engine.api import default_cache_dir
+    from engine.possessions.api import default_cache_dir
 
     cfg = cfg or OffenseBCConfig()
     directory = Path(cache_dir or default_cache_dir()) / f"offense-bc-{fit_key(train_ds, cfg)}"

@@ -7,9 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from envs.offense_bc_features import (N_CTX, N_MATE, N_MOVE, action_onehot, decision_features, frame_index,
-                                      gather_frames, impute_shot_clock, movement_features,
-                                      sample_pairs)
+from envs.offense_bc_features import (
+    N_CTX,
+    N_MATE,
+    N_MOVE,
+    action_onehot,
+    decision_features,
+    frame_index,
+    gather_frames,
+    impute_shot_clock,
+    movement_features,
+    sample_pairs,
+)
 
 
 @dataclass

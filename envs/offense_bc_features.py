@@ -3,13 +3,13 @@
 Everything is in the canonical orientation (the offense attacks the right hoop at
 x = 88.75, y = 25), feet, seconds; slots ``[ball, off_0..4, def_0..4]``.
 
-Two kinds of samples come out of a :class:`engine.dataset.PossessionSet`:
+Two kinds of samples come out of a :class:`engine.possessions.dataset.PossessionSet`:
 
 - movement: a frame ``t`` with frames ``t - 1`` and ``t + 1`` of the same possession,
   one frame interval apart, every entity tracked and no offensive player faster than
   ``glitch_ftps`` (identity swaps). Input: the state at ``t`` with velocities from
   ``t - 1 -> t``; target: each offensive player's displacement ``t -> t + 1`` (ft per frame).
-- decision: a decision point (engine.labels: an offensive player holds the ball) with an
+- decision: a decision point (engine.possessions.labels: an offensive player holds the ball) with an
   action label HOLD / DRIVE / PASS (to an offensive slot) / SHOT.
 
 Decision classes (``N_CLASSES = 8``): 0 hold, 1 drive, 2..6 pass to offensive slot 1..5,
@@ -24,10 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.court import CORNER_LINE_LENGTH, COURT_LENGTH, THREE_ARC_RADIUS, THREE_CORNER_DIST
-from engine.dataset import PossessionSet
-from engine.labels import Action
-from engine.sim import DEF, OFF, SHOT_CLOCK_S, hoop_xy, segment_distance
+from engine.court import (
+    CORNER_LINE_LENGTH,
+    COURT_LENGTH,
+    THREE_ARC_RADIUS,
+    THREE_CORNER_DIST,
+)
+from engine.possessions.dataset import PossessionSet
+from engine.possessions.labels import Action
+from engine.sim.step import DEF, OFF, SHOT_CLOCK_S, hoop_xy, segment_distance
 
 N_CLASSES = 8
 CLS_HOLD, CLS_DRIVE, CLS_PASS0, CLS_SHOT = 0, 1, 2, 7

@@ -3,8 +3,8 @@
 A batch of possessions starts from the 5-out formation (:func:`envs.plays.five_out_formation`),
 an offense (:func:`envs.offense.make_offense`) plays against a defensive scheme
 (:func:`envs.defense.make_scheme`) in the simulator core, the trajectories become
-:class:`engine.possessions.Possession` objects (:mod:`engine.sim_trace`) and
-:func:`engine.events.detect_events` (tactical) looks for each play's signature:
+:class:`engine.possessions.segment.Possession` objects (:mod:`engine.sim.trace`) and
+:func:`engine.possessions.events.detect_events` (tactical) looks for each play's signature:
 
 - pick_and_roll: a screen;        - post_up: a post entry;
 - motion: a ball reversal;        - drive_and_kick: a kick-out (a drive, then the pass);
@@ -18,19 +18,19 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from engine.events import TacticalConfig, detect_events
-from engine.possessions import Possession
-from engine.sim import N_NOISE, SimConfig, initial_state, step
-from engine.sim_trace import possessions_from_sim
+from engine.possessions.events import TacticalConfig, detect_events
+from engine.possessions.segment import Possession
+from engine.sim.step import N_NOISE, SimConfig, initial_state, step
+from engine.sim.trace import possessions_from_sim
 from envs.defense import make_scheme
 from envs.offense import make_offense
 from envs.plays import five_out_formation
 
 
 def default_outcomes(device: torch.device | str = "cpu"):
-    """The shipped outcome models as engine.outcomes_torch.OutcomeTensors."""
-    from engine.outcomes import default_models
-    from engine.outcomes_torch import OutcomeTensors
+    """The shipped outcome models as engine.outcomes.torch_eval.OutcomeTensors."""
+    from engine.outcomes.models import default_models
+    from engine.outcomes.torch_eval import OutcomeTensors
     return OutcomeTensors.from_models(default_models(), device)
 
 

@@ -25,7 +25,7 @@ import torch
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.policy import Memory
-from engine.sim import BallMode, Decision, SimState, segment_distance
+from engine.sim.step import BallMode, Decision, SimState, segment_distance
 from envs.defense import guard_spot, min_cost_assignment
 
 # ------------------------------------------------------------------------ court spots

@@ -12,8 +12,8 @@ in the play-by-play rates.
 The real side, from the same held-out games only:
 
 - rates (points per possession, turnovers, offensive rebounds, shot mix and FG% by
-  distance) from their play-by-play, all periods (:mod:`engine.possessions_pbp`,
-  :func:`engine.outcomes_eval.pbp_shots`, :func:`engine.outcomes_eval.pbp_counts`);
+  distance) from their play-by-play, all periods (:mod:`engine.possessions.from_pbp`,
+  :func:`engine.outcomes.evaluation.pbp_shots`, :func:`engine.outcomes.evaluation.pbp_counts`);
 - possession length and player speeds from their tracking, measured like for like: from
   the same starting frames to each possession's end (the play-by-play end clock);
   speeds of all ten players over consecutive fully tracked frames one interval apart,
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from engine.dataset import PossessionSet
+from engine.possessions.dataset import PossessionSet
 from engine.report import mean_ci95
 
 BINS = (("fg_pct_0_3ft", 0.0, 3.0), ("fg_pct_3_10ft", 3.0, 10.0),
@@ -104,10 +104,10 @@ def sim_measures(parts: list[dict]) -> dict:
 
 # ------------------------------------------------------------------ real side
 def real_pbp_measures(games: list) -> dict:
-    """Play-by-play of the held-out games (engine.pbp.PlayByPlay list) -> points and
+    """Play-by-play of the held-out games (engine.logs.pbp.PlayByPlay list) -> points and
     turnover per possession, shots DataFrame, oreb / live-miss rebound counts."""
-    from engine.outcomes_eval import pbp_counts, pbp_shots
-    from engine.possessions_pbp import segment_possessions
+    from engine.outcomes.evaluation import pbp_counts, pbp_shots
+    from engine.possessions.from_pbp import segment_possessions
 
     poss = pd.concat([segment_possessions(g) for g in games], ignore_index=True)
     shots = pd.concat([pbp_shots(g) for g in games], ignore_index=True)

@@ -1,9 +1,9 @@
 """Per-step rewards of the simulated possession, selectable by name.
 
 Each reward is a callable ``(events, state) -> (b,)`` on a step's events
-(:func:`engine.sim.step`) and the state after it, plus a ``scalar(events, fast_state)``
+(:func:`engine.sim.step.step`) and the state after it, plus a ``scalar(events, fast_state)``
 twin for the single-env fast path (events there are a dict of the events that
-happened, :func:`engine.sim_fast.step`). Any callable ``(events, state) -> (b,)`` is
+happened, :func:`engine.sim.fast.step`). Any callable ``(events, state) -> (b,)`` is
 accepted too (the fast path is then off).
 
 - ``playbest``: :class:`engine.rewards.PlayBestTable` applied to the step's events:
@@ -25,7 +25,7 @@ from collections.abc import Callable
 import torch
 
 from engine.rewards import PlayBestTable, ReliableWeights, reliable_reward
-from engine.sim import SHOT_CLOCK_S, SimState
+from engine.sim.step import SHOT_CLOCK_S, SimState
 
 
 class PlayBestStep:

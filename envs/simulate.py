@@ -1,7 +1,7 @@
 """Batched rollouts: any offense (:class:`engine.policy.SimPolicy`) against any defense
 scheme (a scripted :mod:`envs.defense` scheme or :class:`envs.defense_bc.BCDefense`:
 ``scheme(positions (b, 11, 3), valid (b, 11), DefenseState | None) -> (next defender
-xy (b, 5, 2), DefenseState)``), from a :class:`engine.sim.SimState`, until every
+xy (b, 5, 2), DefenseState)``), from a :class:`engine.sim.step.SimState`, until every
 possession ends or ``max_steps`` steps.
 
 One loop over time steps, none over the batch. Each step draws, in this order, the
@@ -13,7 +13,7 @@ Returned dict (b rows, T = steps taken + 1 frames; feet, seconds):
 
 - ``positions (b, T, 11, 3)``, ``handler (b, T)`` long, ``ball_mode (b, T)`` long,
   ``done (b, T)`` bool (the row had ended at that frame), ``shot_clock (b, T)``;
-- per row: ``outcome (b,)`` long engine.sim.Outcome (ONGOING = truncated), ``points``,
+- per row: ``outcome (b,)`` long engine.sim.step.Outcome (ONGOING = truncated), ``points``,
   ``length_s`` (elapsed game time), ``n_passes``, ``n_shots``, ``n_oreb``,
   ``turnover`` (interception, live-ball steal or shot-clock violation) bool,
   ``truncated`` bool;
@@ -29,7 +29,16 @@ import torch
 from tqdm import tqdm
 
 from engine.policy import SimPolicy
-from engine.sim import DEF, N_NOISE, Outcome, SimConfig, SimState, hoop_xy, shot_features, step
+from engine.sim.step import (
+    DEF,
+    N_NOISE,
+    Outcome,
+    SimConfig,
+    SimState,
+    hoop_xy,
+    shot_features,
+    step,
+)
 from envs.defense import DefenseState
 
 

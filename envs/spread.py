@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from engine.policy import Memory
-from engine.sim import OFF, Decision, SimState
+from engine.sim.step import OFF, Decision, SimState
 
 
 def _default_spots() -> tuple[tuple[float, float], ...]:

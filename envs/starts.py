@@ -1,7 +1,7 @@
 """Starting states of simulated possessions: real possessions' first set-up frame, or
 hand-placed named scenarios (no data needed).
 
-A real start is, per possession of a :class:`engine.dataset.PossessionSet`, the first
+A real start is, per possession of a :class:`engine.possessions.dataset.PossessionSet`, the first
 frame where an offensive player (``handler`` in 1..5) holds the ball in the front
 court (ball x > 47 ft, canonical: the offense attacks the right hoop) with all 11
 entities tracked. Velocities come from the previous frame when it is fully tracked
@@ -13,7 +13,7 @@ on his man's guard spot (a fifth of the way to the hoop), velocities are 0 and p
 ids are 0 (league-average shooters).
 
 :class:`StartStates` is a dataclass of (n, ...) arrays; it turns rows into an
-:class:`engine.sim.SimState` with :meth:`StartStates.to_sim` and is saved to / loaded
+:class:`engine.sim.step.SimState` with :meth:`StartStates.to_sim` and is saved to / loaded
 from a small ``.npz`` (no pickles).
 """
 
@@ -27,8 +27,8 @@ import torch
 
 from engine.atomic import atomic_path
 from engine.court import HOOP_Y, RIGHT_HOOP_X
-from engine.dataset import PossessionSet
-from engine.sim import SimConfig, SimState, initial_state
+from engine.possessions.dataset import PossessionSet
+from engine.sim.step import SimConfig, SimState, initial_state
 
 HALF_COURT_X = 47.0
 GUARD_SAG = 0.2

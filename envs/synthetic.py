@@ -1,7 +1,7 @@
 """The embedded default corpus: simulated games written as real-format logs.
 
 A fresh clone has no real data, so hoopsim plays games in its own simulator
-(:mod:`engine.sim`), writes them with the writers of the real formats (raw SportVU
+(:mod:`engine.sim.step`), writes them with the writers of the real formats (raw SportVU
 ``.json.gz`` + stats.nba.com play-by-play ``.csv.gz``) and ingests them through the
 same readers. A game:
 
@@ -11,7 +11,7 @@ same readers. A game:
 - possessions alternate (an offensive rebound keeps the ball inside a possession);
   each one is a bring-up (the ball handler walks the ball from where the last play
   ended into the front court, the others jog to a 5-out formation, clocks running)
-  then a half-court possession played by :func:`engine.sim.step`: the team's offense
+  then a half-court possession played by :func:`engine.sim.step.step`: the team's offense
   (``offenses``, scripted plays of :mod:`envs.offense`, drawn per team and game)
   against a scheme of :mod:`envs.defense` (``defenses``, drawn per possession), with
   makes, fouls, free throws, interceptions, live-ball turnovers and rebounds drawn

@@ -25,12 +25,12 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from engine.pbp import pbp_from_columns
-from engine.pbp_write import write_pbp
-from engine.rules import apply_rules
+from engine.logs.pbp import pbp_from_columns
+from engine.logs.pbp_write import write_pbp
+from engine.logs.rules import apply_rules
+from engine.logs.sportvu_write import write_sportvu
 from engine.runtime import torch_generator
 from engine.schema import BALL_ID, Game, Provenance, Quality, SportVUEvent, Team
-from engine.sportvu_write import write_sportvu
 from envs.synthetic import SyntheticConfig, attacks_right, make_teams
 from envs.synthetic_rows import pbp_columns, row_list
 from envs.synthetic_schedule import PeriodRun, centre_court, play_periods

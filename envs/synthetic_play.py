@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X, distance_to_hoop
-from engine.sim import SHOT_CLOCK_S, Outcome
+from engine.sim.step import SHOT_CLOCK_S, Outcome
 from envs.synthetic_sim import Trace
 
 HOOP = np.array([RIGHT_HOOP_X, HOOP_Y])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from engine.pbp import HEADER
+from engine.logs.pbp import HEADER
 from engine.schema import Team
 from envs.synthetic import free_throw_description, is_layup, shot_description
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from engine.court import flip
-from engine.sim import Outcome
+from engine.sim.step import Outcome
 from envs.plays import FIVE_OUT
 from envs.synthetic import SyntheticConfig, attacks_right, first_offense
 from envs.synthetic_play import Plan, bring_up, possession_log

@@ -1,6 +1,6 @@
 """Batched half-court possessions for the synthetic corpus (:mod:`envs.synthetic`).
 
-:class:`HalfCourtRunner` plays n possessions at once with :func:`engine.sim.step`:
+:class:`HalfCourtRunner` plays n possessions at once with :func:`engine.sim.step.step`:
 each row starts from the 5-out formation (:func:`envs.plays.five_out_formation`,
 defenders on their men's guard spots) with the handler rotated to one of the five
 players, runs its offense (a :class:`engine.policy.SimPolicy` of
@@ -22,7 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.sim import DEF, N_NOISE, Noise, SimConfig, SimState, initial_state, step
+from engine.sim.step import (
+    DEF,
+    N_NOISE,
+    Noise,
+    SimConfig,
+    SimState,
+    initial_state,
+    step,
+)
 from envs.core import default_outcomes, default_sim_config
 from envs.defense import SCHEMES, DefenseState, make_scheme
 from envs.offense import make_offense
@@ -57,7 +65,7 @@ class Trace:
     shot_clock (T+1, n) s; ev: name -> (T+1, n) bool for :data:`EVENTS`; shot_made,
     fouled (T+1, n) bool and shot_value (T+1, n) int of the last shot released;
     ft_made (T+1, n, 3) bool: which of its free throws go in (meaningful on the
-    release frame); done_step (n,), outcome (n,) engine.sim.Outcome, points (n,)."""
+    release frame); done_step (n,), outcome (n,) engine.sim.step.Outcome, points (n,)."""
 
     pos: np.ndarray
     handler: np.ndarray
@@ -233,7 +241,7 @@ class HalfCourtRunner:
 
 def _free_throws_made(state: SimState, noise: torch.Tensor) -> torch.Tensor:
     """(b, 3) bool: the free throws the simulator's draw makes for a shot released this
-    step (the same comparison as engine.sim._start_shot: noise < the shooter's ft_pct)."""
+    step (the same comparison as engine.sim.step._start_shot: noise < the shooter's ft_pct)."""
     k = (state.handler - 1).clamp(0, 4)[:, None]
     pct = torch.gather(state.ft_pct, 1, k)
     return noise[:, Noise.FT_1:Noise.FT_3 + 1] < pct

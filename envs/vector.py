@@ -11,7 +11,7 @@ import torch
 from gymnasium import spaces
 
 from engine.runtime import torch_generator
-from engine.sim import N_DECISIONS
+from engine.sim.step import N_DECISIONS
 from envs.core import CoreConfig, CoreState, HalfCourtCore
 from envs.defense import ManToMan, Zone23
 from envs.observe import OBS_DIM, bounds, observe
@@ -43,7 +43,7 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
 
     ## Action Space
     A dict of tensors: ``move`` (B, 5, 2) in [-1, 1] (fractions of the speed cap) and
-    ``decision`` (B,) long :class:`engine.sim.Decision`.
+    ``decision`` (B,) long :class:`engine.sim.step.Decision`.
 
     ## Observation Space
     (B, 88) float32, the index map of :mod:`envs.observe`.
@@ -61,7 +61,7 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
     same step: the returned observation is already the new possession's, and
     ``info`` holds the finished rows' ``final_points``, ``final_outcome`` and
     ``final_steps`` (0 elsewhere) with the mask ``_final``. ``info["events"]`` are
-    the step's :func:`engine.sim.step` events.
+    the step's :func:`engine.sim.step.step` events.
 
     ## Arguments
     ``cfg`` (:class:`VectorConfig`) or its fields as keywords; ``starts``,

@@ -8,9 +8,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from engine.api import default_cache_dir, load_possessions
-from engine.dataset import PossessionSet
-from engine.ingest import IngestConfig
+from engine.possessions.api import default_cache_dir, load_possessions
+from engine.possessions.dataset import PossessionSet
+from engine.possessions.ingest import IngestConfig
 
 
 def cache_root(cfg) -> Path:

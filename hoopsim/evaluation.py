@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.outcomes import OutcomeModels
-from engine.sim import SimConfig
+from engine.outcomes.models import OutcomeModels
+from engine.sim.step import SimConfig
 from hoopsim.data import cache_root, sources
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ def evaluation_outcomes(cfg, cutoff: str) -> OutcomeModels:
     (the planner and the BC offense train on the games before the cutoff). Synthetic
     corpus: the shipped models fitted on real NBA games (a few synthetic games hold too
     few shots to fit; the planner never saw the real games)."""
-    from engine.outcomes import default_models
-    from engine.outcomes_fit import fit_held_out
+    from engine.outcomes.fit import fit_held_out
+    from engine.outcomes.models import default_models
     from hoopsim.tasks.fit_outcomes import build_outcome_tables
 
     if cfg.data.tracking is None:
@@ -52,9 +52,9 @@ def real_shots_after(cfg, cutoff: str):
     """Play-by-play field-goal attempts of the held-out games (the binned evaluator)."""
     import pandas as pd
 
-    from engine.io import expand_paths
-    from engine.outcomes_eval import pbp_shots
-    from engine.pbp import read_pbp
+    from engine.logs.io import expand_paths
+    from engine.logs.pbp import read_pbp
+    from engine.outcomes.evaluation import pbp_shots
 
     _, pbp = sources(cfg)
     files = [f for f in expand_paths(pbp, (".csv", ".csv.gz"))

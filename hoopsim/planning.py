@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.outcomes import default_models
-from engine.outcomes_torch import OutcomeTensors
+from engine.outcomes.models import default_models
+from engine.outcomes.torch_eval import OutcomeTensors
 from envs.core import default_sim_config
 from envs.defense import make_scheme
 from envs.evaluate import paired, run_cell

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.outcomes_eval import outside_support as _outside
+from engine.outcomes.evaluation import outside_support as _outside
 
 
 def outside_support(models, shots: pd.DataFrame) -> dict[str, float]:

@@ -8,7 +8,7 @@ excluded). The scheduler is diffusers' DDPMScheduler (DDIMScheduler for fast sam
 
 Checkpoint folder ``<out_dir>/diffusion``: weights / ema / optimizer / rng safetensors
 and checkpoint.json holding the resolved PlannerModelConfig, the normaliser, schema
-version, code revision and step (planners.checkpoint).
+version, code revision and step (engine.runtime.checkpoint).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 
 from engine.runtime import resolve_device
-from planners.checkpoint import load_meta, load_tensors
+from engine.runtime.checkpoint import load_meta, load_tensors
 from planners.normalizer import Normalizer, NormalizerConfig
-from planners.training import TrainConfig, TrainResult, run_training, seeded_init
+from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
 from planners.unet import TemporalUNet, UNetConfig
 from planners.windows import WindowSet
 
@@ -121,7 +121,7 @@ def train(cfg: PlannerModelConfig, windows: WindowSet, steps: int, batch: int,
     device = resolve_device(device)
     folder = Path(out_dir) / DIFFUSION_FOLDER
     if resume and (folder / "checkpoint.json").is_file():
-        normalizer = Normalizer.from_dict(load_meta(folder)["normalizer"])
+        normalizer = Normalizer.from_dict(load_meta(folder, "planner-diffusion")["normalizer"])
     normalizer = normalizer or Normalizer.fit(windows.windows, windows.mask, cfg.normalizer)
     x_all, m_all = windows_tensors(windows, normalizer, device)
     model = seeded_init(lambda: TemporalUNet(cfg.unet), (train_cfg or TrainConfig()).seed).to(device)
@@ -131,9 +131,10 @@ def train(cfg: PlannerModelConfig, windows: WindowSet, steps: int, batch: int,
         idx = torch.randint(0, x_all.shape[0], (batch,), generator=gen).to(device)
         return diffusion_loss(model, scheduler, cfg.diffusion, x_all[idx], m_all[idx], gen)
 
-    meta = {"kind": "diffusion", "config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
+    meta = {"config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
             "n_windows": len(windows)}
-    result, _ = run_training(model, loss_fn, folder, steps, device, meta, train_cfg, resume, progress)
+    result, _ = run_training(model, loss_fn, folder, steps, device, meta, train_cfg, resume, progress,
+                                kind="planner-diffusion")
     return result
 
 
@@ -149,7 +150,7 @@ def load_diffusion(path: str | Path, device: str | torch.device = "auto", ema: b
     config, checkpoint.json). ``ema`` picks the averaged weights."""
     device = resolve_device(device)
     folder = checkpoint_folder(path)
-    meta = load_meta(folder)
+    meta = load_meta(folder, "planner-diffusion")
     cfg = PlannerModelConfig.from_dict(meta["config"])
     model = TemporalUNet(cfg.unet).to(device)
     model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))

@@ -6,7 +6,7 @@ guided sampler adds ``scale * variance * grad`` to x (planners.sampler).
 
 - ValueGuide       the learned value model J(x_k, k) (planners.value)
 - RewardGuide      any differentiable reward of positions (b, h, 11, 3) feet -> (b,),
-                   evaluated on the unnormalised windows (e.g. engine.features)
+                   evaluated on the unnormalised windows (e.g. engine.possessions.features)
 - ConstraintGuide  minus a penalty on player speeds above a cap and on positions off
                    the 94 x 50 ft court
 - SumGuide         weighted sum of guides
@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from engine.court import COURT_LENGTH, COURT_WIDTH
-from engine.features import ball_to_hoop
+from engine.possessions.features import ball_to_hoop
 from planners.normalizer import Normalizer
 from planners.windows import windows_to_positions
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
-from engine.sim import Decision, SimState
+from engine.sim.step import Decision, SimState
 from planners.sampler import SamplerConfig, WarmStart, sample
 from planners.windows import positions_to_windows, windows_to_positions
 

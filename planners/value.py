@@ -25,7 +25,7 @@ from einops import rearrange
 from torch import nn
 
 from engine.runtime import resolve_device
-from planners.checkpoint import load_meta, load_tensors
+from engine.runtime.checkpoint import load_meta, load_tensors
 from planners.diffusion import (
     DiffusionConfig,
     checkpoint_folder,
@@ -33,7 +33,7 @@ from planners.diffusion import (
     windows_tensors,
 )
 from planners.normalizer import Normalizer
-from planners.training import TrainConfig, TrainResult, run_training, seeded_init
+from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
 from planners.unet import GROUPS
 from planners.windows import WindowSet
 
@@ -116,10 +116,10 @@ def train_value(cfg: ValueConfig, windows: WindowSet, normalizer: Normalizer, st
         idx = torch.randint(0, x_all.shape[0], (batch,), generator=gen).to(device)
         return value_loss(model, scheduler, cfg.diffusion.n_train_steps, x_all[idx], r_all[idx], gen)
 
-    meta = {"kind": "value", "config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
+    meta = {"config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
             "horizon": windows.horizon, "rate_hz": windows.rate_hz}
     result, _ = run_training(model, loss_fn, Path(out_dir) / VALUE_FOLDER, steps, device, meta,
-                             train_cfg, resume, progress)
+                             train_cfg, resume, progress, kind="planner-value")
     return result
 
 
@@ -128,7 +128,7 @@ def load_value(path: str | Path, device: str | torch.device = "auto", ema: bool 
     """Rebuild the value model from its checkpoint alone (eval mode)."""
     device = resolve_device(device)
     folder = checkpoint_folder(path, VALUE_FOLDER)
-    meta = load_meta(folder)
+    meta = load_meta(folder, "planner-value")
     cfg = ValueConfig.from_dict(meta["config"])
     model = ValueNet(cfg).to(device)
     model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))

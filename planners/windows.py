@@ -135,7 +135,7 @@ def _starts(length: np.ndarray, h: int, stride: int, min_frames: int
 
 def make_windows(ds, horizon_s: float, rate_hz: float | None = None, stride: int | None = None,
                  reward: str = "reward_playbest", min_frames: int | None = None) -> WindowSet:
-    """Cut every possession of ``ds`` (engine.dataset.PossessionSet) into windows.
+    """Cut every possession of ``ds`` (engine.possessions.dataset.PossessionSet) into windows.
 
     horizon_s   plan length in seconds; h = round(horizon_s * rate) frames (>= 2)
     rate_hz     planning rate, at most ``ds.rate_hz`` (None: the dataset's rate)

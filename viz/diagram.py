@@ -27,9 +27,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from engine.atomic import atomic_path
 from engine.court import COURT_LENGTH, COURT_WIDTH, HOOP_Y, RIGHT_HOOP_X
 from viz.court_draw import HALF_X, court_markings
-from engine.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +213,10 @@ def _legend(ax) -> None:
 
 def play_diagram(poss, events: list[dict], path: str | os.PathLike, title: str | None = None,
                  width_px: int = 800, height_px: int = 800, dpi: int = 100) -> Path:
-    """Whiteboard diagram of one engine.possessions.Possession -> PNG of exactly
+    """Whiteboard diagram of one engine.possessions.segment.Possession -> PNG of exactly
     width_px x height_px at ``path``.
 
-    events: engine.events.detect_events(poss, ...) output (frames index poss's arrays).
+    events: engine.possessions.events.detect_events(poss, ...) output (frames index poss's arrays).
     The view is the attacked half court, widened to the left when the play starts in
     the back court. Returns the path."""
     t0 = _start_frame(poss) if poss.n_frames else 0

@@ -22,10 +22,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import pygame
 
 from viz.render import CourtRenderer
 from viz.window import array_to_surface, close_window, open_window
-import pygame
 
 log = logging.getLogger(__name__)
 

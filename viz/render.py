@@ -21,7 +21,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # after the SDL settings above, which pygame reads at import
 
-from engine.labels import Action
+from engine.possessions.labels import Action
 from viz.court_draw import CourtView, court_markings, paint_polygons
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class CourtRenderer:
             surf.blit(cap, (10, top + 32))
 
     def render_possession(self, poss, every: int = 1) -> list[np.ndarray]:
-        """poss: engine.possessions.Possession -> frames 0, every, 2*every, ... as
+        """poss: engine.possessions.segment.Possession -> frames 0, every, 2*every, ... as
         (H, W, 3) uint8 arrays, each with a trail of ``style.trail_frames`` frames."""
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
@@ -242,7 +242,7 @@ class CourtRenderer:
 
     def possession_frame(self, poss, t: int, head: str | None = None,
                          trail: bool = True) -> np.ndarray:
-        """Frame ``t`` of an engine.possessions.Possession -> (H, W, 3) uint8, captioned
+        """Frame ``t`` of an engine.possessions.segment.Possession -> (H, W, 3) uint8, captioned
         with ``head`` (default :func:`possession_title`), the time and the frame's action
         label; trail=False leaves the recent-motion trail out."""
         meta = poss.meta

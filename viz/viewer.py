@@ -4,7 +4,7 @@ Keys: space play / pause; right / left step one frame (and pause); home / end fi
 last frame; [ / ] jump 10 frames back / forward; + / - double / halve the playback
 speed; t trails on / off; q or escape quit. The court is on the left; a side panel
 lists the frame, time, speed, a scrub bar and the possession's events
-(:func:`engine.events.detect_events`), the current one highlighted.
+(:func:`engine.possessions.events.detect_events`), the current one highlighted.
 
 The logic runs without a display: :meth:`Viewer.handle_event`, :meth:`Viewer.update`
 and :meth:`Viewer.draw` work on plain Surfaces; only :meth:`Viewer.run` opens a window
@@ -22,12 +22,12 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
+import pygame
 
-from engine.events import detect_events
+from engine.possessions.events import detect_events
 from viz.render import CourtRenderer, possession_title
 from viz.viewer_panel import SidePanel, frame_rate
 from viz.window import array_to_surface, close_window, open_window
-import pygame
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ JUMP_FRAMES = 10
 
 
 class PossessionClip:
-    """Frames of an engine.possessions.Possession, drawn on demand by a CourtRenderer."""
+    """Frames of an engine.possessions.segment.Possession, drawn on demand by a CourtRenderer."""
 
     def __init__(self, poss, renderer: CourtRenderer, rate_hz: float) -> None:
         self.poss, self.renderer, self.rate_hz = poss, renderer, rate_hz
@@ -117,7 +117,7 @@ class Viewer:
     def from_possession(cls, poss, renderer: CourtRenderer | None = None,
                         rate_hz: float | None = None, events: list[dict] | None = None,
                         **kwargs) -> Viewer:
-        """A viewer of an engine.possessions.Possession. rate_hz: its frame rate
+        """A viewer of an engine.possessions.segment.Possession. rate_hz: its frame rate
         (default: estimated from poss.time_s); events: default detect_events(poss)."""
         if poss.n_frames == 0:
             raise ValueError(f"possession {possession_title(poss.meta)!r} has no frames")

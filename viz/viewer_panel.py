@@ -7,9 +7,9 @@ reads the viewer's state (frame, n_frames, speed, playing, trails, clip).
 from __future__ import annotations
 
 import numpy as np
+import pygame
 
 from viz import render  # noqa: F401  (sets the SDL variables before pygame loads)
-import pygame
 
 RGB = tuple[int, int, int]
 BG: RGB = (25, 25, 32)
@@ -42,7 +42,7 @@ def slot_name(slot: int) -> str:
 
 
 def event_label(ev: dict) -> str:
-    """One event dict of engine.events.detect_events -> a short line of text."""
+    """One event dict of engine.possessions.events.detect_events -> a short line of text."""
     kind = ev["type"]
     if kind == "pass":
         return f"pass {slot_name(ev['from'])} -> {slot_name(ev['to'])}"

@@ -13,9 +13,9 @@ import logging
 import os
 
 import numpy as np
+import pygame
 
 from viz import render  # imported first: it sets the SDL variables before pygame loads
-import pygame
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """hoopsim bench: the project's speed figures in one JSON and one table.
 
-Each section calls the benchmark function its layer exposes (engine.bench_ingest,
+Each section calls the benchmark function its layer exposes (engine.logs.bench_ingest,
 envs.bench, planners.bench); every figure is the median of ``repeats`` runs after a
 warm-up, with the baseline it is compared against measured in the same process.
 Writes ``<out>/bench.json``:
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import torch
 
-from engine.api import default_cache_dir
 from engine.atomic import write_text_atomic
+from engine.possessions.api import default_cache_dir
 from engine.runtime import code_revision, resolve_device
 from hoopsim.cli import run_dir
 
@@ -52,7 +52,7 @@ def machine(device: torch.device) -> dict:
 
 
 def bench_ingest_section(cfg) -> list[dict]:
-    from engine.bench_ingest import bench_ingest
+    from engine.logs.bench_ingest import bench_ingest
 
     tmp = Path(cfg.ingest.tmpdir or default_cache_dir() / "bench-files")
     keep = ("format", "file_mb", "ours_s", "naive_s", "speedup", "peak_rss_mb", "rss_over_file")
@@ -72,9 +72,9 @@ def bench_plan_section(cfg, device: torch.device) -> dict:
 
 
 def bench_train_section(cfg, device: torch.device) -> dict:
-    from planners.planner import bench_train_samples_per_s
-
     import statistics
+
+    from planners.planner import bench_train_samples_per_s
 
     runs = [bench_train_samples_per_s(device=device, seed=i) for i in range(int(cfg.repeats))]
     return {"planner_samples_s": statistics.median(r["samples_per_s"] for r in runs),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.events import detect_events
+from engine.possessions.events import detect_events
 from engine.report import ppp_table
 from hoopsim.cli import run_dir
 from hoopsim.data import load_data

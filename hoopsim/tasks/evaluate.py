@@ -17,16 +17,30 @@ import torch
 from omegaconf import OmegaConf
 
 from engine.atomic import write_text_atomic
-from engine.outcomes_torch import OutcomeTensors
+from engine.outcomes.torch_eval import OutcomeTensors
 from engine.runtime import resolve_device, seed_everything
 from envs.core import default_sim_config
-from envs.evaluate import (binned_rates, ground_truth, paired, ranking_agrees, rescore_binned,
-                           run_cell, summarise)
+from envs.evaluate import (
+    binned_rates,
+    ground_truth,
+    paired,
+    ranking_agrees,
+    rescore_binned,
+    run_cell,
+    summarise,
+)
 from envs.starts import StartStates
 from hoopsim.cli import run_dir
 from hoopsim.data import cache_root, load_data
-from hoopsim.evaluation import (MethodContext, evaluation_outcomes, make_method, playbest_scale,
-                                real_shots_after, schemes, start_ids)
+from hoopsim.evaluation import (
+    MethodContext,
+    evaluation_outcomes,
+    make_method,
+    playbest_scale,
+    real_shots_after,
+    schemes,
+    start_ids,
+)
 from hoopsim.results import markdown, outside_support, write_report
 from hoopsim.tasks.bench import git_rev
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.dataset import load_cache
-from engine.export import export_parquet
 from engine.errors import HoopsimDataError
+from engine.possessions.dataset import load_cache
+from engine.possessions.export import export_parquet
 from hoopsim.cli import run_dir
 
 

@@ -13,16 +13,22 @@ import pandas as pd
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from engine.api import load_possessions
 from engine.atomic import write_text_atomic
-from engine.ingest import IngestConfig
-from engine.io import expand_paths
-from engine.outcomes import FeatureSpec, OutcomeConfig, OutcomeModels
-from engine.outcomes_eval import (evaluate, merge_tracking, pbp_counts, pbp_shots,
-                                  report_markdown, tracking_shot_features)
-from engine.outcomes_fit import OutcomeTables, fit_all, pbp_free_throws, tracking_tables
-from engine.outcomes_passing import pbp_turnovers
-from engine.pbp import read_pbp
+from engine.logs.io import expand_paths
+from engine.logs.pbp import read_pbp
+from engine.outcomes.evaluation import (
+    evaluate,
+    merge_tracking,
+    pbp_counts,
+    pbp_shots,
+    report_markdown,
+    tracking_shot_features,
+)
+from engine.outcomes.fit import OutcomeTables, fit_all, pbp_free_throws, tracking_tables
+from engine.outcomes.models import FeatureSpec, OutcomeConfig, OutcomeModels
+from engine.outcomes.passing import pbp_turnovers
+from engine.possessions.api import load_possessions
+from engine.possessions.ingest import IngestConfig
 from hoopsim.cli import run_dir
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from engine.dataset import save_cache
-from engine.datasheet import write_datasheet
-from engine.ingest import IngestConfig, ingest
-from engine.io import TRACKING_SUFFIXES, expand_paths
 from engine.atomic import write_text_atomic
+from engine.logs.io import TRACKING_SUFFIXES, expand_paths
+from engine.possessions.dataset import save_cache
+from engine.possessions.datasheet import write_datasheet
+from engine.possessions.ingest import IngestConfig, ingest
 from hoopsim.cli import run_dir
 
 log = logging.getLogger(__name__)

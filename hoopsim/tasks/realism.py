@@ -13,16 +13,23 @@ import torch
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from engine.api import load_possessions
 from engine.atomic import write_text_atomic
-from engine.ingest import IngestConfig
-from engine.io import expand_paths
-from engine.pbp import read_pbp
+from engine.logs.io import expand_paths
+from engine.logs.pbp import read_pbp
+from engine.possessions.api import load_possessions
+from engine.possessions.ingest import IngestConfig
 from envs.defense_bc import BCConfig
 from envs.defense_bc_cache import fit_or_load_defense
 from envs.offense_bc import BCOffense, OffenseBCConfig, fit_or_load
-from envs.realism import (RealismConfig, compare, markdown_table, real_pbp_measures,
-                          real_tracking_measures, rollout_indices, sim_measures)
+from envs.realism import (
+    RealismConfig,
+    compare,
+    markdown_table,
+    real_pbp_measures,
+    real_tracking_measures,
+    rollout_indices,
+    sim_measures,
+)
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
 from hoopsim.cli import run_dir

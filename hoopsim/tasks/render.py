@@ -6,9 +6,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from engine.dataset import cache_folder, load_cache
 from engine.errors import HoopsimDataError
-from engine.events import detect_events
+from engine.possessions.dataset import cache_folder, load_cache
+from engine.possessions.events import detect_events
 from hoopsim.cli import run_dir
 from viz.diagram import play_diagram
 from viz.export import save_gif, save_mp4, save_png
@@ -18,7 +18,7 @@ FORMATS = ("gif", "mp4", "png", "diagram")
 
 
 def load_possession(cfg):
-    """(engine.possessions.Possession number ``cfg.index``, the cache's frame rate in Hz).
+    """(engine.possessions.segment.Possession number ``cfg.index``, the cache's frame rate in Hz).
 
     A missing cache or an index outside 0..n-1 raises HoopsimDataError."""
     cache = cache_folder(str(cfg.cache))

@@ -12,10 +12,10 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from engine.atomic import write_text_atomic
-from engine.outcomes import default_models
-from engine.outcomes_torch import OutcomeTensors
+from engine.outcomes.models import default_models
+from engine.outcomes.torch_eval import OutcomeTensors
 from engine.runtime import resolve_device, seed_everything
-from engine.sim import Outcome
+from engine.sim.step import Outcome
 from envs.core import default_sim_config
 from envs.evaluate import run_cell, summarise
 from envs.starts import StartStates, scenario_starts

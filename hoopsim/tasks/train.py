@@ -38,7 +38,7 @@ def train_planner(ds, cfg, out) -> dict:
     """Train both networks into ``out``; returns the train.json summary."""
     from planners.diffusion import train
     from planners.normalizer import Normalizer
-    from planners.training import TrainConfig
+    from engine.runtime.training import TrainConfig
     from planners.value import ValueConfig, train_value
     from planners.windows import make_windows
 
@@ -51,8 +51,8 @@ def train_planner(ds, cfg, out) -> dict:
     t0 = time.perf_counter()
     res = train(mcfg, train_w, int(p.steps), int(p.batch), device, out, train_cfg=tcfg)
     t_diff = time.perf_counter() - t0
-    from planners.checkpoint import load_meta
-    norm = Normalizer.from_dict(load_meta(out / "diffusion")["normalizer"])
+    from engine.runtime.checkpoint import load_meta
+    norm = Normalizer.from_dict(load_meta(out / "diffusion", "planner-diffusion")["normalizer"])
     vcfg = ValueConfig(widths=tuple(p.value_widths), diffusion=mcfg.diffusion, reward=column)
     vres = train_value(vcfg, train_w, norm, int(p.value_steps), int(p.batch), device, out,
                        train_cfg=tcfg)

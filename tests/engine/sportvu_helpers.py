@@ -11,8 +11,8 @@ import orjson
 from hypothesis import HealthCheck, settings
 
 from engine.errors import HoopsimDataError
+from engine.logs.sportvu import read_sportvu
 from engine.schema import ARRAY_FIELDS, Game
-from engine.sportvu import read_sportvu
 
 FORMATS = ("json", "json.gz", "7z")
 REAL_7Z = Path("sportvu") / "01.23.2016.CHI.at.CLE.7z"

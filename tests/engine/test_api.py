@@ -1,7 +1,7 @@
 import numpy as np
 
-from engine.api import load_possessions
-from engine.ingest import IngestConfig
+from engine.possessions.api import load_possessions
+from engine.possessions.ingest import IngestConfig
 
 
 def test_load_possessions_caches_and_splits(tmp_path, shared_data):

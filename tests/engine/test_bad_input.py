@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.dataset import PossessionSet, save_cache
 from engine.errors import HoopsimDataError
-from engine.ingest import IngestConfig, ingest, ingest_game
-from engine.tidy_csv import read_tidy_csv
-from engine.wide_csv import read_wide_csv
+from engine.logs.tidy_csv import read_tidy_csv
+from engine.logs.wide_csv import read_wide_csv
+from engine.possessions.dataset import PossessionSet, save_cache
+from engine.possessions.ingest import IngestConfig, ingest, ingest_game
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from engine.errors import HoopsimDataError
-from engine.tidy_csv import TidyColumns, read_tidy_csv
-from engine.wide_csv import read_wide_csv, wide_columns
+from engine.logs.tidy_csv import TidyColumns, read_tidy_csv
+from engine.logs.wide_csv import read_wide_csv, wide_columns
 
 
 def test_25hz_fragment_segments_and_masks(shared_data):

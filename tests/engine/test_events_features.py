@@ -2,11 +2,17 @@ import numpy as np
 import pytest
 import torch
 
-from engine.events import detect_events
-from engine.features import (ball_movement, hull_area, pace, paint_presence,
-                             possession_features, spacing)
-from engine.labels import label_actions
-from engine.possessions import Possession
+from engine.possessions.events import detect_events
+from engine.possessions.features import (
+    ball_movement,
+    hull_area,
+    pace,
+    paint_presence,
+    possession_features,
+    spacing,
+)
+from engine.possessions.labels import label_actions
+from engine.possessions.segment import Possession
 
 
 def possession():

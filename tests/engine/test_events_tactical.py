@@ -1,4 +1,4 @@
-"""Tactical events of engine.events (screen, post entry, ball reversal, kick-out) on tiny
+"""Tactical events of engine.possessions.events (screen, post entry, ball reversal, kick-out) on tiny
 hand-built possessions, and the simulated-trajectory -> Possession helper."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from engine.events import TacticalConfig, detect_events, detect_tactical
-from engine.labels import Action
-from engine.sim import SimConfig, initial_state, step
-from engine.sim_trace import possession_from_trajectory, possessions_from_sim
+from engine.possessions.events import TacticalConfig, detect_events, detect_tactical
+from engine.possessions.labels import Action
+from engine.sim.step import SimConfig, initial_state, step
+from engine.sim.trace import possession_from_trajectory, possessions_from_sim
 
 DT = 0.5
 SPOTS = np.array([[64.5, 25.0], [71.0, 7.0], [71.0, 43.0], [88.0, 2.5], [88.0, 47.5]])
@@ -137,7 +137,7 @@ def test_default_detector_output_unchanged():
 
 # ------------------------------------------------------------------- trajectory helper
 class _Outcomes:
-    """Tiny deterministic stand-in for engine.outcomes_torch.OutcomeTensors."""
+    """Tiny deterministic stand-in for engine.outcomes.torch_eval.OutcomeTensors."""
 
     p_make_value, oreb_rate, shooting_foul_rate, ft_pct = 1.0, 0.0, 0.0, 0.76
     live_turnover_per_s, pass_speed_ftps = 0.0, 35.0

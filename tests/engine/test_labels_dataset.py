@@ -2,10 +2,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.dataset import PossessionSet, load_cache, resample_possession, save_cache, stack
 from engine.errors import HoopsimDataError
-from engine.labels import Action, label_actions
-from engine.possessions import Possession
+from engine.possessions.dataset import (
+    PossessionSet,
+    load_cache,
+    resample_possession,
+    save_cache,
+    stack,
+)
+from engine.possessions.labels import Action, label_actions
+from engine.possessions.segment import Possession
 
 
 def toy_possession(t=10, rate=2.0):

@@ -8,9 +8,15 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from engine.outcomes import (OutcomeConfig, OutcomeModels, design,
-                             fit_logistic, fit_outcome_models, shrink)
-from engine.outcomes_eval import brier, evaluate, sign_checks
+from engine.outcomes.evaluation import brier, evaluate, sign_checks
+from engine.outcomes.models import (
+    OutcomeConfig,
+    OutcomeModels,
+    design,
+    fit_logistic,
+    fit_outcome_models,
+    shrink,
+)
 
 RNG_SEED = 7
 
@@ -111,7 +117,7 @@ def test_eb_fitted_on_players_pulls_3_for_3_to_league():
     rows = [(sid, rng.random() < skill[sid]) for sid in range(300) for _ in range(300)]
     rows += [(999, True)] * 3
     shots = pd.DataFrame(rows, columns=["shooter_id", "made"]).assign(shooter_id=lambda f: f.shooter_id + 1)
-    from engine.outcomes import player_adjustments
+    from engine.outcomes.models import player_adjustments
     kappa, players = player_adjustments(shots, np.full(len(shots), expit(-0.2)))
     assert 60 < kappa < 500
     assert abs(players[1000]["logit_adj"]) < 0.05

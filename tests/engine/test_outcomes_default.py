@@ -8,10 +8,10 @@ from importlib import resources
 
 import pytest
 
-from engine.outcomes import VERSION, OutcomeModels, default_models
-from engine.outcomes_eval import sign_checks
-from engine.outcomes_eval_passing import interception_sign_checks
-from engine.physics import MovementLimits, default_limits
+from engine.outcomes.evaluation import sign_checks
+from engine.outcomes.evaluation_passing import interception_sign_checks
+from engine.outcomes.limits import MovementLimits, default_limits
+from engine.outcomes.models import VERSION, OutcomeModels, default_models
 
 SHIPPED_CUTOFF = "0021500500"
 

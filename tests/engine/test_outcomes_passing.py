@@ -8,13 +8,23 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from engine.dataset import PossessionSet, stack
-from engine.labels import Action
-from engine.outcomes_passing import (fit_interception, intercepted_passes, lane_distance,
-                                     p_intercept, pass_table, pbp_turnovers)
-from engine.outcomes_timing import (fit_pass_speed, fit_shot_flight, fit_turnover_hazard,
-                                    holding_table)
-from engine.pbp import PlayByPlay
+from engine.logs.pbp import PlayByPlay
+from engine.outcomes.passing import (
+    fit_interception,
+    intercepted_passes,
+    lane_distance,
+    p_intercept,
+    pass_table,
+    pbp_turnovers,
+)
+from engine.outcomes.timing import (
+    fit_pass_speed,
+    fit_shot_flight,
+    fit_turnover_hazard,
+    holding_table,
+)
+from engine.possessions.dataset import PossessionSet, stack
+from engine.possessions.labels import Action
 
 RNG_SEED = 11
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.outcomes import default_models
-from engine.outcomes_arrays import OutcomeArrays
-from engine.outcomes_passing import p_intercept
-from engine.outcomes_torch import OutcomeTensors
+from engine.outcomes.models import default_models
+from engine.outcomes.numpy_eval import OutcomeArrays
+from engine.outcomes.passing import p_intercept
+from engine.outcomes.torch_eval import OutcomeTensors
 
 RNG_SEED = 5
 

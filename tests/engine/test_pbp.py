@@ -13,9 +13,16 @@ import pandas as pd
 import pytest
 
 from engine.errors import HoopsimDataError
-from engine.pbp import (FILL_DISTANCE_FT, HEADER, EventType, check_score, points_by_team,
-                        read_pbp, shot_kind)
-from engine.pbp_write import write_pbp
+from engine.logs.pbp import (
+    FILL_DISTANCE_FT,
+    HEADER,
+    EventType,
+    check_score,
+    points_by_team,
+    read_pbp,
+    shot_kind,
+)
+from engine.logs.pbp_write import write_pbp
 
 HOME, VIS = 1610612741, 1610612739
 _TEAMS = {HOME: ("Chicago", "Bulls", "CHI"), VIS: ("Cleveland", "Cavaliers", "CLE")}
@@ -149,7 +156,7 @@ def test_free_throw_without_miss_or_points_counts_as_missed(tmp_path, caplog):
     s = _basic()
     s.rows[11][HEADER.index("VISITORDESCRIPTION")] = "Free Throw 2 of 2"
     s.rows[11][HEADER.index("SCORE")] = s.rows[11][HEADER.index("SCOREMARGIN")] = ""
-    with caplog.at_level(logging.WARNING, logger="engine.pbp"):
+    with caplog.at_level(logging.WARNING, logger="engine.logs.pbp"):
         p = read_pbp(s.write(tmp_path / "x.csv"))
     assert "row 12 (EVENTNUM 11)" in caplog.text and "neither MISS nor scored" in caplog.text
     assert not p.events.loc[p.events["event_num"] == 11, "ft_made"].item()
@@ -368,7 +375,7 @@ def test_real_shuffled_rows_fall_back_to_eventnum(shared_data, tmp_path):
 @pytest.mark.real_data
 def test_real_ambiguous_free_throw_counts_as_missed(shared_data, caplog):
     """Game 0021500391: 'Free Throw 2 of 2' with neither MISS nor points, then a rebound."""
-    with caplog.at_level(logging.WARNING, logger="engine.pbp"):
+    with caplog.at_level(logging.WARNING, logger="engine.logs.pbp"):
         p = read_pbp(shared_data / "pbp" / "0021500391.csv.gz")
     assert "neither MISS nor scored" in caplog.text
     assert not p.events.loc[p.events["event_num"] == 644, "ft_made"].item()

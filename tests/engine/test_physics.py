@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from engine.io import load_tracking
-from engine.physics import MovementLimits, measure_limits, speeds, step_dt
+from engine.logs.io import load_tracking
+from engine.outcomes.limits import MovementLimits, measure_limits, speeds, step_dt
 from engine.schema import N_ENTITIES, Tracking
 
 

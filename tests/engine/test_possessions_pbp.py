@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.pbp import points_by_team, read_pbp
-from engine.possessions_pbp import COLUMNS, OUTCOMES, segment_possessions
+from engine.logs.pbp import points_by_team, read_pbp
+from engine.possessions.from_pbp import COLUMNS, OUTCOMES, segment_possessions
 from tests.engine.test_pbp import HOME, VIS, Snippet
 
 log = logging.getLogger(__name__)

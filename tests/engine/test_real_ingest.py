@@ -11,9 +11,9 @@ import logging
 import numpy as np
 import pytest
 
-from engine.checks import alignment_report
-from engine.ingest import IngestConfig, ingest
-from engine.io import expand_paths
+from engine.logs.io import expand_paths
+from engine.possessions.checks import alignment_report
+from engine.possessions.ingest import IngestConfig, ingest
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,13 @@ import math
 import pandas as pd
 import pytest
 
-from engine.rewards import (PlayBestTable, ReliableWeights, negative_binomial_pmf,
-                            playbest_reward, reliable_reward)
+from engine.rewards import (
+    PlayBestTable,
+    ReliableWeights,
+    negative_binomial_pmf,
+    playbest_reward,
+    reliable_reward,
+)
 
 OFF, DEF = 10, 20
 

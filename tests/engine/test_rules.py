@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from engine.errors import HoopsimDataError
-from engine.rules import apply_rules, segment_ids
+from engine.logs.rules import apply_rules, segment_ids
 from engine.schema import Quality
 
 

@@ -1,4 +1,4 @@
-"""One test per rule of engine.sim that can fail, each branch forced by choosing the
+"""One test per rule of engine.sim.step that can fail, each branch forced by choosing the
 noise values and outcome probabilities."""
 
 from __future__ import annotations
@@ -9,8 +9,17 @@ import pytest
 import torch
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
-from engine.sim import (N_NOISE, SHOT_CLOCK_S, BallMode, Decision, Noise, Outcome, SimConfig,
-                        initial_state, step)
+from engine.sim.step import (
+    N_NOISE,
+    SHOT_CLOCK_S,
+    BallMode,
+    Decision,
+    Noise,
+    Outcome,
+    SimConfig,
+    initial_state,
+    step,
+)
 
 CFG = SimConfig()
 

@@ -1,4 +1,4 @@
-"""engine.sim_fast (one possession on floats) agrees with engine.sim (batched torch)
+"""engine.sim.fast (one possession on floats) agrees with engine.sim.step (batched torch)
 step for step: same noise, same actions -> positions within 1e-3 ft, same events."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine import sim_fast
-from engine.outcomes import default_models
-from engine.outcomes_torch import OutcomeArrays, OutcomeTensors
-from engine.sim import N_NOISE, SimConfig, initial_state, step
+from engine.outcomes.models import default_models
+from engine.outcomes.torch_eval import OutcomeArrays, OutcomeTensors
+from engine.sim import fast as sim_fast
+from engine.sim.step import N_NOISE, SimConfig, initial_state, step
 
 EVENTS = ("pass", "catch", "interception", "steal", "shot", "made", "miss", "oreb", "dreb",
           "shot_clock_violation", "period_end")

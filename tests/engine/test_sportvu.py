@@ -11,12 +11,22 @@ import orjson
 import pytest
 
 from engine.errors import HoopsimDataError
+from engine.logs.sportvu import read_sportvu
+from engine.logs.sportvu_write import write_sportvu
+from engine.logs.synth_raw import synthetic_raw_game
 from engine.schema import Game
-from engine.sportvu import read_sportvu
-from engine.sportvu_write import write_sportvu
-from engine.synth_raw import synthetic_raw_game
-from tests.engine.sportvu_helpers import (FORMATS, HOME, REAL_7Z, VISITOR, assert_same_tracking,
-                                          moment, no_worker_left, raw_doc, run, write_raw)
+from tests.engine.sportvu_helpers import (
+    FORMATS,
+    HOME,
+    REAL_7Z,
+    VISITOR,
+    assert_same_tracking,
+    moment,
+    no_worker_left,
+    raw_doc,
+    run,
+    write_raw,
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +111,7 @@ def test_explicit_overlapping_slices(small_game: Game, tmp_path: Path) -> None:
 
 
 def test_writer_leaves_nothing_half_written(small_game: Game, tmp_path: Path, monkeypatch) -> None:
-    import engine.sportvu_write as sw
+    import engine.logs.sportvu_write as sw
 
     calls = []
 
@@ -138,7 +148,7 @@ def test_overlapping_events_are_deduplicated(tmp_path: Path) -> None:
 
 
 def test_repeats_inside_an_event_and_after_the_cache(tmp_path: Path) -> None:
-    import engine.sportvu_moments as sv
+    import engine.logs.sportvu_moments as sv
 
     events = [(str(k + 1), run(1000 * k, 3)) for k in range(sv.RECENT_EVENTS + 3)]
     first = events[0][1]

@@ -4,10 +4,10 @@ reads identically from .json, .json.gz and .7z."""
 import numpy as np
 import pytest
 
+from engine.logs.sportvu import read_sportvu
+from engine.logs.sportvu_write import write_sportvu
+from engine.logs.synth_raw import synthetic_raw_game
 from engine.schema import ARRAY_FIELDS
-from engine.sportvu import read_sportvu
-from engine.sportvu_write import write_sportvu
-from engine.synth_raw import synthetic_raw_game
 
 
 @pytest.mark.slow

@@ -10,8 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.engine.sportvu_helpers import (FORMATS, FUZZ, REAL_7Z, moment, raw_doc, read_or_error,
-                                          run, write_raw)
+from tests.engine.sportvu_helpers import (
+    FORMATS,
+    FUZZ,
+    REAL_7Z,
+    moment,
+    raw_doc,
+    read_or_error,
+    run,
+    write_raw,
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from engine.pbp import read_pbp
+from engine.logs.pbp import read_pbp
 from engine.teams import NBA_TEAMS, team_id
 
 

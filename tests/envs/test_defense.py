@@ -215,8 +215,8 @@ def test_matched_distance_ignores_slot_order():
 
 
 def test_bc_defense_beats_man_to_man_on_held_out_real_frames(shared_data, tmp_path):
-    from engine.api import load_possessions
-    from engine.ingest import IngestConfig
+    from engine.possessions.api import load_possessions
+    from engine.possessions.ingest import IngestConfig
     from envs.defense_bc import (
         BCConfig,
         fit_bc,

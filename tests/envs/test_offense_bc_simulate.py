@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from engine.sim import N_DECISIONS, SimConfig
+from engine.sim.step import N_DECISIONS, SimConfig
 from envs.core import default_outcomes
 from envs.defense import make_scheme
-from envs.offense_bc import BCOffense, FittedOffense, OffenseBCConfig, OffenseNet, load, save
+from envs.offense_bc import (
+    BCOffense,
+    FittedOffense,
+    OffenseBCConfig,
+    OffenseNet,
+    load,
+    save,
+)
 from envs.simulate import simulate
 from envs.starts import scenario_starts
 

@@ -7,10 +7,17 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.sim import Decision, initial_state
+from engine.sim.step import Decision, initial_state
 from envs.offense import OFFENSES, PLAYS, make_offense
 from envs.play_signatures import default_outcomes, signature_rates, simulate
-from envs.plays import CORNER_HI, CORNER_LO, WING_HI, WING_LO, assign_roles, five_out_formation
+from envs.plays import (
+    CORNER_HI,
+    CORNER_LO,
+    WING_HI,
+    WING_LO,
+    assign_roles,
+    five_out_formation,
+)
 
 N = 100
 

@@ -38,8 +38,8 @@ def test_unknown_scenario_is_a_clear_error():
 
 
 def test_real_starts_from_one_game(shared_data, tmp_path):
-    from engine.api import load_possessions
-    from engine.ingest import IngestConfig
+    from engine.possessions.api import load_possessions
+    from engine.possessions.ingest import IngestConfig
     from envs.halfcourt import HalfCourtEnv
 
     game = "0021500002"

@@ -8,13 +8,13 @@ import gzip
 import numpy as np
 import pytest
 
-from engine.checks import alignment_report
-from engine.ingest import IngestConfig, ingest
-from engine.io import load_tracking
-from engine.pbp import pbp_from_columns, read_pbp
-from engine.pbp_write import write_pbp
-from engine.sim import SimConfig
-from engine.tidy_csv import TidyColumns, write_tidy_csv
+from engine.logs.io import load_tracking
+from engine.logs.pbp import pbp_from_columns, read_pbp
+from engine.logs.pbp_write import write_pbp
+from engine.logs.tidy_csv import TidyColumns, write_tidy_csv
+from engine.possessions.checks import alignment_report
+from engine.possessions.ingest import IngestConfig, ingest
+from engine.sim.step import SimConfig
 from envs.synthetic import SyntheticConfig
 from envs.synthetic_corpus import simulate_corpus, write_corpus
 

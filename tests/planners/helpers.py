@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.dataset import PossessionSet
+from engine.possessions.dataset import PossessionSet
 from planners.diffusion import DiffusionConfig, PlannerModelConfig
 from planners.normalizer import NormalizerConfig
 from planners.unet import UNetConfig

@@ -7,7 +7,7 @@ import torch
 from engine.schema import SCHEMA_VERSION
 from planners.diffusion import load_diffusion, train
 from planners.planner import load_planner
-from planners.training import TrainConfig
+from engine.runtime.training import TrainConfig
 from planners.unet import TemporalUNet, UNetConfig
 from planners.windows import make_windows
 from tests.planners.helpers import tiny_config, toy_possessions

@@ -11,7 +11,7 @@ from planners.guides import (
 )
 from planners.planner import Planner, shift_plan
 from planners.sampler import SamplerConfig, WarmStart, sample
-from planners.training import TrainConfig
+from engine.runtime.training import TrainConfig
 from planners.windows import make_windows, windows_to_positions
 from tests.planners.helpers import tiny_config, toy_possessions
 

@@ -13,7 +13,7 @@ from planners.planner import (
     load_planner,
 )
 from planners.sampler import SamplerConfig
-from planners.training import TrainConfig
+from engine.runtime.training import TrainConfig
 from planners.unet import UNetConfig
 from planners.value import ValueConfig, ValueNet, load_value, train_value
 from planners.windows import make_windows
@@ -36,7 +36,7 @@ def test_value_loss_falls_and_checkpoint_round_trip(tmp_path):
     assert res.step == 60
     assert np.mean(res.losses[-10:]) < 0.7 * np.mean(res.losses[:10])
     meta = json.loads((tmp_path / "value" / "checkpoint.json").read_text())
-    assert meta["kind"] == "value" and meta["step"] == 60
+    assert meta["kind"] == "planner-value" and meta["step"] == 60
     model, norm2, cfg, _ = load_value(tmp_path, "cpu")
     again, _, _, _ = load_value(tmp_path / "value", "cpu")
     x = torch.randn(2, 8, 23)

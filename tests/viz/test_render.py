@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.events import detect_events
-from engine.labels import label_actions
-from engine.possessions import Possession
+from engine.possessions.events import detect_events
+from engine.possessions.labels import label_actions
+from engine.possessions.segment import Possession
 from viz.court_draw import CourtView, court_markings
 from viz.diagram import play_diagram, shot_chart
 from viz.export import save_gif, save_mp4, save_png

@@ -16,12 +16,12 @@ import pygame
 import pytest
 from PIL import Image
 
-from engine.dataset import PossessionSet, native_frames, save_cache, stack
+from engine.possessions.dataset import PossessionSet, native_frames, save_cache, stack
 from hoopsim.cli import main
 from tests.viz.test_render import possession
+from viz import render, window
 from viz.gym_render import RenderWrapper
 from viz.render import CourtRenderer
-from viz import render, window
 from viz.viewer import Viewer
 
 

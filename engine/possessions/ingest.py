@@ -1,0 +1,260 @@
+"""Ingest: tracking + play-by-play files -> possession dataset, summary and datasheet.
+
+Files are paired by game id (a tracking game without play-by-play, or the reverse,
+is a counted skip; a pairing whose ids disagree is an error). Each game runs
+through ``ingest_game`` (read, segment, align, label) in worker processes with a
+progress bar. A game whose input is bad is skipped and listed with file, record and
+reason; the rest of the corpus still ingests.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from engine.errors import HoopsimDataError
+from engine.logs.io import load_tracking
+from engine.logs.pbp import check_score, read_pbp
+from engine.logs.tidy_csv import TidyColumns
+from engine.possessions.align import AlignConfig
+from engine.possessions.dataset import (
+    PossessionSet,
+    native_frames,
+    resample_possession,
+    stack,
+)
+from engine.possessions.events import detect_events
+from engine.possessions.features import possession_features
+from engine.possessions.from_pbp import segment_possessions
+from engine.possessions.labels import LabelConfig
+from engine.possessions.segment import build_possessions
+from engine.rewards import (
+    REWARD_COLUMNS,
+    PlayBestTable,
+    ReliableWeights,
+    playbest_reward,
+    reliable_reward,
+)
+
+log = logging.getLogger(__name__)
+OUTCOMES = ("made2", "made3", "free_throws", "missed_dreb", "turnover", "violation",
+            "end_of_period")
+
+
+@dataclass
+class IngestConfig:
+    periods: str | list[int] = "tracked"   # "tracked", "all", or a list of periods
+    rate_hz: float | None = None           # None: native rate; else resample to this rate
+    max_seconds: float = 40.0              # longer possessions are truncated (flagged)
+    split_cutoff: str = "0021500500"       # game ids below are train, the rest test
+    workers: int = 2
+    reward: str = "playbest"               # which reward fills meta["reward"]: playbest | reliable | points
+    tidy_columns: TidyColumns | None = None  # column map for tidy CSV tracking files
+    playbest: PlayBestTable = field(default_factory=PlayBestTable)
+    reliable: ReliableWeights = field(default_factory=ReliableWeights)
+    align: AlignConfig = field(default_factory=AlignConfig)
+    labels: LabelConfig = field(default_factory=LabelConfig)
+
+
+def game_id_of(path: str) -> str | None:
+    m = re.search(r"(\d{10})", Path(path).name)
+    return m.group(1) if m else None
+
+
+def pair_files(tracking: list[str], pbp: list[str]) -> tuple[list[tuple[str, str]], list[dict]]:
+    """Pair files by the 10-digit game id in their names (one file each: paired as given,
+    the ids inside are checked at ingest); unpaired files become skips."""
+    if len(tracking) == 1 and len(pbp) == 1:
+        return [(tracking[0], pbp[0])], []
+    by_id = {game_id_of(p): p for p in pbp}
+    pairs, skipped = [], []
+    for t in tracking:
+        gid = game_id_of(t)
+        if gid in by_id:
+            pairs.append((t, by_id.pop(gid)))
+        else:
+            skipped.append({"file": t, "record": "file", "reason": "no play-by-play for this game"})
+    return pairs, skipped
+
+
+def _periods(cfg: IngestConfig, tracked: list[int], all_periods: list[int]) -> list[int]:
+    if cfg.periods == "tracked":
+        return tracked
+    if cfg.periods == "all":
+        return all_periods
+    return [int(p) for p in cfg.periods]
+
+
+def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
+    """One game -> {"summary": dict, "frames": [...], "player_ids": [...], "meta": [...]}."""
+    game = load_tracking(tracking_path, columns=cfg.tidy_columns)
+    pbp = read_pbp(pbp_path)
+    if pbp.game_id != game.game_id:
+        raise HoopsimDataError(pbp_path, "GAME_ID", f"play-by-play is game {pbp.game_id} but "
+                               f"{tracking_path} is game {game.game_id}")
+    game.pbp = pbp
+    if not game.has_tracking:
+        raise HoopsimDataError(tracking_path, "moments", "game has no tracking")
+    track = game.tracking
+    all_periods = sorted(int(p) for p in pbp.events["period"].unique())
+    periods = _periods(cfg, sorted({int(p) for p in track.period}), all_periods)
+    poss = segment_possessions(pbp, periods=periods)
+    built = build_possessions(track, poss, pbp.events, cfg.align, cfg.labels)
+    frames, metas = [], []
+    ev = _event_arrays(pbp.events)
+    abbr = team_abbreviations(pbp.events)
+    for p in built:
+        rows = _rows_of(ev, p.meta)
+        events = detect_events(p, rows)
+        meta = {k: v for k, v in p.meta.items() if k != "shot_event_nums"}
+        meta.update(possession_features(p, events))
+        meta["shots"] = p.shots
+        meta["reward_playbest"] = playbest_reward(rows, p.meta["offense_team_id"], cfg.playbest)
+        end_shot = p.shot_clock[-1] if p.n_frames else float("nan")
+        meta["reward_reliable"] = reliable_reward(p.meta["points"], float(end_shot),
+                                                  float(p.meta["end_clock"]), cfg.reliable)
+        meta["reward"] = meta[REWARD_COLUMNS[cfg.reward]]
+        meta["n_events"] = len(events)
+        meta["offense"] = abbr.get(int(p.meta["offense_team_id"]), str(p.meta["offense_team_id"]))
+        meta["defense"] = abbr.get(int(p.meta["defense_team_id"]), str(p.meta["defense_team_id"]))
+        metas.append(meta)
+        frames.append(native_frames(p) if cfg.rate_hz is None
+                      else resample_possession(p, cfg.rate_hz))
+    summary = _summary(game, poss, periods, frames, track.rate_hz, cfg)
+    summary["score_mismatches"] = [m for m in check_score(pbp) if m["period"] in periods]
+    ids = np.array([m["event_id_consistency"] for m in metas], float)
+    summary["event_id_consistency"] = float(np.nanmean(ids)) if np.isfinite(ids).any() else None
+    return {"summary": summary, "frames": frames, "player_ids": [p.player_ids for p in built],
+            "meta": metas, "quality": game.quality.as_dict()}
+
+
+EVENT_COLUMNS = ("event_num", "msg_type", "period", "clock", "team_id", "is_three", "ft_made",
+                 "is_offensive_rebound")
+
+
+def team_abbreviations(events: pd.DataFrame) -> dict[int, str]:
+    """{team_id: abbreviation} from the play-by-play's player columns."""
+    rows = events[["player1_team_id", "player1_team_abbreviation"]].dropna()
+    rows = rows[rows["player1_team_abbreviation"] != ""]
+    return {int(t): str(a) for t, a in zip(rows["player1_team_id"], rows["player1_team_abbreviation"])}
+
+
+def _event_arrays(events: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The play-by-play columns the per-possession loop needs, as plain numpy arrays
+    (pandas indexing per possession costs more than the rest of ingest together)."""
+    out = {c: events[c].to_numpy() for c in EVENT_COLUMNS if c != "team_id"}
+    out["team_id"] = events["team_id"].fillna(-1).to_numpy(dtype=np.int64)
+    for c in ("is_three", "ft_made", "is_offensive_rebound"):
+        out[c] = out[c].astype(bool)
+    return out
+
+
+def _rows_of(ev: dict[str, np.ndarray], meta: dict) -> dict[str, np.ndarray]:
+    """Play-by-play rows of a possession: its event numbers when the segmentation lists
+    them, else its period and clock span."""
+    nums = meta.get("event_nums")
+    if nums is not None and len(nums):
+        keep = np.isin(ev["event_num"], np.asarray(list(nums)))
+    else:
+        keep = ((ev["period"] == meta["period"]) & (ev["clock"] <= meta["start_clock"])
+                & (ev["clock"] >= meta["end_clock"]))
+    return {k: v[keep] for k, v in ev.items()}
+
+
+def _summary(game, poss: pd.DataFrame, periods: list[int], frames: list[dict],
+             native_rate: float, cfg: IngestConfig) -> dict:
+    teams = sorted({int(t) for t in poss["offense_team_id"]})
+    counts = poss.groupby("offense_team_id").size()
+    points = poss.groupby("offense_team_id")["points"].sum()
+    outcomes = poss["outcome"].value_counts()
+    return {
+        "game_id": game.game_id,
+        "periods": periods,
+        "possessions": {str(t): int(counts.get(t, 0)) for t in teams},
+        "points": {str(t): int(points.get(t, 0)) for t in teams},
+        "frames": {"native": int(len(game.tracking)),
+                   "resampled": int(sum(int(f["frame_valid"].sum()) for f in frames)),
+                   "rate_hz": float(cfg.rate_hz or native_rate)},
+        "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
+    }
+
+
+def _worker(args):
+    t, p, cfg = args
+    try:
+        return ingest_game(t, p, cfg)
+    except HoopsimDataError as exc:
+        return {"error": {"file": exc.file, "record": exc.record, "reason": exc.problem}}
+
+
+def ingest(tracking: list[str], pbp: list[str], cfg: IngestConfig | None = None,
+           progress: bool = True) -> tuple[PossessionSet, dict]:
+    """Ingest paired files. Returns the dataset and the summary dict; the caller writes
+    the cache (hoopsim ingest, engine.possessions.api.load_possessions)."""
+    cfg = cfg or IngestConfig()
+    if cfg.reward not in REWARD_COLUMNS:
+        raise HoopsimDataError("config", "reward", f"unknown reward {cfg.reward!r}; "
+                               f"choose one of {sorted(REWARD_COLUMNS)}")
+    pairs, skipped = pair_files(tracking, pbp)
+    jobs = [(t, p, cfg) for t, p in pairs]
+    results = []
+    if cfg.workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+            it = pool.map(_worker, jobs, chunksize=1)
+            results = list(tqdm(it, total=len(jobs), desc="ingest", unit="game", disable=not progress))
+    else:
+        results = [_worker(j) for j in tqdm(jobs, desc="ingest", unit="game", disable=not progress)]
+    good = [r for r in results if "error" not in r]
+    skipped += [r["error"] for r in results if "error" in r]
+    return _assemble(good, skipped, cfg)
+
+
+def _assemble(good: list[dict], skipped: list[dict], cfg: IngestConfig) -> tuple[PossessionSet, dict]:
+    frames = [f for r in good for f in r["frames"]]
+    ids = [i for r in good for i in r["player_ids"]]
+    meta = pd.DataFrame([m for r in good for m in r["meta"]])
+    rates = [r["summary"]["frames"]["rate_hz"] for r in good]
+    rate = float(cfg.rate_hz or (np.median(rates) if rates else 25.0))
+    max_frames = int(math.ceil(cfg.max_seconds * rate)) + 1
+    arrays, truncated = stack(frames, ids, max_frames)
+    if len(meta):
+        meta["truncated"] = truncated
+        meta["split"] = np.where(meta["game_id"] < cfg.split_cutoff, "train", "test")
+    games = [r["summary"] for r in good]
+    summary = {"schema_version": 1, "config": _plain(cfg), "games": games,
+               "totals": _totals(games, meta, good), "skipped": skipped}
+    return PossessionSet(arrays, meta, rate), summary
+
+
+def _totals(games: list[dict], meta: pd.DataFrame, good: list[dict]) -> dict:
+    out = {"games": len(games),
+           "score_mismatches": int(sum(len(g["score_mismatches"]) for g in games)),
+           "possessions": int(sum(sum(g["possessions"].values()) for g in games)),
+           "points": int(sum(sum(g["points"].values()) for g in games)),
+           "outcomes": {o: int(sum(g["outcomes"][o] for g in games)) for o in OUTCOMES},
+           "frames_native": int(sum(g["frames"]["native"] for g in games))}
+    if len(meta):
+        cov = meta["coverage"].to_numpy()
+        out["tracked_share"] = {q: float(np.percentile(cov, v)) for q, v in
+                                (("p10", 10), ("p25", 25), ("median", 50), ("p75", 75), ("p90", 90))}
+        out["tracked_share"]["mean"] = float(cov.mean())
+        checks = meta["side_check"].dropna().astype(bool)
+        out["offense_side_match"] = float(checks.mean()) if len(checks) else None
+        out["split_counts"] = meta["split"].value_counts().to_dict()
+    quality = pd.DataFrame([r["quality"] for r in good]).sum().to_dict() if good else {}
+    out["dropped"] = {k: int(v) for k, v in quality.items()}
+    return out
+
+
+def _plain(cfg) -> dict:
+    d = asdict(cfg)
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
