@@ -21,8 +21,8 @@ import torch
 from scipy.stats import ks_2samp
 
 from engine.possessions.dataset import load_cache
-from planners.planner import FAST, load_planner
-from planners.sampler import SamplerConfig, sample
+from planners.planner import load_planner
+from planners.sampler import FAST, SamplerConfig, sample
 from planners.windows import make_windows, windows_to_positions
 
 FT_TO_M = 0.3048
@@ -65,7 +65,7 @@ def main() -> dict:
     fut = slice(OBS, OBS + FUT)
     err = (plans[:, :, fut, 1:, :2] - truth[:, :, fut, 1:, :2]).norm(dim=-1) * FT_TO_M  # (g, s, 8, 10)
     ade, fde = err.mean(dim=2), err[:, :, -1]                                       # (g, s, 10)
-    out = {"windows": int(len(pick)), "samples": args.samples, "rate_hz": planner.cfg.rate_hz,
+    out = {"windows": len(pick), "samples": args.samples, "rate_hz": planner.cfg.rate_hz,
            "minADE20_player_m": float(ade.min(dim=1).values.mean()),
            "minFDE20_player_m": float(fde.min(dim=1).values.mean()),
            "minADE20_scene_m": float(ade.mean(dim=2).min(dim=1).values.mean()),

@@ -30,8 +30,8 @@ def _planner(checkpoint, device):
 def paired_ppp(planner, p, device, seed: int) -> dict:
     """PPP of the paper and the fast configuration on the same starts (the named
     scenarios, repeated) against man-to-man, and their paired difference."""
-    from planners.planner import FAST, PAPER
     from planners.receding import RecedingConfig, RecedingHorizonOffense
+    from planners.sampler import FAST, PAPER
 
     starts = scenario_starts()
     n = int(p.possessions)
@@ -57,7 +57,7 @@ def bench_plan(p, repeats: int, device: torch.device, seed: int = 0) -> dict:
     steps guided on the last half; plus early rejection; plus warm start), then the
     paired PPP of paper vs fast. Without a checkpoint the latency uses an untrained
     planner of the default size and the PPP part is skipped."""
-    from planners.planner import bench_plan_latency
+    from planners.bench import bench_plan_latency
 
     planner = _planner(p.checkpoint, device)
     lat = bench_plan_latency(planner, float(p.horizon_s), int(p.candidates), repeats, seed,

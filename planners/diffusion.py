@@ -4,7 +4,7 @@ Training: x0 = normalised window (b, h, c); k ~ U{0..K-1}; x_k = DDPMScheduler
 .add_noise(x0, eps, k); the first frame of x_k is replaced by the clean one (the
 sampler inpaints the current state there too); the network predicts eps or x0
 (``predict``) and the loss is the MSE over valid frames (window mask, first frame
-excluded). The scheduler is diffusers' DDPMScheduler (DDIMScheduler for fast sampling).
+excluded). The noise schedule and its diffusers schedulers live in planners.schedule.
 
 Checkpoint folder ``<out_dir>/diffusion``: weights / ema / optimizer / rng safetensors
 and checkpoint.json holding the resolved PlannerModelConfig, the normaliser, schema
@@ -19,32 +19,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from diffusers import DDIMScheduler, DDPMScheduler
+from diffusers import DDPMScheduler
 
 from engine.runtime import resolve_device
 from engine.runtime.checkpoint import load_meta, load_tensors
-from planners.normalizer import Normalizer, NormalizerConfig
 from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
+from planners.normalizer import Normalizer, NormalizerConfig
+from planners.schedule import DiffusionConfig, make_scheduler
 from planners.unet import TemporalUNet, UNetConfig
 from planners.windows import WindowSet
 
 log = logging.getLogger(__name__)
 
 DIFFUSION_FOLDER = "diffusion"
-
-
-@dataclass
-class DiffusionConfig:
-    n_train_steps: int = 100               # K, diffusion steps of the forward process
-    beta_schedule: str = "squaredcos_cap_v2"
-    predict: str = "epsilon"               # "epsilon" | "sample" (x0)
-    clip_sample: bool = True               # clip predicted x0 to [-1, 1] (limits normaliser)
-    condition_first: bool = True           # train with the first frame given (inpainted)
-
-    def __post_init__(self):
-        if self.predict not in ("epsilon", "sample"):
-            raise ValueError(f"DiffusionConfig.predict must be 'epsilon' or 'sample', "
-                             f"not {self.predict!r}")
 
 
 @dataclass
@@ -67,19 +54,6 @@ class PlannerModelConfig:
         return cls(unet=UNetConfig(**d["unet"]), diffusion=DiffusionConfig(**d["diffusion"]),
                    normalizer=NormalizerConfig(**d["normalizer"]), horizon=int(d["horizon"]),
                    rate_hz=float(d["rate_hz"]), reward=d["reward"])
-
-
-def make_scheduler(cfg: DiffusionConfig, method: str = "ddpm"):
-    """A fresh diffusers scheduler ("ddpm" | "ddim") for this diffusion config."""
-    # "trailing" spacing: a shortened schedule still starts at the last training step
-    kw = {"num_train_timesteps": cfg.n_train_steps, "beta_schedule": cfg.beta_schedule,
-          "prediction_type": cfg.predict, "clip_sample": cfg.clip_sample,
-          "clip_sample_range": 1.0, "timestep_spacing": "trailing"}
-    if method == "ddpm":
-        return DDPMScheduler(variance_type="fixed_small", **kw)
-    if method == "ddim":
-        return DDIMScheduler(set_alpha_to_one=True, **kw)
-    raise ValueError(f"unknown sampling method {method!r} (ddpm | ddim)")
 
 
 def diffusion_loss(model: TemporalUNet, scheduler: DDPMScheduler, cfg: DiffusionConfig,
@@ -156,9 +130,3 @@ def load_diffusion(path: str | Path, device: str | torch.device = "auto", ema: b
     model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
     return model.eval(), Normalizer.from_dict(meta["normalizer"]), cfg, meta
 
-
-def load_planner(path: str | Path, device: str | torch.device = "auto"):
-    """Same as planners.planner.load_planner (kept here for discoverability)."""
-    from planners.planner import load_planner as _load
-
-    return _load(path, device)

@@ -143,7 +143,7 @@ def _frame_at(plans: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     lo = f.floor().long().clamp(max=h - 1)
     hi = (lo + 1).clamp(max=h - 1)
     w = (f - lo.float())[:, None]
-    take = lambda i: torch.gather(plans, 1, i[:, None, None].expand(-1, 1, plans.shape[2]))[:, 0]  # noqa: E731
+    take = lambda i: torch.gather(plans, 1, i[:, None, None].expand(-1, 1, plans.shape[2]))[:, 0]
     return (1 - w) * take(lo) + w * take(hi)
 
 

@@ -23,14 +23,14 @@ then rejection and ranking happen within each group. All noise comes from the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from engine.court import COURT_LENGTH, COURT_WIDTH
-from planners.diffusion import DiffusionConfig, make_scheduler
 from planners.guides import Guide
 from planners.normalizer import Normalizer
+from planners.schedule import DiffusionConfig, make_scheduler
 from planners.windows import positions_to_windows, windows_to_positions
 
 
@@ -48,6 +48,15 @@ class SamplerConfig:
     player_speed_cap_ftps: float | None = 30.0
     ball_speed_cap_ftps: float | None = None
     clamp_to_court: bool = True
+
+
+# The sampler settings users and the benchmark name: the paper's (DDPM, all K steps,
+# 2 guide steps each) and ours (DDIM 10 steps guided on the last half; plus early
+# rejection of 75% of the candidates at halfway).
+PAPER = SamplerConfig(method="ddpm", n_steps=None, n_guide_steps=2, t_stopgrad=2)
+FAST = SamplerConfig(method="ddim", n_steps=10, n_guide_steps=2, t_stopgrad=1, guide_start=0.5)
+FAST_REJECT = replace(FAST, early_reject=(0.5, 0.25))
+SAMPLER_PRESETS = {"paper": PAPER, "fast": FAST, "fast_reject": FAST_REJECT}
 
 
 @dataclass

@@ -26,14 +26,10 @@ from torch import nn
 
 from engine.runtime import resolve_device
 from engine.runtime.checkpoint import load_meta, load_tensors
-from planners.diffusion import (
-    DiffusionConfig,
-    checkpoint_folder,
-    make_scheduler,
-    windows_tensors,
-)
-from planners.normalizer import Normalizer
 from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
+from planners.diffusion import checkpoint_folder, windows_tensors
+from planners.normalizer import Normalizer
+from planners.schedule import DiffusionConfig, make_scheduler
 from planners.unet import GROUPS
 from planners.windows import WindowSet
 

@@ -74,7 +74,7 @@ def bench_plan_section(cfg, device: torch.device) -> dict:
 def bench_train_section(cfg, device: torch.device) -> dict:
     import statistics
 
-    from planners.planner import bench_train_samples_per_s
+    from planners.bench import bench_train_samples_per_s
 
     runs = [bench_train_samples_per_s(device=device, seed=i) for i in range(int(cfg.repeats))]
     return {"planner_samples_s": statistics.median(r["samples_per_s"] for r in runs),

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from engine.runtime.training import TrainConfig
 from engine.schema import SCHEMA_VERSION
 from planners.diffusion import load_diffusion, train
 from planners.planner import load_planner
-from engine.runtime.training import TrainConfig
 from planners.unet import TemporalUNet, UNetConfig
 from planners.windows import make_windows
 from tests.planners.helpers import tiny_config, toy_possessions

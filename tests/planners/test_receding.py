@@ -7,10 +7,10 @@ import torch
 
 from engine.outcomes.models import default_models
 from engine.outcomes.torch_eval import OutcomeTensors
+from engine.runtime.training import TrainConfig
 from engine.sim.step import Decision, SimConfig, initial_state, step
 from planners.diffusion import train
 from planners.receding import RecedingConfig, RecedingHorizonOffense, read_decision
-from engine.runtime.training import TrainConfig
 from planners.windows import make_windows
 from tests.planners.helpers import tiny_config, toy_possessions
 

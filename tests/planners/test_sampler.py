@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from engine.runtime.training import TrainConfig
 from planners.diffusion import load_diffusion, train
 from planners.guides import (
     ConstraintGuide,
@@ -11,7 +12,6 @@ from planners.guides import (
 )
 from planners.planner import Planner, shift_plan
 from planners.sampler import SamplerConfig, WarmStart, sample
-from engine.runtime.training import TrainConfig
 from planners.windows import make_windows, windows_to_positions
 from tests.planners.helpers import tiny_config, toy_possessions
 

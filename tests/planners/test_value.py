@@ -3,17 +3,14 @@ import json
 import numpy as np
 import torch
 
-from planners.diffusion import DiffusionConfig, train
+from engine.runtime.training import TrainConfig
+from planners.bench import bench_plan_latency, bench_train_samples_per_s
+from planners.diffusion import PlannerModelConfig, train
 from planners.guides import ValueGuide
 from planners.normalizer import Normalizer
-from planners.planner import (
-    PlannerModelConfig,
-    bench_plan_latency,
-    bench_train_samples_per_s,
-    load_planner,
-)
+from planners.planner import load_planner
 from planners.sampler import SamplerConfig
-from engine.runtime.training import TrainConfig
+from planners.schedule import DiffusionConfig
 from planners.unet import UNetConfig
 from planners.value import ValueConfig, ValueNet, load_value, train_value
 from planners.windows import make_windows
