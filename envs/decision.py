@@ -11,14 +11,14 @@ import torch
 from gymnasium import spaces
 
 from engine.runtime import torch_generator
+from engine.sim.observe import DECISION_OBS_DIM, decision_bounds, observe_decision
 from engine.sim.step import BallMode, Decision, Outcome, hoop_xy
 from envs.core import CoreConfig, HalfCourtCore
 from envs.halfcourt import event_names, load_starts, start_index
 
 HOLD, DRIVE, PASS_FIRST, SHOOT = 0, 1, 2, 6
 N_ACTIONS = 7
-N_FEAT = 5          # per entity: x / 94, y / 50, vx / cap, vy / cap, visible
-OBS_DIM = 11 * N_FEAT + 5 + 2
+OBS_DIM = DECISION_OBS_DIM
 
 
 @dataclass
@@ -58,7 +58,7 @@ class DecisionEnv(gym.Env):
     slot order), 6 shoot.
 
     ## Observation Space
-    ``Box(62,)`` float32: per entity ``[ball, off_0..4, def_0..4]`` five numbers
+    ``Box(62,)`` float32 (:func:`engine.sim.observe.observe_decision`): per entity ``[ball, off_0..4, def_0..4]`` five numbers
     (x / 94, y / 50, vx / speed cap, vy / speed cap, visible), then the handler
     one-hot (5), shot clock / 24 and game clock / 720. Positions other than the
     handler's carry Gaussian noise (``obs_noise_ft``); entities farther than
@@ -97,10 +97,7 @@ class DecisionEnv(gym.Env):
                                   offense_policy, reward, sim_cfg, lineup=cfg.lineup)
         self.speed = self.core.sim_cfg.player_speed_ftps
         self.action_space = spaces.Discrete(N_ACTIONS)
-        low = np.zeros(OBS_DIM, np.float32)
-        high = np.ones(OBS_DIM, np.float32)
-        per = np.tile(np.array([-1.0, -1.0, -10.0, -10.0, 0.0], np.float32), 11)
-        low[:55], high[:55] = per, np.tile(np.array([2.0, 2.0, 10.0, 10.0, 1.0], np.float32), 11)
+        low, high = decision_bounds()
         self.observation_space = spaces.Box(low, high, (OBS_DIM,), np.float32)
         self._cs = None
 
@@ -163,26 +160,10 @@ class DecisionEnv(gym.Env):
 
     # ------------------------------------------------------------------ views
     def _observe(self) -> np.ndarray:
-        sim = self._cs.sim
-        pos = sim.pos[0, :, :2].double().numpy().copy()
-        vel = sim.vel[0, :, :2].double().numpy() / self.speed
-        h = int(sim.handler[0])
-        noise = self.np_random.normal(0.0, 1.0, size=(11, 2)) * self.cfg.obs_noise_ft  # fixed count
-        keep_exact = [h] + ([0] if int(sim.ball_mode[0]) == BallMode.HELD else [])
-        noise[keep_exact] = 0.0
-        seen = pos + noise
-        visible = np.ones(11)
-        if self.cfg.view_ft is not None:
-            visible = (np.linalg.norm(pos - pos[h], axis=1) <= self.cfg.view_ft).astype(float)
-        feats = np.concatenate([seen / np.array([94.0, 50.0]), vel, visible[:, None]], axis=1)
-        feats = feats * visible[:, None]
-        feats[:, 4] = visible
-        held = np.zeros(5)
-        if int(sim.ball_mode[0]) == BallMode.HELD:
-            held[h - 1] = 1.0
-        clocks = [float(sim.shot_clock[0]) / 24.0, float(sim.game_clock[0]) / 720.0]
-        obs = np.concatenate([feats.ravel(), held, np.clip(clocks, 0.0, 1.0)])
-        return np.clip(obs, self.observation_space.low, self.observation_space.high).astype(np.float32)
+        """(OBS_DIM,) float32: :func:`engine.sim.observe.observe_decision`, its noise
+        drawn from the env's ``np_random`` (a fixed count per call)."""
+        return observe_decision(self._cs.sim, self.speed, self.np_random, self.cfg.obs_noise_ft,
+                                self.cfg.view_ft)[0]
 
     def _info(self, events: list[str], sim_steps: int) -> dict:
         sim = self._cs.sim

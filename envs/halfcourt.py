@@ -14,10 +14,10 @@ from gymnasium import spaces
 from engine.outcomes.scalar_eval import ScalarOutcomes
 from engine.runtime import torch_generator
 from engine.sim import fast as sim_fast
+from engine.sim.observe import OBS_DIM, bounds, observe, observe_fast
 from engine.sim.step import N_DECISIONS, N_NOISE, Outcome
 from envs.core import CoreConfig, HalfCourtCore, default_outcome_arrays
 from envs.defense_fast import fast_twin
-from envs.observe import OBS_DIM, bounds, observe, observe_fast
 from envs.starts import StartStates, scenario_starts
 
 EVENTS = ("pass", "catch", "interception", "steal", "shot", "foul", "made", "miss", "oreb",
@@ -101,7 +101,7 @@ class HalfCourtEnv(gym.Env):
     handler's :class:`engine.sim.step.Decision`: 0 hold, 1..5 pass to off_0..off_4, 6 shoot.
 
     ## Observation Space
-    ``Box(88,)`` float32, the index map of :mod:`envs.observe`.
+    ``Box(88,)`` float32, the index map of :mod:`engine.sim.observe`.
 
     ## Rewards
     Per step, by name (:mod:`envs.reward_fns`): ``playbest`` (default, PlayBest's event

@@ -12,10 +12,10 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from engine.runtime import torch_generator
+from engine.sim.observe import OBS_DIM, bounds, observe
 from engine.sim.step import N_DECISIONS, Decision, Outcome
 from envs.core import CoreConfig, HalfCourtCore
 from envs.halfcourt import event_names, load_starts, start_index
-from envs.observe import OBS_DIM, bounds, observe
 
 OFFENSE = tuple(f"off_{k}" for k in range(5))
 DEFENSE = tuple(f"def_{k}" for k in range(5))
@@ -52,7 +52,7 @@ class HalfCourtParallelEnv(ParallelEnv):
     Defense: ``Box(-1, 1, (2,))``.
 
     ## Observation Space
-    ``Box(98,)`` float32: the shared 88 numbers of :mod:`envs.observe`, then a
+    ``Box(98,)`` float32: the shared 88 numbers of :mod:`engine.sim.observe`, then a
     one-hot of the agent's own index (off_0..off_4, def_0..def_4).
 
     ## Rewards

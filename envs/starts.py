@@ -1,12 +1,10 @@
-"""Starting states of simulated possessions: real possessions' first set-up frame, or
-hand-placed named scenarios (no data needed).
+"""Starting states of simulated possessions for the env faces: a start table of real
+possessions' first set-up frames, or hand-placed named scenarios (no data needed).
 
-A real start is, per possession of a :class:`engine.possessions.dataset.PossessionSet`, the first
-frame where an offensive player (``handler`` in 1..5) holds the ball in the front
-court (ball x > 47 ft, canonical: the offense attacks the right hoop) with all 11
-entities tracked. Velocities come from the previous frame when it is fully tracked
-(capped at ``speed_cap_ftps``: a tracking glitch must not launch a player), else 0.
-A missing shot clock becomes 24 s.
+Which frame is a real start and how a frame becomes simulator state (velocities from
+the previous frame, capped; a missing shot clock becomes 24 s) is
+:mod:`engine.sim.starts`, shared with offline RL; this module keeps the table around it
+(splits, teams, sampling, files) and the scenarios.
 
 Scenarios (:data:`SCENARIOS`) are realistic hand-placed set-ups: each defender stands
 on his man's guard spot (a fifth of the way to the hoop), velocities are 0 and player
@@ -16,7 +14,6 @@ ids are 0 (league-average shooters).
 :class:`engine.sim.step.SimState` with :meth:`StartStates.to_sim` and is saved to / loaded
 from a small ``.npz`` (no pickles).
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -28,9 +25,9 @@ import torch
 from engine.atomic import atomic_path
 from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.possessions.dataset import PossessionSet
-from engine.sim.step import SimConfig, SimState, initial_state
+from engine.sim.starts import arrays_to_sim, first_setup_frames, frame_arrays
+from engine.sim.step import SimConfig, SimState
 
-HALF_COURT_X = 47.0
 GUARD_SAG = 0.2
 
 
@@ -79,37 +76,20 @@ class StartStates:
             keep = before if split == "train" else ~before
         elif split is not None:
             keep = ds.meta["split"].to_numpy() == split
-        a = ds.arrays
-        ok = (a["frame_valid"] & a["valid"].all(axis=-1) & (a["handler"] >= 1)
-              & (a["handler"] <= 5) & (a["positions"][..., 0, 0] > HALF_COURT_X))
-        rows = np.flatnonzero(ok.any(axis=1) & keep)
-        t0 = ok[rows].argmax(axis=1)
+        rows, t0 = first_setup_frames(ds.arrays, keep)
         return cls._gather(ds, rows, t0, speed_cap_ftps)
 
     @classmethod
     def _gather(cls, ds: PossessionSet, rows: np.ndarray, t0: np.ndarray,
                 speed_cap: float) -> "StartStates":
-        a, meta = ds.arrays, ds.meta.iloc[rows]
-        pos = a["positions"][rows, t0].astype(np.float32)
-        prev = np.maximum(t0 - 1, 0)
-        prev_ok = (t0 > 0) & a["frame_valid"][rows, prev] & a["valid"][rows, prev].all(axis=-1)
-        vel = (pos - a["positions"][rows, prev]) * ds.rate_hz
-        vel = np.where(prev_ok[:, None, None], vel, 0.0).astype(np.float32)
-        speed = np.linalg.norm(vel[..., :2], axis=-1, keepdims=True)
-        vel = vel * np.minimum(1.0, speed_cap / np.maximum(speed, 1e-9))
-        vel[:, 0] = 0.0
-        vel[:, 1:, 2] = 0.0
-        sc = a["shot_clock"][rows, t0].astype(np.float32)
-        gc = a["game_clock"][rows, t0].astype(np.float32)
+        meta = ds.meta.iloc[rows]
+        f = frame_arrays(ds.arrays, rows, t0, ds.rate_hz, speed_cap)
         n = len(rows)
         offense = (meta["offense"].astype(str).to_numpy() if "offense" in meta
                    else np.full(n, "", dtype="<U1"))
         team = (meta["offense_team_id"].fillna(0).astype(np.int64).to_numpy()
                 if "offense_team_id" in meta else np.zeros(n, np.int64))
-        return cls(positions=pos, velocities=vel, handler=a["handler"][rows, t0].astype(np.int8),
-                   shot_clock=np.where(np.isnan(sc), 24.0, sc).astype(np.float32),
-                   game_clock=np.where(np.isnan(gc), 720.0, gc).astype(np.float32),
-                   player_ids=a["player_ids"][rows].astype(np.int64),
+        return cls(**f,
                    game_id=meta["game_id"].astype(str).to_numpy().astype(str),
                    period=meta["period"].astype(np.int16).to_numpy(),
                    poss_index=meta["poss_index"].astype(np.int32).to_numpy(),
@@ -156,18 +136,12 @@ class StartStates:
         offsets come from ``outcome_tensors.player_logit_adj`` of the offensive player
         ids (or of ``lineup``: 5 player ids replacing them); none without outcomes."""
         idx = np.atleast_1d(np.asarray(indices, np.int64))
-        t = lambda x: torch.as_tensor(np.ascontiguousarray(x), device=device)  # noqa: E731
         ids = self.player_ids[idx, 1:6]
         if lineup is not None:
             ids = np.broadcast_to(np.asarray(lineup, np.int64), ids.shape)
-        adj = ft = None
-        if outcome_tensors is not None:
-            adj = outcome_tensors.player_logit_adj(t(ids)).to(dtype)
-            ft = outcome_tensors.player_ft_pct(t(ids)).to(dtype)
-        return initial_state(t(self.positions[idx]).to(dtype), t(self.handler[idx]).long(),
-                             t(self.shot_clock[idx]).to(dtype), t(self.game_clock[idx]).to(dtype),
-                             vel=t(self.velocities[idx]).to(dtype), logit_adj=adj, ft_pct=ft,
-                             cfg=cfg)
+        return arrays_to_sim(self.positions[idx], self.velocities[idx], self.handler[idx],
+                             self.shot_clock[idx], self.game_clock[idx], ids, device,
+                             outcome_tensors, cfg, dtype)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | Path) -> Path:

@@ -11,10 +11,10 @@ import torch
 from gymnasium import spaces
 
 from engine.runtime import torch_generator
+from engine.sim.observe import OBS_DIM, bounds, observe
 from engine.sim.step import N_DECISIONS
 from envs.core import CoreConfig, CoreState, HalfCourtCore
 from envs.defense import ManToMan, Zone23
-from envs.observe import OBS_DIM, bounds, observe
 from envs.spread import SpreadPolicy
 
 MAX_TABLE_ROWS = 100_000   # start rows precomputed for auto-reset (~0.5 KB each)
@@ -46,7 +46,7 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
     ``decision`` (B,) long :class:`engine.sim.step.Decision`.
 
     ## Observation Space
-    (B, 88) float32, the index map of :mod:`envs.observe`.
+    (B, 88) float32, the index map of :mod:`engine.sim.observe`.
 
     ## Rewards
     Per step and row, as in HalfCourt-v0 (:mod:`envs.reward_fns`).

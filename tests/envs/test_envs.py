@@ -10,10 +10,10 @@ import torch
 from gymnasium.utils.env_checker import check_env
 
 import envs  # noqa: F401  (registers the ids)
+from engine.sim.observe import OBS_DIM
 from envs.decision import DecisionEnv
 from envs.halfcourt import HalfCourtEnv
 from envs.multiagent import HalfCourtParallelEnv
-from envs.observe import OBS_DIM
 from envs.rollout import RandomPolicy, rollout
 from envs.vector import HalfCourtVectorEnv
 

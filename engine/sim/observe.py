@@ -1,7 +1,10 @@
-"""The flat observation of a possession, batched in torch and for one possession on
-floats (the fast path); both give the same numbers.
+"""The observation encoders of the env faces, as pure functions of the simulator state,
+so that envs/ and offline_rl/ (from dataset frames, :mod:`engine.sim.starts`) build the
+exact same numbers.
 
-Index map (float32, ``OBS_DIM`` = 88), slots ``[ball, off_0..4, def_0..4]``:
+HalfCourt-v0 (:func:`observe` batched in torch, :func:`observe_fast` for one possession
+on floats, the fast path; both give the same numbers). Index map (float32, ``OBS_DIM`` =
+88), slots ``[ball, off_0..4, def_0..4]``:
 
 =========  ==========================================================================
 0:33       positions, slot-major (x / 94, y / 50, z / 10), clipped to [-1, 2]
@@ -14,8 +17,12 @@ Index map (float32, ``OBS_DIM`` = 88), slots ``[ball, off_0..4, def_0..4]``:
 78:83      receiver of the pass in flight, one-hot over off_0..off_4
 83:88      the five shooters' logit make offsets, clipped to [-5, 5]
 =========  ==========================================================================
-"""
 
+Decision-v0 (:func:`observe_decision`, ReLiable's partial view; the arithmetic on plain
+arrays in :func:`decision_features`): ``DECISION_OBS_DIM`` = 62 float32, per entity
+five numbers (x / 94, y / 50, vx / speed cap, vy / speed cap, visible), then the
+handler one-hot (5), shot clock / 24 and game clock / 720.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -117,3 +124,77 @@ def observe_fast(s, speed_ftps: float) -> np.ndarray:
 
 _ZEROS_TAIL = [0.0] * (OBS_DIM - VEL.stop)
 _INV_XYZ = tuple(float(v) for v in _INV[:3])
+
+
+# ---------------------------------------------------------------------- Decision-v0
+DECISION_N_FEAT = 5          # per entity: x / 94, y / 50, vx / cap, vy / cap, visible
+DECISION_OBS_DIM = 11 * DECISION_N_FEAT + 5 + 2
+_XY_SCALE = np.array([COURT_LENGTH, COURT_WIDTH])
+
+
+def decision_bounds() -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) float32 (DECISION_OBS_DIM,) of Decision-v0's observation Box."""
+    low, high = np.zeros(DECISION_OBS_DIM, np.float32), np.ones(DECISION_OBS_DIM, np.float32)
+    low[:55] = np.tile(np.array([-1.0, -1.0, -VEL_CLIP, -VEL_CLIP, 0.0], np.float32), 11)
+    high[:55] = np.tile(np.array([2.0, 2.0, VEL_CLIP, VEL_CLIP, 1.0], np.float32), 11)
+    return low, high
+
+
+_DEC_LOW, _DEC_HIGH = decision_bounds()
+
+
+def decision_features(pos: np.ndarray, vel: np.ndarray, handler: np.ndarray, held: np.ndarray,
+                      shot_clock: np.ndarray, game_clock: np.ndarray, speed_ftps: float,
+                      noise_xy: np.ndarray | None = None,
+                      view_ft: float | None = None) -> np.ndarray:
+    """(b, DECISION_OBS_DIM) float32 Decision-v0 observation from plain arrays.
+
+    pos, vel (b, 11, 2) feet, ft/s (canonical, slots ``[ball, off_0..4, def_0..4]``);
+    handler (b,) slot 1..5; held (b,) bool, the offense holds the ball; shot_clock,
+    game_clock (b,) seconds; noise_xy (b, 11, 2) feet added to every position but the
+    handler's (and the ball's while held), or None; view_ft: entities farther than
+    this from the handler (true positions) are zeros with visible = 0 (None: all seen).
+    """
+    b = pos.shape[0]
+    rows = np.arange(b)
+    handler = np.asarray(handler, np.int64)
+    held = np.asarray(held, bool)
+    seen = pos
+    if noise_xy is not None:
+        noise = np.array(noise_xy, np.float64)
+        noise[rows, handler] = 0.0
+        noise[held, 0] = 0.0
+        seen = pos + noise
+    visible = np.ones((b, 11))
+    if view_ft is not None:
+        gap = np.linalg.norm(pos - pos[rows, handler][:, None], axis=-1)
+        visible = (gap <= view_ft).astype(float)
+    feats = np.concatenate([seen / _XY_SCALE, vel / speed_ftps, visible[..., None]], axis=-1)
+    feats = feats * visible[..., None]
+    feats[..., 4] = visible
+    onehot = np.zeros((b, 5))
+    onehot[rows[held], handler[held] - 1] = 1.0
+    clocks = np.clip(np.stack([np.asarray(shot_clock, float) / 24.0,
+                               np.asarray(game_clock, float) / PERIOD_S], axis=1), 0.0, 1.0)
+    obs = np.concatenate([feats.reshape(b, 11 * DECISION_N_FEAT), onehot, clocks], axis=1)
+    return np.clip(obs, _DEC_LOW, _DEC_HIGH).astype(np.float32)
+
+
+def observe_decision(s: SimState, speed_ftps: float, rng: np.random.Generator | None = None,
+                     noise_ft: float = 0.0, view_ft: float | None = None) -> np.ndarray:
+    """(b, DECISION_OBS_DIM) float32 numpy Decision-v0 observation of a batch on any
+    device (copied to the CPU once). ``rng`` (when given) draws ``b * 11 * 2`` standard
+    normals on every call, whatever ``noise_ft`` and the state (a fixed count keeps
+    same-seed rollouts equal); the noise is those draws times ``noise_ft`` feet."""
+    if rng is None and noise_ft:
+        raise ValueError("observe_decision: noise_ft > 0 needs a generator (rng)")
+    b = s.batch_size
+    f64 = torch.float64
+    packed = torch.cat([s.pos[:, :, :2].reshape(b, 22).to(f64), s.vel[:, :, :2].reshape(b, 22).to(f64),
+                        s.handler[:, None].to(f64), (s.ball_mode == BallMode.HELD)[:, None].to(f64),
+                        s.shot_clock[:, None].to(f64), s.game_clock[:, None].to(f64)], dim=1)
+    host = packed.cpu().numpy()
+    noise = None if rng is None else rng.normal(0.0, 1.0, size=(b, 11, 2)) * noise_ft
+    return decision_features(host[:, :22].reshape(b, 11, 2), host[:, 22:44].reshape(b, 11, 2),
+                             host[:, 44].astype(np.int64), host[:, 45] > 0.5, host[:, 46],
+                             host[:, 47], speed_ftps, noise, view_ft)
