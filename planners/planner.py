@@ -36,21 +36,50 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PlanResult:
-    best: torch.Tensor          # (h, c) feet
-    candidates: torch.Tensor    # (n_kept, h, c) feet, best first
-    values: torch.Tensor        # (n_kept,)
+    """One decision. With a batch of g current states every field has a leading g axis;
+    with one state it has none.
+
+    best         (g, h, c) feet, the best candidate of each state
+    candidates   (g, n_kept, h, c) feet, best first
+    values       (g, n_kept) the guide's value at k = 0 (zeros unguided)
+    value_score  (g,) the value model on ``best`` at k = 0, in return units (NaN without a
+                 value model); None unless ``plan(..., score=True)``
+    """
+
+    best: torch.Tensor
+    candidates: torch.Tensor
+    values: torch.Tensor
+    value_score: torch.Tensor | None = None
 
 
 def shift_plan(plan: torch.Tensor, frames: int) -> torch.Tensor:
-    """Drop the first ``frames`` frames of a (h, c) plan and repeat its last frame."""
+    """Drop the first ``frames`` frames of plans (..., h, c) and repeat the last frame, so
+    a plan made ``frames`` frames ago starts at the current time."""
     if frames <= 0:
         return plan
-    tail = plan[-1:].expand(min(frames, plan.shape[0]), -1)
-    return torch.cat([plan[frames:], tail], dim=0)[: plan.shape[0]]
+    h = plan.shape[-2]
+    tail = plan[..., -1:, :].expand(*plan.shape[:-2], min(frames, h), plan.shape[-1])
+    return torch.cat([plan[..., frames:, :], tail], dim=-2)[..., :h, :]
+
+
+def as_window_states(current_state) -> tuple[torch.Tensor, bool]:
+    """(11, 3) / (c,) feet, or a batch (g, 11, 3) / (g, c), numpy or torch ->
+    ((g, c) float32 on the input's device, whether the input was a batch)."""
+    state = (current_state.float() if torch.is_tensor(current_state)
+             else torch.as_tensor(np.asarray(current_state, np.float32)))
+    if state.shape[-2:] == (11, 3):
+        state = positions_to_windows(state)
+    if state.ndim not in (1, 2) or state.shape[-1] != CHANNELS:
+        raise ValueError(f"current_state must be (11, 3), ({CHANNELS},) or a batch of them, "
+                         f"got {tuple(np.shape(current_state))}")
+    return state.reshape(-1, CHANNELS), state.ndim == 2
 
 
 class Planner:
-    """model: TemporalUNet with EMA weights (eval); value_model: ValueNet or None."""
+    """model: TemporalUNet with EMA weights (eval); value_model: ValueNet or None.
+
+    ``plan`` is the one door to planning: the receding-horizon executor, the benchmarks
+    and users all go through it."""
 
     def __init__(self, model: TemporalUNet, normalizer: Normalizer, cfg: PlannerModelConfig,
                  value_model: torch.nn.Module | None = None, device: str | torch.device = "cpu"):
@@ -70,22 +99,38 @@ class Planner:
 
     def plan(self, current_state, generator: torch.Generator, n_candidates: int = 64,
              horizon: int | None = None, guide: Guide | None | str = "default",
-             sampler: SamplerConfig | None = None, warm_start: WarmStart | None = None
-             ) -> PlanResult:
-        """One decision. current_state (11, 3) or (c,) feet is inpainted at frame 0;
-        guide 'default' -> default_guide(), None -> unguided. Returns the best plan
-        (h, c) feet and all candidates ranked."""
-        state = torch.as_tensor(np.asarray(current_state, np.float32))
-        if state.shape == (11, 3):
-            state = positions_to_windows(state)
-        if state.shape != (CHANNELS,):
-            raise ValueError(f"current_state must be (11, 3) or ({CHANNELS},), got {tuple(state.shape)}")
+             sampler: SamplerConfig | None = None, warm_start: WarmStart | None = None,
+             score: bool = False) -> PlanResult:
+        """Plan from one state or a batch of g states (see :func:`as_window_states`),
+        each inpainted at frame 0; ``n_candidates`` candidates per state, ranked within
+        each state's group. guide 'default' -> default_guide(), None -> unguided.
+        warm_start.plan: (h, c) or (g, h, c) feet, already shifted to now. ``score``
+        fills PlanResult.value_score. All noise comes from ``generator`` (on this
+        planner's device or the CPU). Returns tensors on the planner's device."""
+        states, batched = as_window_states(current_state)
+        g, h = states.shape[0], horizon or self.cfg.horizon
         guide = self.default_guide() if guide == "default" else guide
+        cond = states.to(self.device) if batched else states[0].to(self.device)
         res: SampleResult = sample(
-            self.model, self.normalizer, self.cfg.diffusion, n_candidates, horizon or self.cfg.horizon,
-            {0: state.to(self.device)}, generator, guide=guide, cfg=sampler,
-            warm_start=warm_start, rate_hz=self.cfg.rate_hz, device=self.device)
-        return PlanResult(res.plans[0], res.plans, res.values)
+            self.model, self.normalizer, self.cfg.diffusion, n_candidates * g, h, {0: cond},
+            generator, guide=guide, cfg=sampler, warm_start=warm_start, rate_hz=self.cfg.rate_hz,
+            device=self.device)
+        candidates = res.plans.view(g, -1, h, res.plans.shape[-1])
+        out = PlanResult(candidates[:, 0], candidates, res.values.view(g, -1),
+                         self.value_score(candidates[:, 0]) if score else None)
+        if batched:
+            return out
+        return PlanResult(out.best[0], out.candidates[0], out.values[0],
+                          None if out.value_score is None else out.value_score[0])
+
+    @torch.no_grad()
+    def value_score(self, plans: torch.Tensor) -> torch.Tensor:
+        """The value model on plans (b, h, c) feet at k = 0 -> (b,) return units (NaN
+        without a value model). Reported in its own column, never used to evaluate."""
+        if self.value_model is None:
+            return torch.full((plans.shape[0],), float("nan"), device=plans.device)
+        x = self.normalizer.normalize(plans.to(self.device))
+        return self.value_model(x, torch.zeros(plans.shape[0], dtype=torch.long, device=self.device))
 
 
 def load_planner(path: str | Path, device: str | torch.device = "auto", ema: bool = True) -> Planner:

@@ -26,14 +26,15 @@ interpolated linearly. The planner draws its noise from the generator it is give
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.sim.step import Decision, SimState
-from planners.sampler import SamplerConfig, WarmStart, sample
-from planners.windows import positions_to_windows, windows_to_positions
+from planners.planner import shift_plan
+from planners.sampler import FAST, SamplerConfig, WarmStart
+from planners.windows import windows_to_positions
 
 
 @dataclass
@@ -42,7 +43,7 @@ class RecedingConfig:
     horizon: int | None = None          # frames (None: the planner's training horizon)
     replan_every: int = 2               # simulator steps between plans
     scale: float = 1.0                  # guidance scale alpha (0: unguided)
-    sampler: SamplerConfig | None = None
+    sampler: SamplerConfig | None = None    # None: planners.sampler.FAST
     warm_start: float | None = None     # share of the schedule skipped when re-planning
     shot_radius_ft: float = 4.0
     shot_look: int = 2
@@ -63,9 +64,7 @@ class RecedingHorizonOffense:
         self.planner, self.guide, self.dt_s = planner, guide, dt_s
         self.cfg = cfg or RecedingConfig()
         self.horizon = self.cfg.horizon or planner.cfg.horizon
-        base = self.cfg.sampler or SamplerConfig(method="ddim", n_steps=10, guide_start=0.5,
-                                                 t_stopgrad=1)
-        self.sampler = SamplerConfig(**{**base.__dict__, "scale": self.cfg.scale})
+        self.sampler = replace(self.cfg.sampler or FAST, scale=self.cfg.scale)
         self.n_plans = 0
         self.scores: list[float] = []     # value-model score of each possession's first plan
 
@@ -73,41 +72,28 @@ class RecedingHorizonOffense:
         b, dev = state.batch_size, state.device
         return {"step": torch.zeros(b, dtype=torch.long, device=dev),
                 "plan": torch.zeros(b, self.horizon, 23, device=dev),
+                "has_plan": torch.zeros(b, dtype=torch.bool, device=dev),
                 "score": torch.full((b,), float("nan"), device=dev)}
 
     # ------------------------------------------------------------------ planning
     def _plan(self, state: SimState, rows: torch.Tensor, memory, generator) -> None:
-        dev = self.planner.device
-        cur = positions_to_windows(state.pos[rows].float()).to(dev)          # (g, 23)
-        n = self.cfg.n_candidates
+        """Plan for the possessions ``rows`` (g,) through Planner.plan; writes their best
+        plan, step counter and (first plan only) value score into ``memory``."""
         warm = None
-        if self.cfg.warm_start is not None and self.n_plans:
-            prev = memory["plan"][rows].to(dev)
-            shift = self.cfg.replan_every * self.dt_s * self.planner.cfg.rate_hz
-            warm = WarmStart(_shifted(prev, int(round(shift))), self.cfg.warm_start)
-        res = sample(self.planner.model, self.planner.normalizer, self.planner.cfg.diffusion,
-                     n * rows.numel(), self.horizon, {0: cur}, generator,
-                     guide=self.guide if self.cfg.scale > 0 else None, cfg=self.sampler,
-                     warm_start=warm, rate_hz=self.planner.cfg.rate_hz, device=dev)
-        kept = res.plans.shape[0] // rows.numel()
-        best = res.plans.view(rows.numel(), kept, self.horizon, -1)[:, 0]
-        memory["plan"][rows] = best.to(memory["plan"].device)
+        if self.cfg.warm_start is not None and bool(memory["has_plan"][rows].all()):
+            frames = round(self.cfg.replan_every * self.dt_s * self.planner.cfg.rate_hz)
+            warm = WarmStart(shift_plan(memory["plan"][rows], frames), self.cfg.warm_start)
+        res = self.planner.plan(state.pos[rows], generator, self.cfg.n_candidates, self.horizon,
+                                guide=self.guide if self.cfg.scale > 0 else None,
+                                sampler=self.sampler, warm_start=warm, score=True)
+        memory["plan"][rows] = res.best.to(memory["plan"].device)
         memory["step"][rows] = 0
+        memory["has_plan"][rows] = True
         first = torch.isnan(memory["score"][rows])
-        score = self.value_score(best).to(memory["score"].device)
+        score = res.value_score.to(memory["score"].device)
         memory["score"][rows] = torch.where(first, score, memory["score"][rows])
         self.scores += score[first].tolist()
         self.n_plans += 1
-
-    @torch.no_grad()
-    def value_score(self, plans: torch.Tensor) -> torch.Tensor:
-        """The planner's own value model on plans (b, h, c) feet at k = 0 (NaN without
-        one): reported in its own labelled column, never used to evaluate."""
-        vm = self.planner.value_model
-        if vm is None:
-            return torch.full((plans.shape[0],), float("nan"))
-        x = self.planner.normalizer.normalize(plans)
-        return vm(x, torch.zeros(plans.shape[0], dtype=torch.long, device=plans.device)).cpu()
 
     # ------------------------------------------------------------------ acting
     def act(self, state: SimState, memory, generator: torch.Generator):
@@ -126,14 +112,6 @@ class RecedingHorizonOffense:
         decision = torch.where(late, torch.full_like(decision, int(Decision.SHOOT)), decision)
         memory = {**memory, "step": memory["step"] + 1}
         return off_vel.to(state.pos.dtype), decision, memory
-
-
-def _shifted(plans: torch.Tensor, frames: int) -> torch.Tensor:
-    """Drop the first ``frames`` frames of (b, h, c) plans, repeating the last frame."""
-    if frames <= 0:
-        return plans
-    tail = plans[:, -1:].expand(-1, min(frames, plans.shape[1]), -1)
-    return torch.cat([plans[:, frames:], tail], dim=1)[:, : plans.shape[1]]
 
 
 def _frame_at(plans: torch.Tensor, f: torch.Tensor) -> torch.Tensor:

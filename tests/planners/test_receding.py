@@ -11,6 +11,7 @@ from engine.runtime.training import TrainConfig
 from engine.sim.step import Decision, SimConfig, initial_state, step
 from planners.diffusion import train
 from planners.receding import RecedingConfig, RecedingHorizonOffense, read_decision
+from planners.sampler import SamplerConfig
 from planners.windows import make_windows
 from tests.planners.helpers import tiny_config, toy_possessions
 
@@ -77,3 +78,85 @@ def test_closed_loop_in_the_simulator(tmp_path):
     assert torch.isfinite(state.pos).all()
     live = ~state.done
     assert ((memory["step"][live] >= 1) & (memory["step"][live] <= 2)).all()
+
+
+def start_state(b: int = 3, x: float = 65.0):
+    """b possessions: attackers on a line at ``x``, defenders 3 ft behind, handler off_0."""
+    pos = torch.zeros(b, 11, 3)
+    pos[:, 1:6, 0], pos[:, 1:6, 1] = x, torch.tensor([5.0, 15, 25, 35, 45])
+    pos[:, 6:11, :2] = pos[:, 1:6, :2] + 3.0
+    pos[:, 0] = pos[:, 1] + torch.tensor([0.5, 0.0, 4.0])
+    return initial_state(pos, torch.ones(b, dtype=torch.long), torch.full((b,), 24.0),
+                         torch.full((b,), 600.0))
+
+
+def small_planner():
+    """An untrained tiny planner with a value model (planning only needs shapes)."""
+    from planners.planner import untrained_planner
+    from planners.schedule import DiffusionConfig
+    from planners.value import ValueConfig
+
+    value = ValueConfig(widths=(16, 32), diffusion=DiffusionConfig(n_train_steps=20))
+    return untrained_planner(tiny_config(rate_hz=1 / 0.52), "cpu", value=value)
+
+
+class PlanSpy:
+    """Wraps Planner.plan and records its keyword arguments and batch sizes."""
+
+    def __init__(self, planner):
+        self.planner, self.calls = planner, []
+        self.inner = planner.plan
+        planner.plan = self
+
+    def __call__(self, current_state, generator, *args, **kw):
+        self.calls.append({"g": current_state.shape[0], **kw})
+        return self.inner(current_state, generator, *args, **kw)
+
+
+def test_executor_plans_through_planner_plan_one_group_per_possession():
+    planner = small_planner()
+    spy = PlanSpy(planner)
+    policy = RecedingHorizonOffense(planner, planner.default_guide(), SimConfig().dt_s,
+                                    RecedingConfig(n_candidates=3, replan_every=2,
+                                                   sampler=SamplerConfig(method="ddim", n_steps=3)))
+    state = start_state(3)
+    gen = torch.Generator().manual_seed(0)
+    memory = policy.init(state, gen)
+    _, _, memory = policy.act(state, memory, gen)
+    assert [c["g"] for c in spy.calls] == [3] and spy.calls[0]["score"]
+    assert torch.allclose(memory["plan"][:, 0, :3], state.pos[:, 0].float(), atol=1e-5)
+    assert torch.isfinite(memory["score"]).all() and len(policy.scores) == 3
+
+
+def test_planner_plan_batched_states_keep_their_own_groups():
+    planner = small_planner()
+    states = start_state(2).pos.clone()
+    states[1, 1:6, 0] = 40.0
+    cfg = SamplerConfig(method="ddim", n_steps=3)
+    res = planner.plan(states, torch.Generator().manual_seed(0), 4, sampler=cfg, score=True)
+    assert res.best.shape == (2, 8, 23) and res.candidates.shape == (2, 4, 8, 23)
+    assert res.values.shape == (2, 4) and res.value_score.shape == (2,)
+    assert torch.allclose(res.candidates[1, :, 0, 3], torch.full((4,), 40.0), atol=1e-4)
+    one = planner.plan(states[0], torch.Generator().manual_seed(0), 4, sampler=cfg)
+    assert one.best.shape == (8, 23) and one.values.shape == (4,) and one.value_score is None
+
+
+def test_warm_start_only_from_rows_that_have_a_plan():
+    """A possession reset into the batch (fresh memory row) has no plan to warm-start
+    from: planning it from a zero plan would start it off the court."""
+    planner = small_planner()
+    spy = PlanSpy(planner)
+    rcfg = RecedingConfig(n_candidates=2, replan_every=1, warm_start=0.5,
+                          sampler=SamplerConfig(method="ddim", n_steps=4))
+    policy = RecedingHorizonOffense(planner, None, SimConfig().dt_s, rcfg)
+    state = start_state(2)
+    gen = torch.Generator().manual_seed(0)
+    memory = policy.init(state, gen)
+    _, _, memory = policy.act(state, memory, gen)
+    _, _, memory = policy.act(state, memory, gen)
+    assert spy.calls[0]["warm_start"] is None and spy.calls[1]["warm_start"] is not None
+    fresh = policy.init(state, gen)                   # row 1 restarts (vector-env reset)
+    memory = {k: torch.where(torch.tensor([False, True]).view(-1, *[1] * (v.ndim - 1)), fresh[k], v)
+              for k, v in memory.items()}
+    _, _, memory = policy.act(state, memory, gen)
+    assert spy.calls[2]["warm_start"] is None
