@@ -174,6 +174,6 @@ class DecisionEnv(gym.Env):
         """(positions (11, 3) feet, valid (11,), handler slot or -1, clocks dict)."""
         sim = self._cs.sim
         held = int(sim.ball_mode[0]) == BallMode.HELD and not bool(sim.done[0])
-        return (sim.pos[0].double().numpy().copy(), np.ones(11, bool),
+        return (sim.pos[0].double().cpu().numpy().copy(), np.ones(11, bool),
                 int(sim.handler[0]) if held else -1,
                 {"shot_clock": float(sim.shot_clock[0]), "game_clock": float(sim.game_clock[0])})

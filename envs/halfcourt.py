@@ -63,6 +63,12 @@ def load_starts(starts, cfg: HalfCourtConfig) -> StartStates | None:
     return starts.for_team(cfg.offense_team) if cfg.offense_team is not None else starts
 
 
+def _host(x: torch.Tensor) -> np.ndarray:
+    """A numpy copy of ``x`` from any device (one transfer; ``.numpy()`` alone fails off
+    the CPU)."""
+    return x.cpu().numpy()
+
+
 def event_names(ev: dict, row: int | None = 0) -> list[str]:
     """Names of the events that happened: torch events (row ``row``) or fast-path ones."""
     if row is None:
@@ -176,7 +182,7 @@ class HalfCourtEnv(gym.Env):
             return observe_fast(self._fs, self.speed), self._info([], 0.0)
         self._cs = self.core.reset(1, self.np_random, self._gen, indices=idx)
         self._ready = True
-        return observe(self._cs.sim, self.speed)[0].numpy(), self._info([], 0.0)
+        return _host(observe(self._cs.sim, self.speed)[0]), self._info([], 0.0)
 
     def _fast_start(self, i: int) -> sim_fast.FastState:
         """Start row i as a FastState, equal to the torch path's (float32 inputs)."""
@@ -206,7 +212,7 @@ class HalfCourtEnv(gym.Env):
         dec = torch.tensor([int(action["decision"])], device=self.core.device)
         self._cs, ev, reward = self.core.step(self._cs, self._gen, off, None, dec)
         s = self._cs.sim
-        obs = observe(s, self.speed)[0].numpy()
+        obs = _host(observe(s, self.speed)[0])
         done = bool(s.done[0])
         return (obs, float(reward[0]), done, self._t >= self.cfg.max_steps and not done,
                 self._info(event_names(ev), float(ev["points"][0])))
@@ -256,7 +262,7 @@ class HalfCourtEnv(gym.Env):
             clocks = {"shot_clock": s.shot_clock, "game_clock": s.game_clock}
         else:
             sim = self._cs.sim
-            pos, handler = sim.pos[0].double().numpy(), int(sim.handler[0])
+            pos, handler = sim.pos[0].double().cpu().numpy(), int(sim.handler[0])
             held = int(sim.ball_mode[0]) == 0 and not bool(sim.done[0])
             clocks = {"shot_clock": float(sim.shot_clock[0]), "game_clock": float(sim.game_clock[0])}
         return np.asarray(pos, float).copy(), np.ones(11, bool), handler if held else -1, clocks

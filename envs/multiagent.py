@@ -154,7 +154,7 @@ class HalfCourtParallelEnv(ParallelEnv):
         return out
 
     def _observations(self) -> dict:
-        shared = observe(self._cs.sim, self.speed)[0].numpy()
+        shared = observe(self._cs.sim, self.speed)[0].cpu().numpy()
         out = {}
         for a in self.agents:
             own = np.zeros(10, np.float32)
@@ -168,11 +168,11 @@ class HalfCourtParallelEnv(ParallelEnv):
                 "points": float(sim.points[0])}
 
     def state(self) -> np.ndarray:
-        return observe(self._cs.sim, self.speed)[0].numpy()
+        return observe(self._cs.sim, self.speed)[0].cpu().numpy()
 
     def state_for_render(self) -> tuple[np.ndarray, np.ndarray, int, dict]:
         sim = self._cs.sim
         held = int(sim.ball_mode[0]) == 0 and not bool(sim.done[0])
-        return (sim.pos[0].double().numpy().copy(), np.ones(11, bool),
+        return (sim.pos[0].double().cpu().numpy().copy(), np.ones(11, bool),
                 int(sim.handler[0]) if held else -1,
                 {"shot_clock": float(sim.shot_clock[0]), "game_clock": float(sim.game_clock[0])})
