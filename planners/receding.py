@@ -20,8 +20,14 @@ within the group), the best kept. Between re-plans the offense tracks the plan:
   rule shared with the scripted plays: a plan has no notion of the clock).
 
 Plans live in the planner's frame rate; the next step's frame is found by time and
-interpolated linearly. The planner draws its noise from the generator it is given
-(a variable number per call: re-plans only happen some steps).
+interpolated linearly.
+
+Randomness (the :class:`engine.policy.SimPolicy` contract): every ``act`` call draws
+exactly one int64 from the generator it is given, whatever the state and whether or
+not any row re-plans, and seeds the planner's own generator with it. How many rows
+plan, with how many candidates and steps, changes what the planner draws from its
+generator, never how far the caller's generator advances; so the same seed gives the
+same rollout in every env face.
 """
 
 from __future__ import annotations
@@ -98,10 +104,12 @@ class RecedingHorizonOffense:
     # ------------------------------------------------------------------ acting
     def act(self, state: SimState, memory, generator: torch.Generator):
         memory = {k: v.clone() for k, v in memory.items()}   # callers may keep the old one
+        seed = call_seed(generator)                             # the one draw of this call
         live = ~state.done
         rows = torch.nonzero(live & (memory["step"] % self.cfg.replan_every == 0))[:, 0]
         if rows.numel():
-            self._plan(state, rows, memory, generator)
+            plan_gen = torch.Generator(device=self.planner.device).manual_seed(seed)
+            self._plan(state, rows, memory, plan_gen)
         t_next = (memory["step"] % self.cfg.replan_every + 1).float() * self.dt_s
         target = _frame_at(memory["plan"], t_next * self.planner.cfg.rate_hz)      # (b, 23)
         pos = windows_to_positions(target)                                        # (b, 11, 3)
@@ -112,6 +120,12 @@ class RecedingHorizonOffense:
         decision = torch.where(late, torch.full_like(decision, int(Decision.SHOOT)), decision)
         memory = {**memory, "step": memory["step"] + 1}
         return off_vel.to(state.pos.dtype), decision, memory
+
+
+def call_seed(generator: torch.Generator) -> int:
+    """One int64 in [0, 2**62) drawn from ``generator`` (on its own device): the fixed
+    draw of every act call, the seed of that call's planning."""
+    return int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
 
 
 def _frame_at(plans: torch.Tensor, f: torch.Tensor) -> torch.Tensor:

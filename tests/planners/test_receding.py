@@ -160,3 +160,50 @@ def test_warm_start_only_from_rows_that_have_a_plan():
               for k, v in memory.items()}
     _, _, memory = policy.act(state, memory, gen)
     assert spy.calls[2]["warm_start"] is None
+
+
+def _draws_after(policy, state, calls: int, seed: int = 0) -> torch.Tensor:
+    """The generator's state after ``calls`` act calls from ``seed``."""
+    gen = torch.Generator().manual_seed(seed)
+    memory = policy.init(state, gen)
+    for _ in range(calls):
+        _, _, memory = policy.act(state, memory, gen)
+    return gen.get_state()
+
+
+def test_executor_draws_the_same_count_whatever_the_state_and_replanning():
+    """engine.policy.SimPolicy: a policy draws the same number of values on every call,
+    whatever the state, so env faces keep their same-seed guarantee (issue 9)."""
+    planner = small_planner()
+    sampler = SamplerConfig(method="ddim", n_steps=3)
+    every = RecedingHorizonOffense(planner, None, SimConfig().dt_s,
+                                   RecedingConfig(n_candidates=2, replan_every=1, sampler=sampler))
+    rarely = RecedingHorizonOffense(planner, None, SimConfig().dt_s,
+                                    RecedingConfig(n_candidates=5, replan_every=3, sampler=sampler))
+    state = start_state(3)
+    half_done = start_state(3, x=50.0)
+    half_done.done[1:] = True                      # fewer rows to plan
+    reference = _draws_after(every, state, 4)
+    assert torch.equal(_draws_after(rarely, state, 4), reference)
+    assert torch.equal(_draws_after(every, half_done, 4), reference)
+    assert not torch.equal(_draws_after(every, state, 3), reference)
+
+
+def _rollout(planner, seed: int, steps: int = 5) -> torch.Tensor:
+    cfg, out = SimConfig(), OutcomeTensors.from_models(default_models())
+    policy = RecedingHorizonOffense(planner, planner.default_guide(), cfg.dt_s,
+                                    RecedingConfig(n_candidates=2, replan_every=2,
+                                                   sampler=SamplerConfig(method="ddim", n_steps=3)))
+    state, gen = start_state(2), torch.Generator().manual_seed(seed)
+    memory = policy.init(state, gen)
+    for _ in range(steps):
+        off_vel, decision, memory = policy.act(state, memory, gen)
+        state, _ = step(state, off_vel, torch.zeros(2, 5, 2), decision,
+                        torch.rand(2, 8, generator=gen), out, cfg)
+    return state.pos
+
+
+def test_same_seed_same_rollout():
+    planner = small_planner()
+    assert torch.equal(_rollout(planner, 3), _rollout(planner, 3))
+    assert not torch.equal(_rollout(planner, 3), _rollout(planner, 4))
