@@ -93,7 +93,7 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     if name in OFFENSES:
         return make_offense(name)
     if name == "bc":
-        from envs.offense_bc import BCOffense, fit_or_load
+        from offline_rl.bc import BCOffense, fit_or_load
 
         return BCOffense(fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir))
     scale = playbest_scale(name)

@@ -20,7 +20,7 @@ from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
 from envs.defense_bc import BCConfig
 from envs.defense_bc_cache import fit_or_load_defense
-from envs.offense_bc import BCOffense, OffenseBCConfig, fit_or_load
+from offline_rl.bc import BCOffense, OffenseBCConfig, fit_or_load
 from envs.realism import (
     RealismConfig,
     compare,

@@ -25,6 +25,7 @@ from envs.defense import (
     make_scheme,
     matched_distance,
     min_cost_assignment,
+    pair_distances,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,14 +101,26 @@ def test_man_to_man_keeps_its_match_up_and_switch_recomputes():
 
 
 def test_man_to_man_reassigns_when_his_man_disappears():
+    # regression: this test compared empty tensors (every row of an assignment holds
+    # attacker 0, so every row counted as "lost") and passed for a scheme that never
+    # reassigns. Defender 0 stands between attackers 0 and 1, a little nearer 0; defender
+    # 1 is farther from attacker 1: the greedy match pairs 0-0 and 1-1 while attacker 0
+    # plays, and 0-1 once he is gone, leaving defender 1 to attacker 0 (invalid: he holds).
     pos, valid = random_state(8, 4)
+    pos[:, OFF, :2] = torch.tensor([[60.0, 10.0], [60.0, 12.5], [80.0, 40.0], [85.0, 45.0],
+                                    [90.0, 30.0]])
+    pos[:, DEF, :2] = pos[:, OFF, :2] + torch.tensor([[0.0, 1.0], [0.0, 2.0], [1.0, 0.0],
+                                                      [1.0, 0.0], [1.0, 0.0]])
     _, s0 = ManToMan()(pos, valid)
+    assert s0.assignment.tolist() == [[0, 1, 2, 3, 4]] * 8
     gone = valid.clone()
     gone[:, 1] = False
-    _, s1 = ManToMan()(pos, gone, s0)
-    lost = (s0.assignment == 0).any(dim=1)
-    assert torch.equal(s1.assignment[~lost], s0.assignment[~lost])
-    assert lost.any()
+    nxt, s1 = ManToMan()(pos, gone, s0)
+    assert s1.assignment.tolist() == [[1, 0, 2, 3, 4]] * 8
+    assert torch.equal(s1.assignment, greedy_assignment(pair_distances(pos, gone)))
+    assert torch.equal(nxt[:, 1], pos[:, 7, :2])            # no valid man left: he holds
+    kept = ManToMan()(pos, valid, s0)[1]                     # nobody gone: nothing changes
+    assert torch.equal(kept.assignment, s0.assignment)
 
 
 def test_greedy_assignment_matches_a_python_greedy():
@@ -196,7 +209,7 @@ def test_bad_shapes_raise():
 
 
 def test_every_yaml_builds_its_typed_config():
-    files = sorted((REPO / "conf" / "defense").glob("*.yaml"))
+    files = sorted((REPO / "hoopsim" / "conf" / "defense").glob("*.yaml"))
     names = set()
     for f in files:
         name, cfg = config_from_dict(yaml.safe_load(f.read_text()))
@@ -241,3 +254,16 @@ def test_bc_defense_beats_man_to_man_on_held_out_real_frames(shared_data, tmp_pa
     pos = frames["test"][:64]
     nxt, _ = model(pos, torch.ones(64, 11, dtype=torch.bool))
     assert (nxt - pos[:, DEF, :2]).norm(dim=-1).max() <= 20.7 * 0.52 + 1e-4
+
+
+def test_bc_defense_checkpoint_roundtrip_in_the_shared_format(tmp_path):
+    from engine.runtime.checkpoint import load_meta
+    from envs.defense_bc import BCConfig, BCDefense
+    from envs.defense_bc_cache import KIND, load_defense, save_defense
+
+    model = BCDefense(BCConfig(hidden=8)).eval()
+    save_defense(model, tmp_path / "d")
+    assert load_meta(tmp_path / "d")["kind"] == KIND == "bc-defense"
+    back = load_defense(tmp_path / "d")
+    pos, _ = random_state(4, 9)
+    assert back.cfg == model.cfg and torch.equal(back.predict(pos), model.predict(pos))

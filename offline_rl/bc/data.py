@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from envs.offense_bc_features import (
+from offline_rl.bc.features import (
     N_CTX,
     N_MATE,
     N_MOVE,

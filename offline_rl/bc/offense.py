@@ -3,7 +3,7 @@
 Fitted on real possessions of the train split (games before the cutoff) only.
 
 - Movement: a small MLP shared by the five offensive players maps egocentric features
-  (:func:`envs.offense_bc_features.movement_features`: own position and velocity, ball,
+  (:func:`offline_rl.bc.features.movement_features`: own position and velocity, ball,
   hoop, holder flag and the holder's chosen action, nearest defenders, team-mates, shot
   clock) to a diagonal Gaussian over the player's next-frame displacement (ft per frame
   at the data rate, ~0.52 s). Trained by Gaussian negative log-likelihood.
@@ -19,29 +19,29 @@ In the simulator each call draws exactly ``b * 5 * 2`` normals (movement) and ``
 uniforms (decision) from the generator, whatever the state. Decisions are sampled from
 ``softmax(logits / temperature)``; movement noise is scaled by ``move_noise``.
 
-Weights are saved as safetensors next to a JSON config (no pickle); :func:`fit_or_load`
-caches a fit under ``engine.possessions.api.default_cache_dir()``.
+Fitted by :func:`train` (AdamW + cosine schedule; see there why not the shared loop), saved in the one checkpoint format
+(:mod:`engine.runtime.checkpoint`, kind ``bc-offense``: safetensors + a JSON config, no
+pickle); :func:`fit_or_load` caches a fit in ``cache_folder("bc-offense", key)``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm import tqdm
 
-from engine.atomic import atomic_path
 from engine.possessions.dataset import PossessionSet
+from engine.runtime.cache import cache_folder, cache_key
+from engine.runtime.checkpoint import has_checkpoint, load_meta, load_tensors, save_checkpoint
+from engine.runtime.training import seeded_init
 from engine.sim.step import BallMode, Decision, SimState, hoop_xy
-from envs.offense_bc_data import TrainingData, build_training_data
-from envs.offense_bc_features import (
+from offline_rl.bc.data import TrainingData, build_training_data
+from offline_rl.bc.features import (
     CLS_DRIVE,
     CLS_PASS0,
     CLS_SHOT,
@@ -56,7 +56,7 @@ from envs.offense_bc_features import (
 )
 
 log = logging.getLogger(__name__)
-VERSION = 1
+KIND = "bc-offense"
 
 
 @dataclass
@@ -143,11 +143,15 @@ def _batch_losses(net: OffenseNet, data: TrainingData, gen: torch.Generator, n: 
 
 
 def train(data: TrainingData, cfg: OffenseBCConfig, progress: bool = True) -> OffenseNet:
-    """Fit both heads on ``data`` with AdamW + cosine schedule; deterministic given cfg.seed."""
+    """Fit both heads on ``data`` with AdamW + a cosine learning-rate schedule;
+    deterministic given cfg.seed.
+
+    Not :func:`engine.runtime.training.run_training`: that loop has no learning-rate
+    schedule, and at a constant rate (with its EMA) the held-out decision log-loss on 11
+    train / 3 held-out real games went from 0.81 to 1.49 nats (movement error 1.39 vs
+    1.37 ft). Switch once the shared loop takes a schedule."""
     gen = torch.Generator().manual_seed(cfg.seed)
-    with torch.random.fork_rng():
-        torch.manual_seed(cfg.seed)
-        net = OffenseNet(cfg.hidden)
+    net = seeded_init(lambda: OffenseNet(cfg.hidden), cfg.seed)
     net.move_norm.fit(data.move_feats)
     net.ctx_norm.fit(data.ctx)
     net.mate_norm.fit(data.mates)
@@ -219,51 +223,42 @@ def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
 
 
 def save(fit: FittedOffense, directory: str | Path) -> Path:
-    """``model.safetensors`` + ``config.json`` (config, version, fit info), atomically."""
-    with atomic_path(Path(directory)) as tmp:
-        tmp.mkdir()
-        save_file({k: v.contiguous() for k, v in fit.net.state_dict().items()},
-                  str(tmp / "model.safetensors"))
-        (tmp / "config.json").write_text(json.dumps(
-            {"version": VERSION, "config": asdict(fit.cfg), "info": fit.info}, indent=1))
-    return Path(directory)
+    """The one checkpoint format (kind ``bc-offense``): weights + config and fit info."""
+    return save_checkpoint(directory, {"weights": fit.net.state_dict()},
+                           {"config": asdict(fit.cfg), "info": fit.info}, KIND)
 
 
 def load(directory: str | Path) -> FittedOffense:
-    meta = json.loads((Path(directory) / "config.json").read_text())
-    if meta.get("version") != VERSION:
-        raise ValueError(f"{directory}: offense BC version {meta.get('version')}, expected {VERSION}")
+    """Inverse of :func:`save` (HoopsimDataError for another kind or schema)."""
+    meta = load_meta(directory, KIND)
     cfg = OffenseBCConfig(**meta["config"])
     net = OffenseNet(cfg.hidden)
-    net.load_state_dict(load_file(str(Path(directory) / "model.safetensors")))
+    net.load_state_dict(load_tensors(directory, "weights"))
     return FittedOffense(net.eval(), cfg, meta.get("info", {}))
+
+
+SAMPLING_KNOBS = ("temperature", "move_noise", "drive_min_ftps")
 
 
 def fit_key(train_ds: PossessionSet, cfg: OffenseBCConfig) -> str:
     """Cache key: the fit config (minus sampling knobs) and the training possessions."""
-    d = asdict(cfg)
-    for k in ("temperature", "move_noise", "drive_min_ftps"):
-        d.pop(k)
+    d = {k: v for k, v in asdict(cfg).items() if k not in SAMPLING_KNOBS}
     m = train_ds.meta
     ident = (m["game_id"].astype(str) + ":" + m["poss_index"].astype(str)).str.cat(sep=",")
-    h = hashlib.sha256(json.dumps(d, sort_keys=True).encode() + ident.encode())
-    h.update(str(int(train_ds.arrays["frame_valid"].sum())).encode())
-    return h.hexdigest()[:16]
+    return cache_key(KIND, d, ident, int(train_ds.arrays["frame_valid"].sum()))
 
 
 def fit_or_load(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
                 test_ds: PossessionSet | None = None, cache_dir: str | Path | None = None,
                 progress: bool = True) -> FittedOffense:
-    """Reuse ``<cache_dir>/offense-bc-<key>`` when present, else fit and save there."""
-    from engine.possessions.api import default_cache_dir
-
+    """Reuse ``cache_folder("bc-offense", key, cache_dir)`` when present, else fit and save
+    there. The sampling knobs come from ``cfg``, not from the cached fit."""
     cfg = cfg or OffenseBCConfig()
-    directory = Path(cache_dir or default_cache_dir()) / f"offense-bc-{fit_key(train_ds, cfg)}"
-    if (directory / "config.json").exists():
+    directory = cache_folder(KIND, fit_key(train_ds, cfg), cache_dir)
+    if has_checkpoint(directory):
         fit = load(directory)
-        fit.cfg = OffenseBCConfig(**{**asdict(fit.cfg), "temperature": cfg.temperature,
-                                     "move_noise": cfg.move_noise,
-                                     "drive_min_ftps": cfg.drive_min_ftps})
+        fit.cfg = OffenseBCConfig(**{**asdict(fit.cfg),
+                                     **{k: getattr(cfg, k) for k in SAMPLING_KNOBS}})
         return fit
     fit = fit_offense(train_ds, cfg, test_ds, progress)
     save(fit, directory)

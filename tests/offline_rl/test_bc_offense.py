@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
+from engine.errors import HoopsimDataError
+from engine.runtime.checkpoint import load_meta
 from engine.sim.step import N_DECISIONS, SimConfig
 from envs.core import default_outcomes
 from envs.defense import make_scheme
-from envs.offense_bc import (
+from offline_rl.bc import (
+    KIND,
     BCOffense,
     FittedOffense,
     OffenseBCConfig,
@@ -64,3 +68,12 @@ def test_simulate_deterministic_and_consistent():
     assert a["positions"].shape == (b_, t, 11, 3) and a["done"].shape == (b_, t)
     assert (a["n_shots"].sum() == len(a["shot_row"]))
     assert torch.all(a["points"] >= 0) and torch.all(a["length_s"] <= 80 * 0.52 + 1e-3)
+
+
+def test_checkpoint_is_the_shared_format_with_its_kind(tmp_path):
+    pol = _policy()
+    save(FittedOffense(pol.net, pol.cfg, {"x": 1}), tmp_path / "m")
+    meta = load_meta(tmp_path / "m")
+    assert meta["kind"] == KIND == "bc-offense" and meta["info"] == {"x": 1}
+    with pytest.raises(HoopsimDataError, match="bc-offense"):
+        load_meta(tmp_path / "m", "bc-defense")

@@ -1,4 +1,4 @@
-"""Features and training samples for the behaviour-cloned offense (:mod:`envs.offense_bc`).
+"""Features and training samples for the behaviour-cloned offense (:mod:`offline_rl.bc.offense`).
 
 Everything is in the canonical orientation (the offense attacks the right hoop at
 x = 88.75, y = 25), feet, seconds; slots ``[ball, off_0..4, def_0..4]``.
