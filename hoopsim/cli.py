@@ -1,6 +1,7 @@
 """``hoopsim <task> [key=value ...]``: the command line, on hydra's compose API.
 
-Each task has a config ``conf/<task>.yaml``; ``key=value`` arguments are hydra
+Each task has a config ``hoopsim/conf/<task>.yaml`` (shipped inside the package, found
+through importlib.resources, so a wheel install has them); ``key=value`` arguments are hydra
 overrides. Relative paths resolve against the caller's directory; paths and globs
 are passed quoted and expanded by hoopsim. Bad input (a wrong override, a missing
 file, an unquoted glob, malformed data) prints one line and exits with code 2;
@@ -10,6 +11,7 @@ file, an unquoted glob, malformed data) prints one line and exits with code 2;
 from __future__ import annotations
 
 import importlib
+from importlib import resources
 import logging
 import sys
 import time
@@ -22,7 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from engine.errors import HoopsimDataError
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+CONF_DIR = Path(str(resources.files("hoopsim") / "conf"))
 TASKS = {
     "demo": ("hoopsim.tasks.demo", "synthesise the default corpus, ingest it, print the table"),
     "synthesize": ("hoopsim.tasks.synthesize", "write the synthetic corpus as real-format logs"),
