@@ -1,15 +1,19 @@
 """Environments over engine's simulator: gymnasium ids registered on import.
 
-``hoopsim/HalfCourt-v0`` (envs.halfcourt.HalfCourtEnv) and ``hoopsim/Decision-v0``
-(envs.decision.DecisionEnv); the PettingZoo env is envs.multiagent and the torch vector
-env envs.vector.
+``hoopsim/HalfCourt-v0`` (envs.halfcourt.HalfCourtEnv; its ``vector_entry_point`` is the
+torch vector env envs.vector.HalfCourtVectorEnv, reached by
+``gym.make_vec(..., vectorization_mode="vector_entry_point")``) and
+``hoopsim/Decision-v0`` (envs.decision.DecisionEnv); the PettingZoo env is
+envs.multiagent.
 """
 
 from gymnasium.envs.registration import register, registry
 
 ENV_IDS = {"hoopsim/HalfCourt-v0": "envs.halfcourt:HalfCourtEnv",
            "hoopsim/Decision-v0": "envs.decision:DecisionEnv"}
+VECTOR_ENTRY_POINTS = {"hoopsim/HalfCourt-v0": "envs.vector:HalfCourtVectorEnv"}
 
 for _id, _entry in ENV_IDS.items():
     if _id not in registry:
-        register(id=_id, entry_point=_entry, disable_env_checker=False)
+        register(id=_id, entry_point=_entry, vector_entry_point=VECTOR_ENTRY_POINTS.get(_id),
+                 disable_env_checker=False)

@@ -58,20 +58,30 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
 
     ## Episode End
     Rows that end (terminated) or reach ``max_steps`` (truncated) are reset in the
-    same step: the returned observation is already the new possession's, and
-    ``info`` holds the finished rows' ``final_points``, ``final_outcome`` and
-    ``final_steps`` (0 elsewhere) with the mask ``_final``. ``info["events"]`` are
-    the step's :func:`engine.sim.step.step` events.
+    same step ("same-step" autoreset, gymnasium >= 1.1's ``AutoresetMode.SAME_STEP``;
+    the project's pinned gymnasium 1.0.0 has its own vector envs reset on the *next*
+    step, this env does not): the returned observation of such a row is already the
+    new possession's. ``info["final_obs"]`` (B, 88) is the observation every row
+    reached in this step before any reset (equal to the returned one where nothing
+    ended), with the mask ``info["_final_obs"]`` (B,) of the rows that ended: bootstrap
+    a truncated row from ``final_obs``, never from the returned observation.
+    ``info`` also holds the finished rows' ``final_points``, ``final_outcome`` and
+    ``final_steps`` (0 elsewhere) with the mask ``_final`` (= ``_final_obs``), and
+    ``events``, the step's :func:`engine.sim.step.step` events.
 
     ## Arguments
     ``cfg`` (:class:`VectorConfig`) or its fields as keywords; ``starts``,
-    ``outcomes``, ``scheme``, ``reward``, ``sim_cfg`` as in HalfCourt-v0.
+    ``outcomes``, ``scheme``, ``reward``, ``sim_cfg`` as in HalfCourt-v0. Registered
+    as the ``vector_entry_point`` of ``hoopsim/HalfCourt-v0``:
+    ``gym.make_vec("hoopsim/HalfCourt-v0", num_envs=B,
+    vectorization_mode="vector_entry_point", device="cpu")`` builds it (keywords go to
+    :class:`VectorConfig`).
 
     ## Version History
     * v0: first version.
     """
 
-    metadata = {"autoreset_mode": "same-step"}
+    metadata = {"autoreset_mode": "same-step"}   # gymnasium >= 1.1: AutoresetMode.SAME_STEP
 
     def __init__(self, cfg: VectorConfig | None = None, starts=None, outcomes=None, scheme=None,
                  reward=None, sim_cfg=None, **overrides) -> None:
@@ -96,7 +106,7 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
         if cfg.compile:
             self.core.sim_advance = torch.compile(self.core.sim_advance, dynamic=False)
         self._cs: CoreState | None = None
-        self._table: tuple | None = None
+        self._table: tuple | None = None   # (key, start table CoreState, its (n, 88) observations)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """-> (obs (B, 88) tensor, info {}). options={"start": index or (B,) indices}."""
@@ -124,39 +134,47 @@ class HalfCourtVectorEnv(gym.vector.VectorEnv):
         terminated = ev["done"]
         truncated = self.core.truncated(cs)
         final = terminated | truncated
-        info = {"events": ev, "_final": final,
+        final_obs = observe(cs.sim, self.speed)
+        info = {"events": ev, "_final": final, "final_obs": final_obs, "_final_obs": final,
                 "final_points": torch.where(final, cs.sim.points, 0.0),
                 "final_outcome": torch.where(final, cs.sim.outcome, 0),
                 "final_steps": torch.where(final, cs.t, 0)}
-        self._cs = self._auto_reset(prev, cs, final)
-        return observe(self._cs.sim, self.speed), reward, terminated, truncated, info
+        self._cs, obs = self._auto_reset(prev, cs, final, final_obs)
+        return obs, reward, terminated, truncated, info
 
-    def _auto_reset(self, prev: CoreState, cs: CoreState, final: torch.Tensor) -> CoreState:
-        """Replace finished rows by fresh starts; the start draws happen every step."""
+    def _auto_reset(self, prev: CoreState, cs: CoreState, final: torch.Tensor,
+                    obs: torch.Tensor) -> tuple[CoreState, torch.Tensor]:
+        """Replace finished rows by fresh starts, in the state and in a copy of ``obs``
+        (B, 88); the start draws happen every step."""
         pick = torch.randint(0, len(self.core.starts), (self.num_envs,),
                              generator=self._reset_gen, device=self.device)
         rows = torch.nonzero(final).flatten()
         if rows.numel() == 0:
-            return cs
+            return cs, obs
         table = self._start_table()
         if table is None:
             fresh = self.core.start(pick[rows].cpu().numpy(), self._reset_gen)
+            fresh_obs = observe(fresh.sim, self.speed)
         else:   # rows of the precomputed starts: the same values, without a start per step
-            fresh = _take(table, pick.index_select(0, rows))
-        return _scatter(cs, rows, fresh, prev)
+            chosen = pick.index_select(0, rows)
+            fresh, fresh_obs = _take(table[0], chosen), table[1].index_select(0, chosen)
+        return _scatter(cs, rows, fresh, prev), obs.clone().index_copy_(0, rows, fresh_obs)
 
-    def _start_table(self) -> CoreState | None:
-        """Every start row as a CoreState (built once), when a start is a pure function of
-        its row: scripted man / zone scheme (per-row first assignment), the default
-        offense policy (empty memory, no draws) and not too many rows."""
+    def _start_table(self) -> tuple[CoreState, torch.Tensor] | None:
+        """Every start row as a CoreState and its (n, 88) observations (built once), when
+        a start is a pure function of its row: scripted man / zone scheme (per-row first
+        assignment), the default offense policy (empty memory, no draws) and not too
+        many rows."""
         core = self.core
         key = (id(core.starts), len(core.starts))
         if self._table is not None and self._table[0] == key:
             return self._table[1]
         pure = (type(core.defense) in (ManToMan, Zone23) and type(core.policy) is SpreadPolicy
                 and len(core.starts) <= MAX_TABLE_ROWS)
-        table = (core.start(np.arange(len(core.starts)), torch.Generator(device=self.device))
-                 if pure else None)
+        table = None
+        if pure:
+            rows = core.start(np.arange(len(core.starts)), torch.Generator(device=self.device))
+            table = (rows, observe(rows.sim, self.speed))
         self._table = (key, table)
         return table
 

@@ -103,39 +103,6 @@ def test_gym_vector_and_pettingzoo_agree_exactly():
         assert np.array_equal(o[0].numpy(), want[0])
 
 
-def test_vector_env_auto_resets_finished_rows():
-    vec = HalfCourtVectorEnv(num_envs=32, device="cpu", max_steps=6)
-    obs, _ = vec.reset(seed=0)
-    assert obs.shape == (32, OBS_DIM)
-    shoot = {"move": torch.zeros(32, 5, 2), "decision": torch.full((32,), 6)}
-    hold = {"move": torch.zeros(32, 5, 2), "decision": torch.zeros(32, dtype=torch.long)}
-    finished = 0
-    for i in range(12):
-        obs, r, term, trunc, info = vec.step(shoot if i == 0 else hold)
-        finished += int((term | trunc).sum())
-        fresh = (term | trunc)
-        assert torch.equal(info["_final"], fresh)
-        # a reset row starts a fresh possession: ball held, step counter 0
-        assert (vec.state().t[fresh] == 0).all()
-        assert (obs[fresh][:, 71] == 1.0).all()          # ball mode: held
-    assert finished >= 32          # every row ended at least once (shot or truncation)
-    assert not vec.state().sim.done.any()
-
-
-def test_vector_env_is_deterministic():
-    def run():
-        vec = HalfCourtVectorEnv(num_envs=16, device="cpu")
-        vec.reset(seed=4)
-        g = torch.Generator().manual_seed(0)
-        out = []
-        for _ in range(30):
-            a = {"move": torch.rand(16, 5, 2, generator=g) * 2 - 1,
-                 "decision": torch.randint(0, 7, (16,), generator=g)}
-            out.append(vec.step(a)[0])
-        return torch.stack(out)
-    assert torch.equal(run(), run())
-
-
 def test_named_scenarios_and_start_option():
     env = HalfCourtEnv()
     obs, info = env.reset(seed=0, options={"start": "late_clock"})
