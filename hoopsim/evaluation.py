@@ -1,9 +1,9 @@
 """Wiring of ``hoopsim evaluate``: data, the evaluator's outcome models, the methods.
 
 Method ids: ``random_walk``, ``scripted`` (the scripted play mix), ``bc`` (the
-behaviour-cloned league-average offense), ``playbest_unguided`` and ``playbest_a<x>``
-(guided with scale x: ``playbest_a0.1``, ``playbest_a1``, ``playbest_a10``). Offline-RL
-ids (bcq, cql, iql) are refused until that layer exists.
+behaviour-cloned league-average offense), and the planner's ids, parsed and registered
+in planners.methods (``playbest_unguided``, ``playbest_a<x>``: guided with scale x).
+Offline-RL ids (bcq, cql, iql) are refused until that layer exists.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.errors import HoopsimConfigError
 from engine.outcomes.models import OutcomeModels
 from engine.sim.step import SimConfig
 from hoopsim.data import cache_root, sources
@@ -77,18 +78,18 @@ class MethodContext:
 
 
 def playbest_scale(name: str) -> float | None:
-    """'playbest_unguided' -> 0.0, 'playbest_a0.1' -> 0.1, anything else None."""
-    if name == "playbest_unguided":
-        return 0.0
-    if name.startswith("playbest_a"):
-        return float(name[len("playbest_a"):])
-    return None
+    """The guidance scale of a PlayBest method id (0.0 unguided), None for other ids
+    (parsed by planners.methods, the one parser of planner method ids)."""
+    from planners.methods import guidance_scale
+
+    return guidance_scale(name)
 
 
 def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     """A SimPolicy for method id ``name``."""
     from envs.offense import OFFENSES, make_offense
     from hoopsim.cli import UsageError
+    from planners.methods import ID_FORMS, is_planner_method
 
     if name in OFFENSES:
         return make_offense(name)
@@ -96,30 +97,15 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
         from offline_rl.bc import BCOffense, fit_or_load
 
         return BCOffense(fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir))
-    scale = playbest_scale(name)
-    if scale is not None:
-        return _playbest(scale, ctx, horizon)
+    if is_planner_method(name):
+        from hoopsim.planning import make_planner_method
+
+        return make_planner_method(name, ctx.planner_dir, ctx.device, ctx.sim_cfg.dt_s,
+                                   ctx.playbest, horizon)
     if name in OFFLINE:
         raise UsageError(f"method {name!r}: the offline-RL baselines are not built yet")
-    raise UsageError(f"unknown method {name!r}; methods: {', '.join(OFFENSES)}, bc, "
-                     "playbest_unguided, playbest_a<scale>")
-
-
-def _playbest(scale: float, ctx: MethodContext, horizon: int | None):
-    from planners.planner import FAST, PAPER, load_planner
-    from planners.receding import RecedingConfig, RecedingHorizonOffense
-
-    if ctx.planner_dir is None:
-        from hoopsim.cli import UsageError
-
-        raise UsageError("PlayBest methods need a trained planner (planner_checkpoint=<hoopsim train out>)")
-    planner = load_planner(ctx.planner_dir, ctx.device)
-    p = ctx.playbest
-    sampler = {"fast": FAST, "paper": PAPER}[str(p["sampler"])]
-    rcfg = RecedingConfig(n_candidates=int(p["candidates"]), horizon=horizon,
-                          replan_every=int(p["replan_every"]), scale=scale, sampler=sampler)
-    guide = planner.default_guide() if scale > 0 else None
-    return RecedingHorizonOffense(planner, guide, ctx.sim_cfg.dt_s, rcfg)
+    raise HoopsimConfigError("method", name, f"unknown method; choose one of {', '.join(OFFENSES)}, "
+                             f"bc, {', '.join(ID_FORMS)}")
 
 
 def schemes(cfg) -> dict:

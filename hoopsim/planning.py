@@ -1,7 +1,8 @@
-"""The planner's benchmark for ``hoopsim bench``: decision latency of PlayBest's paper
-configuration against our fast samplers, and the paired PPP of the two configurations
-from the same starting states in the simulator (so "faster" is checked not to cost
-points)."""
+"""Planner wiring of the tasks: the PlayBest methods a user names (looked up in
+planners.methods, the planner loaded from its checkpoint) and the planner's benchmark
+for ``hoopsim bench``: decision latency of PlayBest's paper configuration against our
+fast samplers, and the paired PPP of the two configurations from the same starting
+states in the simulator (so "faster" is checked not to cost points)."""
 
 from __future__ import annotations
 
@@ -11,37 +12,50 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.errors import HoopsimConfigError
 from engine.outcomes.models import default_models
 from engine.outcomes.torch_eval import OutcomeTensors
 from envs.core import default_sim_config
 from envs.defense import make_scheme
 from envs.evaluate import paired, run_cell
 from envs.starts import scenario_starts
+from planners.bench import bench_plan_latency
+from planners.methods import PLANNER_METHODS, make_method, parse_method_id
+from planners.planner import load_planner
 
 log = logging.getLogger(__name__)
 
 
 def _planner(checkpoint, device):
-    from planners.planner import load_planner
-
     return None if not checkpoint else load_planner(Path(str(checkpoint)).expanduser(), device)
+
+
+def make_planner_method(method_id: str, planner_dir: Path | None, device, dt_s: float,
+                        options: dict | None = None, horizon: int | None = None):
+    """The SimPolicy of PlayBest method ``method_id`` (planners.methods ids) with the
+    planner of ``planner_dir``; ``options`` are the user's ``playbest`` settings,
+    ``horizon`` (frames) overrides the training horizon. Bad ids and options, or no
+    planner, are a HoopsimConfigError (checked before the planner loads)."""
+    name, from_id = parse_method_id(method_id)
+    opts = {**(options or {}), **({} if horizon is None else {"horizon": int(horizon)}), **from_id}
+    PLANNER_METHODS.config(name, opts)
+    if planner_dir is None:
+        raise HoopsimConfigError("planner_checkpoint", None, f"method {method_id} needs a trained "
+                                 "planner (planner_checkpoint=<hoopsim train out>)")
+    return make_method(method_id, load_planner(Path(planner_dir), device), dt_s, opts)
 
 
 def paired_ppp(planner, p, device, seed: int) -> dict:
     """PPP of the paper and the fast configuration on the same starts (the named
     scenarios, repeated) against man-to-man, and their paired difference."""
-    from planners.receding import RecedingConfig, RecedingHorizonOffense
-    from planners.sampler import FAST, PAPER
-
     starts = scenario_starts()
     n = int(p.possessions)
     idx = np.arange(n) % len(starts)
     sim_cfg, out = default_sim_config(), OutcomeTensors.from_models(default_models(), device)
     points = {}
-    for name, sampler in (("paper", PAPER), ("fast", FAST)):
-        rcfg = RecedingConfig(n_candidates=int(p.ppp_candidates), replan_every=3, scale=1.0,
-                              sampler=sampler)
-        policy = RecedingHorizonOffense(planner, planner.default_guide(), sim_cfg.dt_s, rcfg)
+    for name in ("paper", "fast"):
+        policy = make_method("playbest_a1", planner, sim_cfg.dt_s,
+                             {"candidates": int(p.ppp_candidates), "replan_every": 3, "sampler": name})
         start = starts.to_sim(idx, device, out, sim_cfg)
         points[name] = run_cell(start, policy, make_scheme("man_to_man"), out, sim_cfg, seed).points
         log.info("bench plan: %s PPP %.3f over %d possessions", name, points[name].mean(), n)
@@ -57,8 +71,6 @@ def bench_plan(p, repeats: int, device: torch.device, seed: int = 0) -> dict:
     steps guided on the last half; plus early rejection; plus warm start), then the
     paired PPP of paper vs fast. Without a checkpoint the latency uses an untrained
     planner of the default size and the PPP part is skipped."""
-    from planners.bench import bench_plan_latency
-
     planner = _planner(p.checkpoint, device)
     lat = bench_plan_latency(planner, float(p.horizon_s), int(p.candidates), repeats, seed,
                              device=device)

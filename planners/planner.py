@@ -23,10 +23,7 @@ from planners.guides import (
     ball_near_hoop,
 )
 from planners.normalizer import Normalizer
-
-# FAST and PAPER: hoopsim/evaluation.py imports them from here until the method wiring
-# moves to the planner registry.
-from planners.sampler import FAST, PAPER, SamplerConfig, SampleResult, WarmStart, sample  # noqa: F401
+from planners.sampler import SamplerConfig, SampleResult, WarmStart, sample
 from planners.unet import TemporalUNet
 from planners.value import VALUE_FOLDER, ValueConfig, ValueNet, load_value
 from planners.windows import CHANNELS, positions_to_windows

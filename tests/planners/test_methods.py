@@ -1,0 +1,57 @@
+"""The planner methods users name: one registry (name -> config -> factory) and one
+parser of their ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import HoopsimConfigError
+from engine.sim.step import SimConfig
+from planners.methods import (
+    PLANNER_METHODS,
+    guidance_scale,
+    is_planner_method,
+    make_method,
+    parse_method_id,
+)
+from planners.receding import RecedingHorizonOffense
+from planners.sampler import PAPER
+from tests.planners.test_receding import small_planner
+
+
+@pytest.mark.parametrize("method_id, scale", [("playbest_unguided", 0.0), ("playbest_a0.1", 0.1),
+                                              ("playbest_a1", 1.0), ("playbest_a10", 10.0)])
+def test_method_ids_parse_to_the_playbest_entry(method_id, scale):
+    assert parse_method_id(method_id) == ("playbest", {"scale": scale})
+    assert is_planner_method(method_id) and guidance_scale(method_id) == scale
+
+
+def test_other_families_are_not_planner_methods():
+    assert not is_planner_method("scripted") and guidance_scale("bc") is None
+
+
+@pytest.mark.parametrize("bad", ["playbest_x", "playbest_a", "playbest_a-1", "playbest_a1x", "playbest"])
+def test_unknown_planner_method_names_the_choices(bad):
+    with pytest.raises(HoopsimConfigError, match="playbest_unguided, playbest_a<scale>"):
+        parse_method_id(bad)
+
+
+def test_unknown_registry_name_names_the_entries():
+    assert PLANNER_METHODS.names() == ["playbest"]
+    with pytest.raises(HoopsimConfigError, match="choose one of playbest"):
+        PLANNER_METHODS.make("playbest_a1")
+
+
+def test_registry_builds_the_executor_from_user_options():
+    planner = small_planner()
+    dt = SimConfig().dt_s
+    policy = make_method("playbest_a0.5", planner, dt,
+                         {"sampler": "paper", "candidates": 3, "replan_every": 4, "horizon": 6})
+    assert isinstance(policy, RecedingHorizonOffense) and policy.guide is not None
+    assert policy.cfg.scale == 0.5 and policy.cfg.n_candidates == 3 and policy.horizon == 6
+    assert policy.sampler.method == PAPER.method and policy.sampler.scale == 0.5
+    assert make_method("playbest_unguided", planner, dt).guide is None
+    with pytest.raises(HoopsimConfigError, match="candidatez"):
+        make_method("playbest_a1", planner, dt, {"candidatez": 3})
+    with pytest.raises(HoopsimConfigError, match="fast"):
+        make_method("playbest_a1", planner, dt, {"sampler": "slow"})
