@@ -2,7 +2,7 @@
 
 Loads every real game (``<data>/tracking_2hz`` + ``<data>/pbp`` through
 ``engine.possessions.api.load_possessions``, cached under ``--cache``; the first ingest takes about
-a minute), trains ``envs.defense_bc`` on fully tracked frames of the train split
+a minute), trains ``envs.defense.bc`` on fully tracked frames of the train split
 (game ids below 0021500500) and scores the test split. Metric: per frame, predicted and
 real defenders matched as sets (minimum total distance), mean distance in feet over the
 five pairs, averaged over frames. Rows: the BC model; man-to-man guard spots
@@ -31,7 +31,7 @@ import torch
 from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
 from envs.defense import LooseManConfig, ManToManConfig
-from envs.defense_bc import (
+from envs.defense.bc import (
     BCConfig,
     best_sag,
     fit_bc,

@@ -6,7 +6,7 @@ with the torch thread count and the load average (the numbers mean little withou
                                    [--compile] [--sizes 1 256 4096]
 
 Targets (2-core CPU machine): >= 10,000 steps/s single env (fast path, man-to-man),
->= 500,000 env-steps/s vector env at B = 4096 (eager). Thread policy: envs/bench.py.
+>= 500,000 env-steps/s vector env at B = 4096 (eager). Thread policy: envs/evaluation/bench.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from envs.bench import DEFAULT_THREADS, bench_env_steps  # noqa: E402
+from envs.evaluation.bench import DEFAULT_THREADS, bench_env_steps  # noqa: E402
 
 
 def _load(avg) -> str:
@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=DEFAULT_THREADS,
-                    help=f"torch intra-op threads (default {DEFAULT_THREADS}, see envs/bench.py)")
+                    help=f"torch intra-op threads (default {DEFAULT_THREADS}, see envs/evaluation/bench.py)")
     ap.add_argument("--default-threads", action="store_true", help="keep torch's default")
     ap.add_argument("--compile", action="store_true", help="also time torch.compile'd vector env")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 256, 4096])

@@ -3,7 +3,7 @@
 For every offense (envs.offense.OFFENSES) and defense (envs.defense.SCHEMES), ``--n``
 seeded possessions start from the 5-out formation and are played out in the batched
 simulator with the shipped outcome models; engine.possessions.events (tactical) then looks for each
-play's signature (envs.play_signatures.SIGNATURES). Printed:
+play's signature (envs.evaluation.play_signatures.SIGNATURES). Printed:
 
 1. play x defense: share of possessions showing the play's own signature (random_walk
    and scripted: the share showing *any* play's screen / post entry / reversal /
@@ -29,7 +29,7 @@ import torch  # noqa: E402
 
 from envs.defense import SCHEMES  # noqa: E402
 from envs.offense import OFFENSES, PLAYS  # noqa: E402
-from envs.play_signatures import SIGNATURES, default_outcomes, signature_rates, simulate  # noqa: E402
+from envs.evaluation.play_signatures import SIGNATURES, default_outcomes, signature_rates, simulate  # noqa: E402
 
 
 def run(n: int, seed: int, defenses: list[str]) -> dict:

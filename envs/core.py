@@ -86,7 +86,7 @@ class CoreState:
 class HalfCourtCore:
     """Shared by all faces. Arguments: cfg (CoreConfig); starts: StartStates (default:
     the named scenarios); outcomes: OutcomeTensors (default: shipped models); scheme:
-    a defense callable overriding cfg.defense (e.g. envs.defense_bc.BCDefense);
+    a defense callable overriding cfg.defense (e.g. envs.defense.bc.BCDefense);
     offense_policy: SimPolicy for offensive inputs a caller leaves out (default
     SpreadPolicy); reward: overrides cfg.reward (name or callable); sim_cfg: SimConfig
     (default :func:`default_sim_config`); lineup: 5 player ids replacing the starts'."""

@@ -17,7 +17,7 @@ from engine.sim import fast as sim_fast
 from engine.sim.observe import OBS_DIM, bounds, observe, observe_fast
 from engine.sim.step import N_DECISIONS, N_NOISE, Outcome
 from envs.core import CoreConfig, HalfCourtCore, default_outcome_arrays
-from envs.defense_fast import fast_twin
+from envs.defense.fast import fast_twin
 from envs.starts import StartStates, scenario_starts
 
 EVENTS = ("pass", "catch", "interception", "steal", "shot", "foul", "made", "miss", "oreb",
@@ -125,7 +125,7 @@ class HalfCourtEnv(gym.Env):
     ## Arguments
     ``cfg`` (:class:`HalfCourtConfig`) or its fields as keywords; ``starts``
     (StartStates, .npz, cache folder or PossessionSet); ``outcomes`` (OutcomeTensors);
-    ``scheme`` (a defense callable overriding cfg.defense, e.g. envs.defense_bc.BCDefense); ``reward`` (a
+    ``scheme`` (a defense callable overriding cfg.defense, e.g. envs.defense.bc.BCDefense); ``reward`` (a
     callable overriding cfg.reward); ``sim_cfg`` (engine.sim.step.SimConfig).
 
     ## Version History

@@ -1,5 +1,5 @@
 """Batched rollouts: any offense (:class:`engine.policy.SimPolicy`) against any defense
-scheme (a scripted :mod:`envs.defense` scheme or :class:`envs.defense_bc.BCDefense`:
+scheme (a scripted :mod:`envs.defense` scheme or :class:`envs.defense.bc.BCDefense`:
 ``scheme(positions (b, 11, 3), valid (b, 11), DefenseState | None) -> (next defender
 xy (b, 5, 2), DefenseState)``), from a :class:`engine.sim.step.SimState`, until every
 possession ends or ``max_steps`` steps.

@@ -20,7 +20,7 @@ def cache_root(cfg) -> Path:
 def corpus_dir(cfg) -> Path:
     """The cached synthetic corpus for this config (written on first use)."""
     from envs.synthetic import CORPUS_VERSION
-    from envs.synthetic_corpus import write_corpus
+    from envs.synthetic.corpus import write_corpus
     from hoopsim.tasks.synthesize import synthetic_config
 
     scfg = synthetic_config(cfg.data)

@@ -1,5 +1,5 @@
 """realism.png: simulated vs real rates (bars with 95% intervals) and the possession
-length and player speed distributions (envs.realism)."""
+length and player speed distributions (envs.evaluation.realism)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """hoopsim bench: the project's speed figures in one JSON and one table.
 
 Each section calls the benchmark function its layer exposes (engine.logs.bench_ingest,
-envs.bench, planners.bench); every figure is the median of ``repeats`` runs after a
+envs.evaluation.bench, planners.bench); every figure is the median of ``repeats`` runs after a
 warm-up, with the baseline it is compared against measured in the same process.
 Writes ``<out>/bench.json``:
 
@@ -27,7 +27,7 @@ import torch
 from engine.atomic import write_text_atomic
 from engine.possessions.api import default_cache_dir
 from engine.runtime import code_revision, resolve_device
-from hoopsim.cli import run_dir
+from hoopsim.runs import run_dir
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def bench_ingest_section(cfg) -> list[dict]:
 
 
 def bench_sim_section(cfg, device: torch.device) -> dict:
-    from envs.bench import bench_env_steps
+    from envs.evaluation.bench import bench_env_steps
 
     return bench_env_steps(repeats=int(cfg.repeats), device=device)
 

@@ -20,7 +20,7 @@ from engine.atomic import write_text_atomic
 from engine.outcomes.torch_eval import OutcomeTensors
 from engine.runtime import resolve_device, seed_everything
 from envs.core import default_sim_config
-from envs.evaluate import (
+from envs.evaluation.paired import (
     binned_rates,
     ground_truth,
     paired,
@@ -30,7 +30,7 @@ from envs.evaluate import (
     summarise,
 )
 from envs.starts import StartStates
-from hoopsim.cli import run_dir
+from hoopsim.runs import run_dir
 from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation import (
     MethodContext,
@@ -42,7 +42,6 @@ from hoopsim.evaluation import (
     start_ids,
 )
 from hoopsim.results import markdown, outside_support, write_report
-from hoopsim.tasks.bench import git_rev
 
 log = logging.getLogger(__name__)
 

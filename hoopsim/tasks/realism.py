@@ -18,10 +18,10 @@ from engine.logs.io import expand_paths
 from engine.logs.pbp import read_pbp
 from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
-from envs.defense_bc import BCConfig
-from envs.defense_bc_cache import fit_or_load_defense
+from envs.defense.bc import BCConfig
+from envs.defense.bc_cache import fit_or_load_defense
 from offline_rl.bc import BCOffense, OffenseBCConfig, fit_or_load
-from envs.realism import (
+from envs.evaluation.realism import (
     RealismConfig,
     compare,
     markdown_table,
@@ -32,8 +32,7 @@ from envs.realism import (
 )
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
-from hoopsim.cli import run_dir
-from hoopsim.tasks.bench import git_rev
+from hoopsim.runs import run_dir
 
 log = logging.getLogger(__name__)
 

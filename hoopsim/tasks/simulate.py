@@ -17,9 +17,9 @@ from engine.outcomes.torch_eval import OutcomeTensors
 from engine.runtime import resolve_device, seed_everything
 from engine.sim.step import Outcome
 from envs.core import default_sim_config
-from envs.evaluate import run_cell, summarise
+from envs.evaluation.paired import run_cell, summarise
 from envs.starts import StartStates, scenario_starts
-from hoopsim.cli import run_dir
+from hoopsim.runs import run_dir
 from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation import MethodContext, make_method, schemes
 

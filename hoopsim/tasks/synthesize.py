@@ -4,8 +4,8 @@ real-format logs (tracking/*.json.gz, pbp/*.csv.gz)."""
 from __future__ import annotations
 
 from envs.synthetic import SyntheticConfig
-from envs.synthetic_corpus import write_corpus
-from hoopsim.cli import run_dir
+from envs.synthetic.corpus import write_corpus
+from hoopsim.runs import run_dir
 
 
 def synthetic_config(cfg) -> SyntheticConfig:

@@ -1,4 +1,4 @@
-"""Defensive schemes (envs/defense.py) and the behaviour-cloned defense (envs/defense_bc.py)."""
+"""Defensive schemes (envs/defense/schemes.py) and the behaviour-cloned defense (envs/defense/bc.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from envs.defense import (
+from envs.defense.schemes import (
     DEF,
     OFF,
     SCHEMES,
@@ -230,7 +230,7 @@ def test_matched_distance_ignores_slot_order():
 def test_bc_defense_beats_man_to_man_on_held_out_real_frames(shared_data, tmp_path):
     from engine.possessions.api import load_possessions
     from engine.possessions.ingest import IngestConfig
-    from envs.defense_bc import (
+    from envs.defense.bc import (
         BCConfig,
         fit_bc,
         mean_defender_xy,
@@ -258,8 +258,8 @@ def test_bc_defense_beats_man_to_man_on_held_out_real_frames(shared_data, tmp_pa
 
 def test_bc_defense_checkpoint_roundtrip_in_the_shared_format(tmp_path):
     from engine.runtime.checkpoint import load_meta
-    from envs.defense_bc import BCConfig, BCDefense
-    from envs.defense_bc_cache import KIND, load_defense, save_defense
+    from envs.defense.bc import BCConfig, BCDefense
+    from envs.defense.bc_cache import KIND, load_defense, save_defense
 
     model = BCDefense(BCConfig(hidden=8)).eval()
     save_defense(model, tmp_path / "d")

@@ -9,7 +9,7 @@ import torch
 
 from engine.sim.step import Decision, initial_state
 from envs.offense import OFFENSES, PLAYS, make_offense
-from envs.play_signatures import default_outcomes, signature_rates, simulate
+from envs.evaluation.play_signatures import default_outcomes, signature_rates, simulate
 from envs.plays import (
     CORNER_HI,
     CORNER_LO,

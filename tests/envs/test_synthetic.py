@@ -16,7 +16,7 @@ from engine.possessions.checks import alignment_report
 from engine.possessions.ingest import IngestConfig, ingest
 from engine.sim.step import SimConfig
 from envs.synthetic import SyntheticConfig
-from envs.synthetic_corpus import simulate_corpus, write_corpus
+from envs.synthetic.corpus import simulate_corpus, write_corpus
 
 CFG = SyntheticConfig(n_games=1, n_periods=4, seconds_per_period=180.0, seed=3)
 GID = "0029900001"

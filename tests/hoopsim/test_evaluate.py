@@ -12,7 +12,7 @@ import torch
 
 from envs.core import default_outcomes, default_sim_config
 from envs.defense import make_scheme
-from envs.evaluate import binned_rates, paired, rescore_binned, run_cell
+from envs.evaluation.paired import binned_rates, paired, rescore_binned, run_cell
 from envs.offense import make_offense
 from envs.starts import scenario_starts
 from hoopsim.cli import main
@@ -116,7 +116,7 @@ def test_binned_evaluator_prices_shots_by_distance():
     table = binned_rates(real, 0.75)
     assert table["0_3ft"] == pytest.approx(0.8) and table["16ft_arc"] == pytest.approx(0.4)
     assert table["3_10ft"] == pytest.approx(36 / 60)          # too few shots: pooled twos
-    from envs.evaluate import CellRun
+    from envs.evaluation.paired import CellRun
     shots = pd.DataFrame({"row": [0, 1], "distance_ft": [1.0, 25.0], "is_three": [False, True],
                           "made": [True, False], "fouled": [False, True]})
     run = CellRun(np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), shots, [])

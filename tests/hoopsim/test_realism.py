@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from envs.realism import METRIC_NAMES
+from envs.evaluation.realism import METRIC_NAMES
 from hoopsim.cli import main
 
 GAMES = ("0021500002", "0021500003", "0021500500", "0021500501")

@@ -1,4 +1,4 @@
-"""Batched half-court possessions for the synthetic corpus (:mod:`envs.synthetic`).
+"""Batched half-court possessions for the synthetic corpus (:mod:`envs.synthetic.config`).
 
 :class:`HalfCourtRunner` plays n possessions at once with :func:`engine.sim.step.step`:
 each row starts from the 5-out formation (:func:`envs.plays.five_out_formation`,

@@ -29,9 +29,9 @@ import torch
 from engine.court import flip
 from engine.sim.step import Outcome
 from envs.plays import FIVE_OUT
-from envs.synthetic import SyntheticConfig, attacks_right, first_offense
-from envs.synthetic_play import Plan, bring_up, possession_log
-from envs.synthetic_sim import HalfCourtRunner, Requests
+from envs.synthetic.config import SyntheticConfig, attacks_right, first_offense
+from envs.synthetic.play import Plan, bring_up, possession_log
+from envs.synthetic.sim import HalfCourtRunner, Requests
 
 SPECULATE_S = 10.0     # a possession lasts ~11-15 s with its bring-up: ask for a few extra
 CLOCK_EPS_S = 1e-3

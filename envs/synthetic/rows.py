@@ -1,6 +1,6 @@
 """Play-by-play text of the synthetic corpus: structured rows -> stats.nba.com columns.
 
-Rows come from :mod:`envs.synthetic_play` (``kind``, ``clock``, ``frame``, ``team``
+Rows come from :mod:`envs.synthetic.play` (``kind``, ``clock``, ``frame``, ``team``
 the offense 0 visitor / 1 home, ``who`` / ``other`` as (side, k): side 0 the
 offense, 1 the defense, k the player index 0..4) plus the period start / end and
 opening jump-ball rows added here. :class:`_Book` keeps the running tallies the real
@@ -16,7 +16,7 @@ from collections import Counter
 
 from engine.logs.pbp import HEADER
 from engine.schema import Team
-from envs.synthetic import free_throw_description, is_layup, shot_description
+from envs.synthetic.config import free_throw_description, is_layup, shot_description
 
 # kind -> EVENTMSGTYPE
 MSG = {"shot_made": 1, "shot_missed": 2, "free_throw": 3, "rebound": 4, "bad_pass": 5,

@@ -1,7 +1,7 @@
 """Realism report: simulated league-average possessions against the real ones.
 
 The simulated side is the behaviour-cloned offense (:mod:`envs.offense_bc`) against the
-behaviour-cloned defense (:mod:`envs.defense_bc`), both fitted on games before the
+behaviour-cloned defense (:mod:`envs.defense.bc`), both fitted on games before the
 cutoff only, started from real held-out starting states (:class:`envs.starts.StartStates`:
 each held-out possession's first frame with an attacker holding the ball in the front
 court, all 11 entities tracked). When more rollouts are asked for than there are

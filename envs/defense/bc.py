@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from engine.possessions.dataset import PossessionSet
-from envs.defense import (
+from envs.defense.schemes import (
     DEF,
     OFF,
     DefenseState,

@@ -1,4 +1,4 @@
-"""Single-possession twins of :mod:`envs.defense`'s man-to-man and 2-3 zone, on plain
+"""Single-possession twins of :mod:`envs.defense.schemes`'s man-to-man and 2-3 zone, on plain
 Python floats, for the gym env's fast path (:mod:`engine.sim.fast`).
 
 The simulator keeps every entity valid, so only that case is twinned. Each twin is
@@ -14,7 +14,7 @@ import itertools
 import math
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
-from envs.defense import ManToMan, Zone23
+from envs.defense.schemes import ManToMan, Zone23
 
 _PERMS = list(itertools.permutations(range(5)))
 

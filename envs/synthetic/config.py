@@ -23,10 +23,10 @@ same readers. A game:
   ("visitor - home") on scoring rows and EVENTMSGTYPE codes, so possessions, points
   and shot positions can be checked exactly against what was simulated.
 
-Modules: this one (config, teams, text), :mod:`envs.synthetic_sim` (batched
-half-court runs), :mod:`envs.synthetic_play` (one possession's frames and rows),
-:mod:`envs.synthetic_schedule` (periods of possessions in rounds),
-:mod:`envs.synthetic_rows` (play-by-play text), :mod:`envs.synthetic_corpus` (games
+Modules: this one (config, teams, text), :mod:`envs.synthetic.sim` (batched
+half-court runs), :mod:`envs.synthetic.play` (one possession's frames and rows),
+:mod:`envs.synthetic.schedule` (periods of possessions in rounds),
+:mod:`envs.synthetic.rows` (play-by-play text), :mod:`envs.synthetic.corpus` (games
 and files).
 """
 

@@ -1,4 +1,4 @@
-"""Save, load and cache the behaviour-cloned defense (:mod:`envs.defense_bc`) in the one
+"""Save, load and cache the behaviour-cloned defense (:mod:`envs.defense.bc`) in the one
 checkpoint format (:mod:`engine.runtime.checkpoint`, kind ``bc-defense``: safetensors +
 JSON config, no pickle), cached in ``cache_folder("bc-defense", key)`` with the key of
 :func:`engine.runtime.cache.cache_key` over the config, the seed and the training possessions."""
@@ -14,7 +14,7 @@ import torch
 from engine.possessions.dataset import PossessionSet
 from engine.runtime.cache import cache_folder, cache_key
 from engine.runtime.checkpoint import has_checkpoint, load_meta, load_tensors, save_checkpoint
-from envs.defense_bc import BCConfig, BCDefense, fit_bc, sample_frames
+from envs.defense.bc import BCConfig, BCDefense, fit_bc, sample_frames
 
 KIND = "bc-defense"
 

@@ -1,6 +1,6 @@
 """One possession of the synthetic corpus: its frames and play-by-play rows.
 
-:func:`possession_log` turns row ``i`` of a :class:`envs.synthetic_sim.Trace` (the
+:func:`possession_log` turns row ``i`` of a :class:`envs.synthetic.sim.Trace` (the
 half-court part, played by the simulator) plus the bring-up before it into canonical
 frames (the offense attacks the right hoop) and structured play-by-play rows. Who
 does what is ``(side, k)``: side 0 the offense, 1 the defense, k the player index
@@ -31,7 +31,7 @@ import numpy as np
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X, distance_to_hoop
 from engine.sim.step import SHOT_CLOCK_S, Outcome
-from envs.synthetic_sim import Trace
+from envs.synthetic.sim import Trace
 
 HOOP = np.array([RIGHT_HOOP_X, HOOP_Y])
 OUTCOME_NAMES = {Outcome.DEFENSIVE_REBOUND: "missed_dreb", Outcome.TURNOVER: "turnover",

@@ -1,7 +1,7 @@
 """Simulate the synthetic corpus and write it as real-format logs.
 
 :func:`simulate_corpus` plays the games (``games_per_batch`` at a time, every period
-of every game in one simulator batch, :mod:`envs.synthetic_schedule`) and yields a
+of every game in one simulator batch, :mod:`envs.synthetic.schedule`) and yields a
 :class:`SimGame` per game: the :class:`engine.schema.Game` with its tracking, the raw
 play-by-play columns, and the simulator's own record of each possession.
 :func:`write_corpus` writes ``tracking/<game_id>.json.gz`` (raw SportVU) and
@@ -31,10 +31,10 @@ from engine.logs.rules import apply_rules
 from engine.logs.sportvu_write import write_sportvu
 from engine.runtime import torch_generator
 from engine.schema import BALL_ID, Game, Provenance, Quality, SportVUEvent, Team
-from envs.synthetic import SyntheticConfig, attacks_right, make_teams
-from envs.synthetic_rows import pbp_columns, row_list
-from envs.synthetic_schedule import PeriodRun, centre_court, play_periods
-from envs.synthetic_sim import HalfCourtRunner
+from envs.synthetic.config import SyntheticConfig, attacks_right, make_teams
+from envs.synthetic.rows import pbp_columns, row_list
+from envs.synthetic.schedule import PeriodRun, centre_court, play_periods
+from envs.synthetic.sim import HalfCourtRunner
 
 log = logging.getLogger(__name__)
 TIP_OFF_MS = 1446000000000  # 2015-10-28 02:40 UTC
