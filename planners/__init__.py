@@ -1,15 +1,22 @@
 """PlayBest: reward-guided diffusion planning of possessions (imports engine/ only).
 
 Modules (import them directly; this package imports nothing so that `import planners`
-stays cheap):
+stays cheap). Each imports only those above it, so there is no cycle:
     windows     make_windows(ds, horizon_s, ...) -> WindowSet (b, h, c = 23 channels)
     normalizer  Normalizer.fit / normalize / unnormalize / to_dict / from_dict
     unet        TemporalUNet(UNetConfig): diffusers UNet1DModel in Diffuser's setup
-    diffusion   PlannerModelConfig, DiffusionConfig, train(...), load_diffusion(...)
+    schedule    DiffusionConfig (the noise schedule), make_scheduler(cfg, "ddpm" | "ddim")
+    diffusion   PlannerModelConfig, train(...), load_diffusion(...)
     value       ValueConfig, ValueNet, train_value(...), load_value(...)
     guides      Guide protocol, ValueGuide, RewardGuide, ConstraintGuide, SumGuide
-    sampler     SamplerConfig, WarmStart, sample(...) guided sampling with inpainting
-    planner     Planner, load_planner(...), bench_plan_latency, bench_train_samples_per_s
-    training    TrainConfig and the shared training loop (EMA, resume, checkpoints)
-    checkpoint  atomic safetensors + JSON checkpoints (device / revision: engine.runtime)
+    sampler     SamplerConfig, presets PAPER / FAST / FAST_REJECT, WarmStart, sample(...)
+    planner     Planner.plan (the one door to planning), load_planner(...)
+    receding    RecedingHorizonOffense: the engine.policy.SimPolicy that plans and re-plans
+    methods     PLANNER_METHODS registry and the parser of method ids (playbest_a<x>, ...)
+    bench       bench_plan_latency, bench_train_samples_per_s
+
+Training and checkpoints use engine.runtime: the one training loop (run_training: EMA,
+resume) and the one checkpoint format (kinds "planner-diffusion" and "planner-value";
+folders written before that format, without kind / checkpoint_format, still load, and a
+folder this code cannot rebuild fails with one line that says to retrain).
 """

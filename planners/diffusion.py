@@ -6,23 +6,29 @@ sampler inpaints the current state there too); the network predicts eps or x0
 (``predict``) and the loss is the MSE over valid frames (window mask, first frame
 excluded). The noise schedule and its diffusers schedulers live in planners.schedule.
 
-Checkpoint folder ``<out_dir>/diffusion``: weights / ema / optimizer / rng safetensors
-and checkpoint.json holding the resolved PlannerModelConfig, the normaliser, schema
-version, code revision and step (engine.runtime.checkpoint).
+Checkpoint folder ``<out_dir>/diffusion`` in engine.runtime's one format (kind
+"planner-diffusion"): weights / ema / optimizer / rng safetensors and checkpoint.json
+holding the resolved PlannerModelConfig, the normaliser, schema version, code revision
+and step. Folders written before that format (no kind / checkpoint_format) load; one
+this code cannot rebuild is a one-line HoopsimDataError that says to retrain.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from diffusers import DDPMScheduler
+from torch import nn
 
+from engine.errors import HoopsimDataError
 from engine.runtime import resolve_device
-from engine.runtime.checkpoint import load_meta, load_tensors
+from engine.runtime.checkpoint import META_FILE, load_meta, load_tensors
 from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
 from planners.normalizer import Normalizer, NormalizerConfig
 from planners.schedule import DiffusionConfig, make_scheduler
@@ -118,15 +124,36 @@ def checkpoint_folder(path: str | Path, name: str = DIFFUSION_FOLDER) -> Path:
     return path if (path / "checkpoint.json").is_file() else path / name
 
 
+def rebuild(folder: Path, kind: str, config_from_dict: Callable[[dict], Any],
+            build: Callable[[Any], nn.Module], ema: bool, device: torch.device
+            ) -> tuple[nn.Module, Any, dict]:
+    """(model in eval mode, config, checkpoint.json) of the checkpoint in ``folder``.
+
+    A folder this code cannot rebuild (another schema version, a config layout or
+    weights of another shape) is a HoopsimDataError of one line that says to retrain."""
+    meta = load_meta(folder, kind)
+    where = str(folder / META_FILE)
+    try:
+        cfg = config_from_dict(meta["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HoopsimDataError(where, "config", f"does not fit this code's {kind} config "
+                               f"({type(exc).__name__}: {exc}): retrain") from exc
+    model = build(cfg).to(device)
+    try:
+        model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
+    except RuntimeError as exc:
+        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+        first = (lines[1] if len(lines) > 1 else lines[0])[:160] if lines else type(exc).__name__
+        raise HoopsimDataError(where, "weights", f"do not fit the network its config builds "
+                               f"({first}): retrain") from exc
+    return model.eval(), cfg, meta
+
+
 def load_diffusion(path: str | Path, device: str | torch.device = "auto", ema: bool = True
                    ) -> tuple[TemporalUNet, Normalizer, PlannerModelConfig, dict]:
     """Rebuild the U-Net from a checkpoint alone -> (model in eval mode, normaliser,
     config, checkpoint.json). ``ema`` picks the averaged weights."""
-    device = resolve_device(device)
-    folder = checkpoint_folder(path)
-    meta = load_meta(folder, "planner-diffusion")
-    cfg = PlannerModelConfig.from_dict(meta["config"])
-    model = TemporalUNet(cfg.unet).to(device)
-    model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
-    return model.eval(), Normalizer.from_dict(meta["normalizer"]), cfg, meta
-
+    model, cfg, meta = rebuild(checkpoint_folder(path), "planner-diffusion",
+                               PlannerModelConfig.from_dict, lambda c: TemporalUNet(c.unet),
+                               ema, resolve_device(device))
+    return model, Normalizer.from_dict(meta["normalizer"]), cfg, meta

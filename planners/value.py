@@ -9,7 +9,8 @@ remaining frames and an MLP head on [features, step embedding]. The mean pool ma
 it accept any horizon (diffusers' own ValueFunction head needs the horizon to shrink
 to exactly one frame).
 
-Checkpoint folder ``<out_dir>/value`` with the same conventions as the diffusion one.
+Checkpoint folder ``<out_dir>/value`` (kind "planner-value") with the same conventions
+as the diffusion one (planners.diffusion).
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from einops import rearrange
 from torch import nn
 
 from engine.runtime import resolve_device
-from engine.runtime.checkpoint import load_meta, load_tensors
 from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
-from planners.diffusion import checkpoint_folder, windows_tensors
+from planners.diffusion import checkpoint_folder, rebuild, windows_tensors
 from planners.normalizer import Normalizer
 from planners.schedule import DiffusionConfig, make_scheduler
 from planners.unet import GROUPS
@@ -122,10 +122,6 @@ def train_value(cfg: ValueConfig, windows: WindowSet, normalizer: Normalizer, st
 def load_value(path: str | Path, device: str | torch.device = "auto", ema: bool = True
                ) -> tuple[ValueNet, Normalizer, ValueConfig, dict]:
     """Rebuild the value model from its checkpoint alone (eval mode)."""
-    device = resolve_device(device)
-    folder = checkpoint_folder(path, VALUE_FOLDER)
-    meta = load_meta(folder, "planner-value")
-    cfg = ValueConfig.from_dict(meta["config"])
-    model = ValueNet(cfg).to(device)
-    model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
-    return model.eval(), Normalizer.from_dict(meta["normalizer"]), cfg, meta
+    model, cfg, meta = rebuild(checkpoint_folder(path, VALUE_FOLDER), "planner-value",
+                               ValueConfig.from_dict, ValueNet, ema, resolve_device(device))
+    return model, Normalizer.from_dict(meta["normalizer"]), cfg, meta
