@@ -1,4 +1,5 @@
-"""The torch and numpy simulator evaluators agree with the fitted numpy models."""
+"""The torch, numpy and scalar simulator evaluators agree with the fitted numpy models
+and with each other (twins, through tests/contracts.py's twin_tester)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import torch
 from engine.outcomes.models import default_models
 from engine.outcomes.numpy_eval import OutcomeArrays
 from engine.outcomes.passing import p_intercept
+from engine.outcomes.scalar_eval import ScalarOutcomes
 from engine.outcomes.torch_eval import OutcomeTensors
+from tests.contracts import twin_tester
 
 RNG_SEED = 5
 
@@ -87,3 +90,52 @@ def test_torch_functions_are_differentiable(models):
                    torch.zeros(3))
     (p.sum() + out.p_intercept(lane, torch.full((3,), 20.0)).sum()).backward()
     assert torch.all(dfn.grad > 0) and torch.all(lane.grad < 0)
+
+
+def test_torch_numpy_and_scalar_evaluators_are_twins(models):
+    """engine.outcomes torch_eval / numpy_eval / scalar_eval through tests/contracts.py's
+    twin_tester: shot make, interception and shot flight time on random inputs with the
+    clipping edges first (the numpy evaluator is the reference)."""
+    arr = OutcomeArrays.from_models(models)
+    out = OutcomeTensors.from_models(models, "cpu", dtype=torch.float64)
+    sca = ScalarOutcomes(arr)
+    f = _shots(models, n=400)
+    adj = arr.player_logit_adj(f["shooter_id"])
+    rng = np.random.default_rng(RNG_SEED)
+    lane, length = rng.uniform(-1.0, 40.0, 400), rng.uniform(-1.0, 100.0, 400)
+    shot_keys = ("distance_ft", "is_three", "defender_ft", "angle_deg", "shot_clock")
+    cases = [({k: f[k][i] for k in shot_keys}, adj[i], lane[i], length[i]) for i in range(400)]
+
+    def numpy_eval(case):
+        shot, a, ln, pl = case
+        args = [np.atleast_1d(shot[k]) for k in shot_keys]
+        return {"p_make": arr.p_make(*args, np.atleast_1d(a))[0],
+                "p_intercept": arr.p_intercept(np.atleast_1d(ln), np.atleast_1d(pl))[0],
+                "flight_s": arr.shot_flight_s(np.atleast_1d(shot["distance_ft"]))[0]}
+
+    def torch_eval(case):
+        shot, a, ln, pl = case
+        t = [torch.as_tensor(np.atleast_1d(shot[k])) for k in shot_keys]
+        return {"p_make": out.p_make(*t, torch.as_tensor(np.atleast_1d(a)))[0],
+                "p_intercept": out.p_intercept(torch.tensor([ln]), torch.tensor([pl]))[0],
+                "flight_s": out.shot_flight_s(torch.tensor([shot["distance_ft"]]))[0]}
+
+    def scalar_eval(case):
+        shot, a, ln, pl = case
+        return {"p_make": sca.p_make(*(float(shot[k]) for k in shot_keys), float(a)),
+                "p_intercept": sca.p_intercept(float(ln), float(pl)),
+                "flight_s": sca.shot_flight_s(float(shot["distance_ft"]))}
+
+    assert twin_tester(numpy_eval, {"torch_eval": torch_eval, "scalar_eval": scalar_eval}, cases,
+                       atol=1e-12, min_cases=400) == 400
+
+
+def test_twin_tester_catches_a_drifting_twin():
+    cases = np.linspace(0.0, 30.0, 50)
+    with pytest.raises(AssertionError, match=r"drift, case 6\['y'\]"):
+        twin_tester(lambda x: {"y": x * 2.0}, {"drift": lambda x: {"y": x * 2.0 + x / 3e3}},
+                    cases, atol=1e-3)
+    with pytest.raises(AssertionError, match="keys"):
+        twin_tester(lambda x: {"y": x}, {"other": lambda x: {"z": x}}, cases)
+    with pytest.raises(AssertionError, match="only 0 cases"):
+        twin_tester(lambda x: x, {"same": lambda x: x}, [])

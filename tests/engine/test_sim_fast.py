@@ -1,5 +1,6 @@
 """engine.sim.fast (one possession on floats) agrees with engine.sim.step (batched torch)
-step for step: same noise, same actions -> positions within 1e-3 ft, same events."""
+step for step through tests/contracts.py's twin_tester: same noise, same actions ->
+positions within 1e-3 ft, same events, outcome, points and end."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from engine.outcomes.models import default_models
 from engine.outcomes.torch_eval import OutcomeArrays, OutcomeTensors
 from engine.sim import fast as sim_fast
 from engine.sim.step import N_NOISE, SimConfig, initial_state, step
+from tests.contracts import twin_tester
 
 EVENTS = ("pass", "catch", "interception", "steal", "shot", "made", "miss", "oreb", "dreb",
           "shot_clock_violation", "period_end")
@@ -31,30 +33,60 @@ def random_start(g: torch.Generator):
                          logit_adj=torch.randn(1, 5, generator=g) * 0.2)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_fast_step_matches_torch_step(outcomes, seed):
-    out_t, out_a = outcomes
-    cfg = SimConfig()
-    g = torch.Generator().manual_seed(seed)
-    s = random_start(g)
-    f = sim_fast.FastState.from_torch(s)
-    steps = 0
-    for _ in range(300):
+class TorchStep:
+    """engine.sim.step.step on a batch of one; a case's start (when not None) restarts it."""
+
+    def __init__(self, outcomes) -> None:
+        self.out, self.s = outcomes, None
+
+    def __call__(self, case) -> dict:
+        start, off, dfn, dec, u = case
+        if start is not None:
+            self.s = start
+        self.s, ev = step(self.s, off, dfn, dec, u, self.out, SimConfig())
+        s = self.s
+        return {"pos": s.pos[0], "events": [k for k in EVENTS if bool(ev[k][0])],
+                "outcome": int(s.outcome[0]), "points": float(s.points[0]), "done": bool(s.done[0])}
+
+
+class FastStep:
+    """engine.sim.fast.step on the same inputs (floats, numpy)."""
+
+    def __init__(self, outcomes) -> None:
+        self.out, self.f = outcomes, None
+
+    def __call__(self, case) -> dict:
+        start, off, dfn, dec, u = case
+        if start is not None:
+            self.f = sim_fast.FastState.from_torch(start)
+        self.f, ev = sim_fast.step(self.f, off[0].double().numpy(), dfn[0].double().numpy(),
+                                   int(dec), u[0].double().numpy(), self.out, SimConfig())
+        f = self.f
+        return {"pos": f.pos, "events": [k for k in EVENTS if ev.get(k)], "outcome": f.outcome,
+                "points": f.points, "done": bool(f.done)}
+
+
+def step_cases(g: torch.Generator, n: int, ref: TorchStep):
+    """n steps of random actions and uniforms; a new random start after each possession."""
+    start = random_start(g)
+    for _ in range(n):
         off = (torch.rand(1, 5, 2, generator=g) - 0.5) * 50.0
         dfn = (torch.rand(1, 5, 2, generator=g) - 0.5) * 50.0
         dec = torch.multinomial(torch.tensor([12.0, 1, 1, 1, 1, 1, 1]), 1, generator=g)
         u = torch.rand(1, N_NOISE, generator=g)
-        s, ev = step(s, off, dfn, dec, u, out_t, cfg)
-        f, fev = sim_fast.step(f, off[0].double().numpy(), dfn[0].double().numpy(), int(dec),
-                               u[0].double().numpy(), out_a, cfg)
-        assert np.abs(s.pos[0].double().numpy() - f.pos).max() < 1e-3
-        assert [k for k in EVENTS if bool(ev[k][0])] == [k for k in EVENTS if fev.get(k)]
-        assert int(s.outcome[0]) == f.outcome and float(s.points[0]) == f.points
-        steps += 1
-        if f.done:
-            s = random_start(g)
-            f = sim_fast.FastState.from_torch(s)
-    assert steps == 300
+        yield start, off, dfn, dec, u
+        start = random_start(g) if bool(ref.s.done[0]) else None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_step_matches_torch_step(outcomes, seed):
+    """The twin test named in engine.sim.fast's docstring."""
+    out_t, out_a = outcomes
+    g = torch.Generator().manual_seed(seed)
+    ref = TorchStep(out_t)
+    n = twin_tester(ref, {"engine.sim.fast": FastStep(out_a)}, step_cases(g, 300, ref),
+                    atol={"pos": 1e-3}, min_cases=300)
+    assert n == 300
 
 
 def test_fast_initial_state_matches_torch():
