@@ -1,14 +1,24 @@
-"""The single-possession fast path: :mod:`engine.sim.step`'s step in numpy float64.
+"""The single-possession fast path, a documented twin of :mod:`engine.sim.step`: the
+same step in plain Python floats, for one possession.
 
-A torch op costs microseconds even on an 11 x 3 tensor, so one gymnasium env stepping
-the batched core manages a few thousand steps per second. This module repeats the
-same step, in the same order with the same noise columns, for one possession. The
-state keeps numpy arrays, but the step itself runs on plain Python floats (a numpy
-call on a 3-vector costs about a microsecond, a float operation some 30 ns);
-``tests/engine/test_sim_fast.py`` checks it step for step against the torch core.
-Any rule change goes into both files (the test fails otherwise).
+Why a twin: a torch op costs microseconds even on an 11 x 3 tensor, so one gymnasium
+env stepping the batched core manages a few thousand steps per second. This module
+repeats the same step, in the same order with the same noise columns
+(:class:`engine.sim.state.Noise`), for one possession. The state keeps numpy arrays,
+but the step itself runs on plain Python floats (a numpy call on a 3-vector costs about
+a microsecond, a float operation some 30 ns). HalfCourt-v0 uses it when the defense,
+the reward and the outcomes have float twins (``envs.halfcourt``'s ``fast`` option).
+
+Twin contract (what "equal" means): from the same state (:meth:`FastState.from_torch`
+or :func:`initial_state`), with the same wanted velocities, decision and uniforms,
+every step gives positions within 1e-3 ft of the torch core's (float64 here, float32
+there) and exactly the same events, outcome, points and end of possession.
+The test that proves it: ``tests/engine/test_sim_fast.py::test_fast_step_matches_torch_step``
+(300 random steps per seed through ``tests/contracts.py``'s ``twin_tester``), with
+``test_fast_initial_state_matches_torch`` for the start and, at the env level,
+``tests/envs/test_envs.py::test_fast_path_matches_torch_path``. Any rule change goes into
+both files (the test fails otherwise).
 """
-
 from __future__ import annotations
 
 import math
