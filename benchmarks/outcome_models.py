@@ -18,7 +18,7 @@ from pathlib import Path
 from engine.atomic import write_text_atomic
 from engine.outcomes.evaluation import report_markdown
 from engine.outcomes.models import OutcomeConfig
-from hoopsim.tasks.fit_outcomes import build_tables, fit_and_evaluate
+from engine.outcomes.tables import build_tables, fit_and_evaluate
 
 
 def main() -> None:

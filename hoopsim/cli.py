@@ -22,7 +22,15 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from engine.errors import HoopsimDataError
+from engine.errors import HoopsimConfigError, HoopsimDataError
+from hoopsim.errors import UsageError
+from hoopsim.runs import discard_unfinished, forget_created, run_dir
+
+__all__ = ["CONF_DIR", "TASKS", "UsageError", "main", "run", "run_dir"]
+
+# every user-facing failure: one line on stderr, exit code 2 (debug=true: the traceback)
+USER_ERRORS = (UsageError, HoopsimDataError, HoopsimConfigError, HydraException,
+               OmegaConfBaseException, FileNotFoundError)
 
 CONF_DIR = Path(str(resources.files("hoopsim") / "conf"))
 TASKS = {
@@ -39,10 +47,6 @@ TASKS = {
     "bench": ("hoopsim.tasks.bench", "speed figures of ingest, simulator, planner -> bench.json"),
     "realism": ("hoopsim.tasks.realism", "BC offense vs BC defense on held-out starts vs real rates"),
 }
-
-
-class UsageError(Exception):
-    """A mistake on the command line (exit code 2)."""
 
 
 def usage() -> str:
@@ -104,6 +108,7 @@ def run_multirun(task: str, overrides: list[str]) -> int:
     for i, job in enumerate(jobs):
         logging.getLogger(__name__).info("multirun job %d/%d: %s", i + 1, len(jobs), " ".join(job))
         cfg = load_config(task, job)
+        forget_created()                  # a failing job removes only its own empty folder
         codes.append(int(importlib.import_module(TASKS[task][0]).main(cfg) or 0))
     return max(codes, default=0)
 
@@ -131,24 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         code = run(argv)
-    except (UsageError, HoopsimDataError, HydraException, OmegaConfBaseException,
-            FileNotFoundError) as exc:
+    except USER_ERRORS as exc:
+        discard_unfinished()
         if debug:
             raise
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"hoopsim: error: {msg}", file=sys.stderr)
         code = 2
     return code
-
-
-def run_dir(task: str, cfg) -> Path:
-    """``out=`` if given (relative to the caller), else runs/<task>__<name>__<seed>__<time>/."""
-    if cfg.get("out"):
-        path = Path(str(cfg.out)).expanduser()
-    else:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = Path("runs") / f"{task}__{cfg.get('name', task)}__{cfg.get('seed', 0)}__{stamp}"
-    path = path.resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    return path

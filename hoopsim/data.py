@@ -1,55 +1,101 @@
 """Where a task's possessions come from: the real logs named in ``data=real`` (or
-``data.tracking=... data.pbp=...``), else the embedded synthetic corpus, generated once
-into the cache folder. Both go through the same readers and the possession cache."""
+``data.tracking=... data.pbp=...``: each a file, a folder, a glob or a list of them),
+else the embedded synthetic corpus, generated once into the cache folder. Both go
+through the same readers and the possession cache. Also: one cached possession for
+``hoopsim render`` / ``hoopsim view``."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
-from engine.possessions.api import default_cache_dir, load_possessions
+from omegaconf import OmegaConf
+
+from engine.errors import HoopsimConfigError, HoopsimDataError
+from engine.logs.io import TRACKING_SUFFIXES, expand_paths
+from engine.possessions.api import load_possessions
 from engine.possessions.dataset import PossessionSet
-from engine.possessions.ingest import IngestConfig
+from engine.possessions.ingest import IngestConfig, game_id_of
+from engine.runtime.cache import cache_folder, cache_key, default_cache_dir
+
+PBP_SUFFIXES = (".csv", ".csv.gz")
+
+
+def path_spec(value) -> str | list[str]:
+    """A data path option as given (file, folder, glob) or a list of them -> str or
+    list[str] for engine.logs.io.expand_paths."""
+    if OmegaConf.is_list(value) or isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return str(value)
 
 
 def cache_root(cfg) -> Path:
     return Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else default_cache_dir()
 
 
+def synthetic_config(cfg):
+    """The synthesize task config or the ``data`` group (``games`` / ``n_games``,
+    n_periods, seconds_per_period, seed, offenses, defenses) as a SyntheticConfig."""
+    from envs.defense import SCHEMES
+    from envs.offense import OFFENSES
+    from envs.synthetic import SyntheticConfig
+
+    default = SyntheticConfig()
+    offenses = tuple(str(o) for o in cfg.get("offenses") or default.offenses)
+    defenses = tuple(str(d) for d in cfg.get("defenses") or default.defenses)
+    for key, names, known in (("offenses", offenses, OFFENSES), ("defenses", defenses, SCHEMES)):
+        if unknown := [n for n in names if n not in known]:
+            raise HoopsimConfigError(key, unknown, f"unknown names; known: {', '.join(known)}")
+    games = cfg.get("n_games") or cfg.games
+    try:
+        scfg = SyntheticConfig(n_games=int(games), n_periods=int(cfg.n_periods),
+                               seconds_per_period=float(cfg.seconds_per_period), seed=int(cfg.seed),
+                               offenses=offenses, defenses=defenses)
+    except (TypeError, ValueError) as exc:
+        raise HoopsimConfigError("games", games, str(exc)) from None
+    if scfg.n_games < 1:
+        raise HoopsimConfigError("games", scfg.n_games, "must be at least 1")
+    return scfg
+
+
 def corpus_dir(cfg) -> Path:
     """The cached synthetic corpus for this config (written on first use)."""
     from envs.synthetic import CORPUS_VERSION
     from envs.synthetic.corpus import write_corpus
-    from hoopsim.tasks.synthesize import synthetic_config
 
     scfg = synthetic_config(cfg.data)
-    keyed = {**scfg.__dict__, "corpus_version": CORPUS_VERSION}
-    key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    path = cache_root(cfg) / f"corpus-{key}"
+    path = cache_folder("corpus", cache_key(scfg, CORPUS_VERSION), cache_root(cfg))
     if not (path / "done").exists():
         write_corpus(path, scfg)
         (path / "done").write_text("ok\n")
     return path
 
 
-def sources(cfg) -> tuple[str, str]:
-    """(tracking, pbp) paths of the configured data."""
+def sources(cfg) -> tuple[str | list[str], str | list[str]]:
+    """(tracking, pbp) path specs of the configured data (each a str or a list)."""
     if cfg.data.tracking is None:
         src = corpus_dir(cfg)
         return str(src / "tracking"), str(src / "pbp")
-    return str(cfg.data.tracking), str(cfg.data.pbp)
+    if cfg.data.get("pbp") is None:
+        raise HoopsimDataError("data.pbp", "path", "data.tracking is set but data.pbp is not")
+    return path_spec(cfg.data.tracking), path_spec(cfg.data.pbp)
 
 
-def split_cutoff(cfg, pbp: str) -> str:
+def source_files(tracking, pbp) -> list[str]:
+    """Every tracking and play-by-play file the specs name (HoopsimDataError when one
+    names nothing)."""
+    return expand_paths(tracking, TRACKING_SUFFIXES) + expand_paths(pbp, PBP_SUFFIXES)
+
+
+def split_cutoff(cfg, pbp) -> str:
     """``data.cutoff``; "auto" puts the first 3/4 of the games (by id) in training."""
     cutoff = str(cfg.data.get("cutoff") or "auto")
     if cutoff != "auto":
         return cutoff
-    ids = sorted(p.name.split(".")[0] for p in Path(pbp).iterdir()
-                 if p.name.endswith((".csv", ".csv.gz")))
+    ids = sorted({game_id_of(f) or Path(f).name.split(".")[0]
+                  for f in expand_paths(pbp, PBP_SUFFIXES)})
     if len(ids) < 2:
-        raise ValueError(f"{pbp}: need at least 2 games to split train / held out")
+        raise HoopsimDataError(str(pbp), "data.cutoff=auto",
+                               "need at least 2 games to split train / held out")
     return ids[max(1, (3 * len(ids)) // 4)]
 
 
@@ -57,8 +103,31 @@ def load_data(cfg) -> PossessionSet:
     """Possessions of the configured data (ingested once, then read from the cache),
     split train / test at the data's cutoff."""
     tracking, pbp = sources(cfg)
-    icfg = IngestConfig(workers=int(cfg.get("workers", 2)),
-                        split_cutoff=split_cutoff(cfg, pbp) if Path(pbp).is_dir()
-                        else str(cfg.data.get("cutoff") or "0021500500"))
+    icfg = IngestConfig(workers=int(cfg.get("workers", 2)), split_cutoff=split_cutoff(cfg, pbp))
     ds, _ = load_possessions(tracking, pbp, icfg, cache_dir=cache_root(cfg), progress=True)
+    if not len(ds):
+        raise HoopsimDataError(str(tracking), "possessions", "no possession could be ingested")
     return ds
+
+
+def load_cached_possession(cache, index):
+    """(engine.possessions.Possession number ``index`` of the ingest cache ``cache``, the
+    cache's frame rate in Hz). A missing cache or an index outside 0..n-1 raises
+    HoopsimDataError."""
+    from engine.possessions.dataset import cache_folder as possession_folder
+    from engine.possessions.dataset import load_cache
+
+    folder = possession_folder(str(cache))
+    ds, _ = load_cache(folder)
+    try:
+        number = int(index)
+    except (TypeError, ValueError):
+        raise HoopsimDataError(str(folder), f"index={index}", "index must be an integer") from None
+    if not 0 <= number < len(ds):
+        raise HoopsimDataError(str(folder), f"index={number}",
+                               f"out of range: the cache holds {len(ds)} possessions "
+                               f"(0..{len(ds) - 1})")
+    poss = ds.possession(number)
+    if poss.n_frames == 0:
+        raise HoopsimDataError(str(folder), f"index={number}", "the possession has no frames")
+    return poss, float(ds.rate_hz)

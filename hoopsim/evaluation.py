@@ -8,7 +8,6 @@ Offline-RL ids (bcq, cql, iql) are refused until that layer exists.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,8 @@ import numpy as np
 from engine.errors import HoopsimConfigError
 from engine.outcomes.models import OutcomeModels
 from engine.sim.step import SimConfig
-from hoopsim.data import cache_root, sources
+from engine.runtime.cache import cache_folder, cache_key, file_stamp
+from hoopsim.data import cache_root, source_files, sources
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,18 @@ def evaluation_outcomes(cfg, cutoff: str) -> OutcomeModels:
     few shots to fit; the planner never saw the real games)."""
     from engine.outcomes.fit import fit_held_out
     from engine.outcomes.models import default_models
-    from hoopsim.tasks.fit_outcomes import build_outcome_tables
+    from engine.outcomes.tables import build_outcome_tables
 
     if cfg.data.tracking is None:
         return default_models()
     tracking, pbp = sources(cfg)
-    key = hashlib.sha256(f"{Path(tracking).resolve()}|{Path(pbp).resolve()}|{cutoff}".encode())
-    path = cache_root(cfg) / f"eval-outcomes-{key.hexdigest()[:12]}.json"
+    key = cache_key([file_stamp(f) for f in source_files(tracking, pbp)], cutoff)
+    path = cache_folder("eval-outcomes", key, cache_root(cfg)) / "outcome_models.json"
     if path.exists():
         return OutcomeModels.load(path)
     tables = build_outcome_tables(tracking, pbp, cutoff, cache_root(cfg), int(cfg.get("workers", 2)))
     models = fit_held_out(tables, cutoff)
+    path.parent.mkdir(parents=True, exist_ok=True)
     models.save(path)
     return models
 
@@ -88,7 +89,7 @@ def playbest_scale(name: str) -> float | None:
 def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     """A SimPolicy for method id ``name``."""
     from envs.offense import OFFENSES, make_offense
-    from hoopsim.cli import UsageError
+    from hoopsim.errors import UsageError
     from planners.methods import ID_FORMS, is_planner_method
 
     if name in OFFENSES:

@@ -1,39 +1,36 @@
 """Python API for analysts: ``load_possessions(tracking, pbp, ...)``.
 
 Ingests the given files (or reuses a cache keyed by the files' names, sizes and
-modification times and by the config) and returns the possession arrays and a
-pandas DataFrame with one row per possession.
+modification times and by the config, through engine.runtime.cache) and returns the
+possession arrays and a pandas DataFrame with one row per possession. A cache written
+with another schema version is rebuilt, with one log line.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
 from engine.logs.io import TRACKING_SUFFIXES, expand_paths
-from engine.possessions.dataset import PossessionSet, load_cache, save_cache
+from engine.possessions.dataset import PossessionSet, cache_schema, load_cache, save_cache
 from engine.possessions.ingest import IngestConfig, ingest
+from engine.runtime.cache import cache_folder, default_cache_dir, file_stamp
+from engine.runtime.cache import cache_key as _cache_key
+from engine.schema import SCHEMA_VERSION
 
+__all__ = ["cache_key", "default_cache_dir", "load_possessions"]
 
-def default_cache_dir() -> Path:
-    """Caches live outside the repository: $HOOPSIM_CACHE or ~/.cache/hoopsim."""
-    return Path(os.environ.get("HOOPSIM_CACHE", Path.home() / ".cache" / "hoopsim"))
+log = logging.getLogger(__name__)
 
 
 def cache_key(files: list[str], cfg: IngestConfig) -> str:
-    h = hashlib.sha256()
-    for f in files:
-        st = os.stat(f)
-        h.update(f"{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    cfg_d = asdict(cfg)
-    cfg_d.pop("workers", None)
-    h.update(json.dumps(cfg_d, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
+    """Key of the possession cache: every file's stamp and the config (workers aside)."""
+    settings = asdict(cfg)
+    settings.pop("workers", None)
+    return _cache_key([file_stamp(f) for f in files], settings)
 
 
 def load_possessions(tracking, pbp, cfg: IngestConfig | None = None,
@@ -45,13 +42,17 @@ def load_possessions(tracking, pbp, cfg: IngestConfig | None = None,
     Returns (PossessionSet with .arrays, DataFrame of per-possession metadata).
     """
     cfg = cfg or IngestConfig()
-    t_files = expand_paths(tracking, TRACKING_SUFFIXES)
-    p_files = expand_paths(pbp, (".csv", ".csv.gz"))
-    directory = Path(cache_dir or default_cache_dir()) / f"possessions-{cache_key(t_files + p_files, cfg)}"
-    if (directory / "manifest.json").exists():
+    tracking_files = expand_paths(tracking, TRACKING_SUFFIXES)
+    pbp_files = expand_paths(pbp, (".csv", ".csv.gz"))
+    directory = cache_folder("possessions", cache_key(tracking_files + pbp_files, cfg), cache_dir)
+    found = cache_schema(directory) if (directory / "manifest.json").exists() else None
+    if found is not None and found != SCHEMA_VERSION:
+        log.info("possession cache %s has schema %s, the code writes %s: rebuilding it",
+                 directory, found, SCHEMA_VERSION)
+    if found == SCHEMA_VERSION:
         ds, _ = load_cache(directory)
     else:
-        ds, summary = ingest(t_files, p_files, cfg, progress=progress)
+        ds, summary = ingest(tracking_files, pbp_files, cfg, progress=progress)
         save_cache(ds, directory, {"config": summary["config"], "totals": summary["totals"],
                                    "skipped": summary["skipped"]})
     if split is not None:

@@ -185,6 +185,14 @@ def cache_folder(path: str | Path) -> Path:
     return inner if (inner / "manifest.json").exists() else path
 
 
+def cache_schema(directory: str | Path):
+    """The schema version a cache folder was written with (None when unreadable)."""
+    try:
+        return json.loads((cache_folder(directory) / "manifest.json").read_text()).get("schema_version")
+    except (OSError, ValueError):
+        return None
+
+
 def load_cache(directory: str | Path) -> tuple[PossessionSet, dict]:
     """Read a cache written by save_cache (or the ingest folder holding it); a wrong
     schema version is an error."""

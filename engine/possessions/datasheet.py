@@ -37,6 +37,10 @@ def datasheet_text(summary: dict, ds) -> str:
     lines += ["", "## What the data rules dropped or changed (counts)", "",
               "| rule | count |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in t.get("dropped", {}).items()]
+    low = t.get("low_coverage", [])
+    lines += ["", f"## Periods with tracking on less than half of their clock ({len(low)})", ""]
+    lines += [f"- game {c['game_id']} period {c['period']}: {100 * c['covered_share']:.0f}% "
+              "of the play-by-play clock tracked" for c in low]
     lines += ["", f"## Skipped inputs ({len(summary['skipped'])})", ""]
     lines += [f"- `{s['file']}` ({s['record']}): {s['reason']}" for s in summary["skipped"][:200]]
     return "\n".join(lines) + "\n"

@@ -130,10 +130,38 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
                       else resample_possession(p, cfg.rate_hz))
     summary = _summary(game, poss, periods, frames, track.rate_hz, cfg)
     summary["score_mismatches"] = [m for m in check_score(pbp) if m["period"] in periods]
+    summary["low_coverage"] = low_coverage(game.game_id, period_coverage(track, pbp.events, periods))
     ids = np.array([m["event_id_consistency"] for m in metas], float)
     summary["event_id_consistency"] = float(np.nanmean(ids)) if np.isfinite(ids).any() else None
     return {"summary": summary, "frames": frames, "player_ids": [p.player_ids for p in built],
             "meta": metas, "quality": game.quality.as_dict()}
+
+
+MIN_PERIOD_COVERAGE = 0.5   # a tracked period below this share of its clock is reported
+MAX_CLOCK_GAP_S = 2.0       # clock gaps longer than this between moments count as untracked
+
+
+def period_coverage(track, events: pd.DataFrame, periods: list[int]) -> dict[int, float]:
+    """{period: share of its play-by-play clock span (s) covered by tracked moments} for
+    each period in ``periods`` that has tracking. A moment covers the clock up to the next
+    one when the gap is at most MAX_CLOCK_GAP_S (stoppages repeat clock values)."""
+    shares = {}
+    for period in periods:
+        clock = np.unique(track.game_clock[track.period == period])
+        pbp_clock = events.loc[events["period"] == period, "clock"].to_numpy(float)
+        if clock.size == 0 or pbp_clock.size == 0:
+            continue
+        span_s = float(pbp_clock.max() - pbp_clock.min())
+        gaps = np.diff(clock)
+        covered_s = float(gaps[gaps <= MAX_CLOCK_GAP_S].sum())
+        shares[int(period)] = min(1.0, covered_s / span_s) if span_s > 0 else 1.0
+    return shares
+
+
+def low_coverage(game_id: str, shares: dict[int, float]) -> list[dict]:
+    """Periods whose tracking covers less than MIN_PERIOD_COVERAGE of their clock."""
+    return [{"game_id": game_id, "period": p, "covered_share": round(s, 3)}
+            for p, s in sorted(shares.items()) if s < MIN_PERIOD_COVERAGE]
 
 
 EVENT_COLUMNS = ("event_num", "msg_type", "period", "clock", "team_id", "is_three", "ft_made",
@@ -214,6 +242,12 @@ def ingest(tracking: list[str], pbp: list[str], cfg: IngestConfig | None = None,
         results = [_worker(j) for j in tqdm(jobs, desc="ingest", unit="game", disable=not progress)]
     good = [r for r in results if "error" not in r]
     skipped += [r["error"] for r in results if "error" in r]
+    for s in skipped:
+        log.warning("skipped %s (%s): %s", s["file"], s["record"], s["reason"])
+    for r in good:
+        for low in r["summary"]["low_coverage"]:
+            log.warning("game %s period %d: tracking covers %.0f%% of the play-by-play clock",
+                        low["game_id"], low["period"], 100 * low["covered_share"])
     return _assemble(good, skipped, cfg)
 
 
@@ -240,7 +274,8 @@ def _totals(games: list[dict], meta: pd.DataFrame, good: list[dict]) -> dict:
            "possessions": int(sum(sum(g["possessions"].values()) for g in games)),
            "points": int(sum(sum(g["points"].values()) for g in games)),
            "outcomes": {o: int(sum(g["outcomes"][o] for g in games)) for o in OUTCOMES},
-           "frames_native": int(sum(g["frames"]["native"] for g in games))}
+           "frames_native": int(sum(g["frames"]["native"] for g in games)),
+           "low_coverage": [low for g in games for low in g.get("low_coverage", [])]}
     if len(meta):
         cov = meta["coverage"].to_numpy()
         out["tracked_share"] = {q: float(np.percentile(cov, v)) for q, v in

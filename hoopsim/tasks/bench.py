@@ -25,16 +25,12 @@ from pathlib import Path
 import torch
 
 from engine.atomic import write_text_atomic
-from engine.possessions.api import default_cache_dir
-from engine.runtime import code_revision, resolve_device
-from hoopsim.runs import run_dir
+from engine.errors import HoopsimConfigError
+from engine.runtime.cache import default_cache_dir
+from engine.runtime import resolve_device
+from hoopsim.runs import git_rev, run_dir
 
 log = logging.getLogger(__name__)
-
-
-def git_rev() -> str:
-    """Short form of engine.runtime.code_revision()."""
-    return code_revision()[:12]
 
 
 def machine(device: torch.device) -> dict:
@@ -108,16 +104,17 @@ def table(res: dict) -> str:
 
 
 def main(cfg) -> int:
-    out = run_dir("bench", cfg)
     device = resolve_device(str(cfg.device))
     res: dict = {"machine": machine(device)}
     sections = {"ingest": lambda: bench_ingest_section(cfg),
                 "sim": lambda: bench_sim_section(cfg, device),
                 "plan": lambda: bench_plan_section(cfg, device),
                 "train": lambda: bench_train_section(cfg, device)}
+    unknown = [str(name) for name in cfg.sections if name not in sections]
+    if unknown:
+        raise HoopsimConfigError("sections", unknown, f"unknown bench section; known: {sorted(sections)}")
+    out = run_dir("bench", cfg)
     for name in cfg.sections:
-        if name not in sections:
-            raise ValueError(f"unknown bench section {name!r}; known: {sorted(sections)}")
         log.info("bench section %s", name)
         res[name] = sections[name]()
         write_text_atomic(out / "bench.json", json.dumps(res, indent=2) + "\n")

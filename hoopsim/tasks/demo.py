@@ -16,10 +16,9 @@ from pathlib import Path
 
 from engine.possessions.events import detect_events
 from engine.report import ppp_table
-from hoopsim.cli import run_dir
-from hoopsim.data import load_data
+from hoopsim.runs import run_dir
+from hoopsim.evaluation_run import prepare, run_evaluation
 from hoopsim.results import markdown
-from hoopsim.tasks.evaluate import run_evaluation
 from viz.diagram import play_diagram
 from viz.export import save_gif
 from viz.render import CourtRenderer
@@ -48,10 +47,11 @@ def draw_example(ds, out: Path) -> tuple[Path, Path]:
 
 
 def main(cfg) -> int:
+    prep = prepare(cfg)                  # user errors surface before the run folder exists
     out = run_dir("demo", cfg)
-    ds = load_data(cfg)
+    ds = prep.ds
     corpus = ppp_table(ds.meta)
-    results, _ = run_evaluation(cfg, out)
+    results, _ = run_evaluation(cfg, out, prep)
     table = markdown(results)
     (out / "ppp.md").write_text(table)
     print(f"The corpus ({ds.meta['game_id'].nunique()} games, {len(ds)} possessions), "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.errors import HoopsimDataError
 from engine.possessions.dataset import load_cache
 from engine.possessions.export import export_parquet
-from hoopsim.cli import run_dir
+from hoopsim.runs import run_dir
 
 
 def main(cfg) -> int:

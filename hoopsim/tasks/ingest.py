@@ -1,4 +1,8 @@
-"""hoopsim ingest: tracking + play-by-play -> possession cache, summary.json, datasheet.md."""
+"""hoopsim ingest: tracking + play-by-play -> possession cache, summary.json, datasheet.md.
+
+Each skipped game is named on the console with its reason, and so is each period whose
+tracking covers less than half of its play-by-play clock (also listed in datasheet.md);
+when no game could be ingested the command fails (exit code 2) and writes nothing."""
 
 from __future__ import annotations
 
@@ -10,44 +14,73 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from engine.atomic import write_text_atomic
+from engine.errors import HoopsimConfigError, HoopsimDataError
 from engine.logs.io import TRACKING_SUFFIXES, expand_paths
 from engine.possessions.dataset import save_cache
 from engine.possessions.datasheet import write_datasheet
 from engine.possessions.ingest import IngestConfig, ingest
-from hoopsim.cli import run_dir
+from hoopsim.data import PBP_SUFFIXES, path_spec
+from hoopsim.runs import run_dir
 
 log = logging.getLogger(__name__)
 
 
 def ingest_config(cfg) -> IngestConfig:
+    """The task config as an IngestConfig (``periods``: tracked | all | a list of ints)."""
     periods = cfg.periods
     if OmegaConf.is_list(periods):
         periods = [int(p) for p in periods]
+    elif str(periods) not in ("tracked", "all"):
+        raise HoopsimConfigError("periods", str(periods), "choose tracked, all or a list like [1, 2]")
     return IngestConfig(periods=periods, rate_hz=cfg.rate_hz, max_seconds=cfg.max_seconds,
                         split_cutoff=str(cfg.split_cutoff), workers=int(cfg.workers),
                         reward=str(cfg.reward))
 
 
-def run_ingest(tracking, pbp, out: Path, icfg: IngestConfig) -> dict:
-    """Ingest files into ``out`` (possessions/ cache, summary.json, datasheet.md)."""
-    t_files = expand_paths(tracking, TRACKING_SUFFIXES)
-    p_files = expand_paths(pbp, (".csv", ".csv.gz"))
+def ingest_files(tracking, pbp, icfg: IngestConfig):
+    """(tracking files, pbp files, dataset, summary); nothing ingested is a HoopsimDataError
+    naming the first skipped file and its reason."""
+    tracking_files = expand_paths(tracking, TRACKING_SUFFIXES)
+    pbp_files = expand_paths(pbp, PBP_SUFFIXES)
     start = time.perf_counter()
-    ds, summary = ingest(t_files, p_files, icfg)
+    ds, summary = ingest(tracking_files, pbp_files, icfg)
     summary["wall_s"] = round(time.perf_counter() - start, 2)
+    if not summary["games"]:
+        first = summary["skipped"][0] if summary["skipped"] else {
+            "file": str(tracking), "record": "files", "reason": "no game to ingest"}
+        raise HoopsimDataError(first["file"], first["record"],
+                               f"{first['reason']} (no game ingested; {len(summary['skipped'])} skipped)")
+    return tracking_files, pbp_files, ds, summary
+
+
+def write_outputs(out: Path, tracking_files, pbp_files, ds, summary: dict) -> None:
+    """possessions/ cache, summary.json and datasheet.md into ``out``."""
     save_cache(ds, out / "possessions", {"config": summary["config"],
-                                         "sources": {"tracking": t_files, "pbp": p_files}})
+                                         "sources": {"tracking": tracking_files, "pbp": pbp_files}})
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
     write_datasheet(out / "datasheet.md", summary, ds)
+
+
+def run_ingest(tracking, pbp, out: Path, icfg: IngestConfig) -> dict:
+    """Ingest files into ``out`` (possessions/ cache, summary.json, datasheet.md)."""
+    tracking_files, pbp_files, ds, summary = ingest_files(tracking, pbp, icfg)
+    write_outputs(out, tracking_files, pbp_files, ds, summary)
     return summary
 
 
 def main(cfg) -> int:
+    icfg = ingest_config(cfg)
+    tracking_files, pbp_files, ds, summary = ingest_files(path_spec(cfg.tracking),
+                                                          path_spec(cfg.pbp), icfg)
     out = run_dir("ingest", cfg)
-    tracking = list(cfg.tracking) if OmegaConf.is_list(cfg.tracking) else str(cfg.tracking)
-    pbp = list(cfg.pbp) if OmegaConf.is_list(cfg.pbp) else str(cfg.pbp)
-    summary = run_ingest(tracking, pbp, out, ingest_config(cfg))
-    t = summary["totals"]
-    print(f"ingested {t['games']} games, {t['possessions']} possessions, {t['points']} points "
-          f"in {summary['wall_s']} s; skipped {len(summary['skipped'])}; wrote {out}")
+    write_outputs(out, tracking_files, pbp_files, ds, summary)
+    for s in summary["skipped"]:
+        print(f"skipped {s['file']} ({s['record']}): {s['reason']}")
+    for low in summary["totals"]["low_coverage"]:
+        print(f"warning: game {low['game_id']} period {low['period']}: tracking covers "
+              f"{100 * low['covered_share']:.0f}% of the play-by-play clock")
+    totals = summary["totals"]
+    print(f"ingested {totals['games']} games, {totals['possessions']} possessions, "
+          f"{totals['points']} points in {summary['wall_s']} s; skipped {len(summary['skipped'])}; "
+          f"wrote {out}")
     return 0

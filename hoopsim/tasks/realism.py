@@ -14,8 +14,10 @@ from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from engine.atomic import write_text_atomic
+from engine.errors import HoopsimDataError
 from engine.logs.io import expand_paths
 from engine.logs.pbp import read_pbp
+from engine.runtime import resolve_device
 from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
 from envs.defense.bc import BCConfig
@@ -32,13 +34,10 @@ from envs.evaluation.realism import (
 )
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
-from hoopsim.runs import run_dir
+from hoopsim.data import path_spec
+from hoopsim.runs import git_rev, run_dir
 
 log = logging.getLogger(__name__)
-
-
-def _paths(v):
-    return list(v) if OmegaConf.is_list(v) else str(v)
 
 
 def _finite(x):
@@ -50,11 +49,6 @@ def _finite(x):
     if isinstance(x, (float, np.floating)):
         return float(x) if np.isfinite(x) else None
     return x
-
-
-def _device(name: str) -> torch.device:
-    return torch.device("cuda" if name == "auto" and torch.cuda.is_available() else
-                        "cpu" if name == "auto" else name)
 
 
 def fit_models(cfg, train, test, cache_dir):
@@ -80,23 +74,24 @@ def simulate_starts(starts, offense, defense, rcfg: RealismConfig, device):
 
 
 def main(cfg) -> int:
-    t0 = time.time()
-    out = run_dir("realism", cfg)
+    t_start = time.time()
     rcfg = RealismConfig(cutoff=str(cfg.cutoff), n_starts=int(cfg.n_starts), seed=int(cfg.seed),
                          batch=int(cfg.batch), max_steps=int(cfg.max_steps))
     icfg = IngestConfig(rate_hz=None, split_cutoff=rcfg.cutoff, workers=int(cfg.workers))
-    ds, _ = load_possessions(_paths(cfg.tracking), _paths(cfg.pbp), icfg, cache_dir=cfg.cache_dir,
+    ds, _ = load_possessions(path_spec(cfg.tracking), path_spec(cfg.pbp), icfg, cache_dir=cfg.cache_dir,
                              progress=True)
     late = ds.meta["game_id"].astype(str).to_numpy() >= rcfg.cutoff
     train, test = ds.subset(~late), ds.subset(late)
     if not len(train) or not len(test):
-        raise ValueError(f"need games before and at/after cutoff {rcfg.cutoff}: "
-                         f"{len(train)} train, {len(test)} held-out possessions")
+        raise HoopsimDataError(str(cfg.pbp), f"cutoff={rcfg.cutoff}",
+                               f"need games before and at/after the cutoff: {len(train)} train, "
+                               f"{len(test)} held-out possessions")
+    out = run_dir("realism", cfg)         # after the data checks: a bad cutoff leaves no folder
     offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir)
     starts = StartStates.from_dataset(test, split="test", cutoff=rcfg.cutoff)
-    sim, _ = simulate_starts(starts, offense, defense, rcfg, _device(str(cfg.device)))
+    sim, _ = simulate_starts(starts, offense, defense, rcfg, resolve_device(str(cfg.device)))
     games = sorted(set(test.meta["game_id"].astype(str)))
-    pbp_files = [p for p in expand_paths(_paths(cfg.pbp), (".csv", ".csv.gz"))
+    pbp_files = [p for p in expandpath_spec(path_spec(cfg.pbp), (".csv", ".csv.gz"))
                  if any(g in Path(p).name for g in games)]
     real = real_pbp_measures([read_pbp(p) for p in tqdm(pbp_files, desc="held-out pbp")])
     real.update(real_tracking_measures(test, starts, rcfg.glitch_ftps))
@@ -109,7 +104,7 @@ def main(cfg) -> int:
                        "n_sim_shots": int(len(sim["shots"])), "sim_truncated": sim["truncated"],
                        "offense_bc_heldout": info.get("heldout"), "wall_s": None},
               "metrics": _finite(compare(sim, real, rcfg.targets))}
-    report["meta"]["wall_s"] = round(time.time() - t0, 1)
+    report["meta"]["wall_s"] = round(time.time() - t_start, 1)
     report = _finite(report)
     write_text_atomic(out / "realism.json", json.dumps(report, indent=1, default=float))
     write_text_atomic(out / "realism.md", markdown_table(report))

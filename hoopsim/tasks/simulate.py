@@ -12,6 +12,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from engine.atomic import write_text_atomic
+from engine.errors import HoopsimConfigError
 from engine.outcomes.models import default_models
 from engine.outcomes.torch_eval import OutcomeTensors
 from engine.runtime import resolve_device, seed_everything
@@ -25,14 +26,17 @@ from hoopsim.evaluation import MethodContext, make_method, schemes
 
 
 def main(cfg) -> int:
-    out = run_dir("simulate", cfg)
     seed_everything(int(cfg.seed))
     device = resolve_device(str(cfg.device))
+    if str(cfg.starts) not in ("real", "scenario"):
+        raise HoopsimConfigError("starts", str(cfg.starts), "choose real or scenario")
+    count = int(cfg.possessions)
+    if count < 1:
+        raise HoopsimConfigError("possessions", count, "must be at least 1")
     ds = load_data(cfg) if cfg.starts == "real" or str(cfg.offense) == "bc" else None
     starts = StartStates.from_dataset(ds, split="test") if cfg.starts == "real" else scenario_starts()
     rng = np.random.default_rng(int(cfg.seed))
-    n = int(cfg.possessions)
-    idx = rng.choice(len(starts), size=n, replace=n > len(starts))
+    idx = rng.choice(len(starts), size=count, replace=count > len(starts))
     sim_cfg, models = default_sim_config(), default_models()
     out_t = OutcomeTensors.from_models(models, device)
     ctx = MethodContext(ds.split("train") if ds is not None else None,
@@ -40,7 +44,9 @@ def main(cfg) -> int:
                         Path(str(cfg.planner_checkpoint)) if cfg.planner_checkpoint else None,
                         sim_cfg, OmegaConf.to_container(cfg.playbest), device, cache_root(cfg))
     (defense, scheme), = schemes(cfg).items()
-    run = run_cell(starts.to_sim(idx, device, out_t, sim_cfg), make_method(str(cfg.offense), ctx),
+    policy = make_method(str(cfg.offense), ctx)      # an unknown offense fails before any output
+    out = run_dir("simulate", cfg)
+    run = run_cell(starts.to_sim(idx, device, out_t, sim_cfg), policy,
                    scheme, out_t, sim_cfg, int(cfg.seed), int(cfg.batch),
                    int(cfg.max_steps), keep_positions=1)
     table = pd.DataFrame({"start": idx, "points": run.points,

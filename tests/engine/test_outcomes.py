@@ -128,7 +128,7 @@ def test_eb_fitted_on_players_pulls_3_for_3_to_league():
 
 @pytest.mark.real_data
 def test_real_subset_signs_and_brier(shared_data, tmp_path):
-    from hoopsim.tasks.fit_outcomes import build_outcome_tables, fit_and_evaluate
+    from engine.outcomes.tables import build_outcome_tables, fit_and_evaluate
 
     tracked = sorted((shared_data / "tracking_2hz").glob("*.csv.gz"))
     fit = [f for f in tracked if f.name < "0021500500"][:16]
