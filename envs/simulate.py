@@ -4,7 +4,8 @@ scheme (a scripted :mod:`envs.defense` scheme or :class:`envs.defense.bc.BCDefen
 xy (b, 5, 2), DefenseState)``), from a :class:`engine.sim.step.SimState`, until every
 possession ends or ``max_steps`` steps.
 
-One loop over time steps, none over the batch. Each step draws, in this order, the
+One loop over time steps, none over the batch; each step is :func:`envs.team_step.team_step`,
+which draws, in this order, the
 offense policy's fixed number of values and ``N_NOISE`` uniforms per row from the one
 generator: the same seed gives the same rollout (the order of
 :class:`envs.core.HalfCourtCore`).
@@ -29,22 +30,9 @@ import torch
 from tqdm import tqdm
 
 from engine.policy import SimPolicy
-from engine.sim.step import (
-    DEF,
-    N_NOISE,
-    Outcome,
-    SimConfig,
-    SimState,
-    hoop_xy,
-    shot_features,
-    step,
-)
+from engine.sim.step import Outcome, SimConfig, SimState, hoop_xy, shot_features
 from envs.defense import DefenseState
-
-
-def _defense_velocity(defense, sim: SimState, valid: torch.Tensor, dstate, dt: float):
-    nxt, dstate = defense(sim.pos, valid, dstate)
-    return (nxt - sim.pos[:, DEF, :2]) / dt, dstate
+from envs.team_step import scheme_velocity, team_step
 
 
 def _shot_rows(before: SimState, after: SimState, ev: dict) -> dict[str, torch.Tensor]:
@@ -78,14 +66,16 @@ def simulate(start: SimState, offense: SimPolicy, defense, outcomes, cfg: SimCon
     frames = {"positions": [sim.pos], "handler": [sim.handler], "ball_mode": [sim.ball_mode],
               "done": [sim.done], "shot_clock": [sim.shot_clock]}
     shots: list[dict[str, torch.Tensor]] = []
+    def defend():
+        nonlocal dstate
+        vx, vy, dstate = scheme_velocity(defense, sim, valid, dstate, cfg.dt_s)
+        return vx, vy
+
     for _ in tqdm(range(max_steps), desc="simulate", disable=not progress, leave=False):
         if bool(sim.done.all()):
             break
-        off_vel, decision, memory = offense.act(sim, memory, policy_generator)
-        def_vel, dstate = _defense_velocity(defense, sim, valid, dstate, cfg.dt_s)
-        noise = torch.rand((b, N_NOISE), generator=generator, device=dev, dtype=sim.pos.dtype)
-        new, ev = step(sim, off_vel.to(sim.pos.dtype), def_vel.to(sim.pos.dtype),
-                       decision.long(), noise, outcomes, cfg)
+        new, ev, memory, _ = team_step(sim, offense, memory, defend, generator, outcomes, cfg,
+                                       policy_generator)
         shots.append(_shot_rows(sim, new, ev))
         sim = new
         for k, v in (("positions", sim.pos), ("handler", sim.handler), ("ball_mode", sim.ball_mode),

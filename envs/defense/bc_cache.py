@@ -13,7 +13,12 @@ import torch
 
 from engine.possessions.dataset import PossessionSet
 from engine.runtime.cache import cache_folder, cache_key
-from engine.runtime.checkpoint import has_checkpoint, load_meta, load_tensors, save_checkpoint
+from engine.runtime.checkpoint import (
+    has_checkpoint,
+    load_meta,
+    load_tensors,
+    save_checkpoint,
+)
 from envs.defense.bc import BCConfig, BCDefense, fit_bc, sample_frames
 
 KIND = "bc-defense"

@@ -37,7 +37,12 @@ from tqdm import tqdm
 
 from engine.possessions.dataset import PossessionSet
 from engine.runtime.cache import cache_folder, cache_key
-from engine.runtime.checkpoint import has_checkpoint, load_meta, load_tensors, save_checkpoint
+from engine.runtime.checkpoint import (
+    has_checkpoint,
+    load_meta,
+    load_tensors,
+    save_checkpoint,
+)
 from engine.runtime.training import seeded_init
 from engine.sim.step import BallMode, Decision, SimState, hoop_xy
 from offline_rl.bc.data import TrainingData, build_training_data
