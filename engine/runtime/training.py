@@ -11,6 +11,7 @@ increment. ``folder=None`` trains in memory (small models fitted inside a cache 
 from __future__ import annotations
 
 import copy
+import math
 import json
 import logging
 from collections.abc import Callable
@@ -37,12 +38,24 @@ log = logging.getLogger(__name__)
 class TrainConfig:
     lr: float = 2e-4
     weight_decay: float = 0.0
-    grad_clip: float = 1.0
+    grad_clip: float | None = 1.0   # None: no clipping
     ema_decay: float = 0.995
     ema_start: int = 100       # steps before the EMA starts tracking (copied until then)
     save_every: int = 1000
     log_every: int = 100
     seed: int = 0
+    lr_schedule: str = "constant"   # "constant" | "cosine" (to 0 at ``steps``, as CosineAnnealingLR)
+
+    def __post_init__(self):
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"TrainConfig.lr_schedule must be 'constant' or 'cosine', not {self.lr_schedule!r}")
+
+    def lr_at(self, step: int, steps: int) -> float:
+        """Learning rate of the update made at 0-based ``step`` of a ``steps``-step run
+        (a pure function of the step, so a resumed run follows the same schedule)."""
+        if self.lr_schedule == "cosine":
+            return self.lr * 0.5 * (1.0 + math.cos(math.pi * min(step, steps) / max(steps, 1)))
+        return self.lr
 
 
 @dataclass
@@ -123,10 +136,13 @@ def run_training(model: nn.Module, loss_fn: Callable[[torch.Generator], torch.Te
     model.train()
     bar = tqdm(total=steps, initial=min(step, steps), disable=not progress, desc=folder.name if folder else kind)
     while step < steps:
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr_at(step, steps)
         loss = loss_fn(gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        if cfg.grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         step += 1
         ema.update(model, copy_only=step <= cfg.ema_start)

@@ -125,3 +125,16 @@ def test_registry_builds_by_name_and_names_the_choices():
         reg.config("zone_2_3", {"dpeth_ft": 1})
     with pytest.raises(ValueError, match="twice"):
         reg.register("zone_2_3", ZoneCfg)(make_zone)
+
+
+def test_cosine_schedule_matches_torch_cosine_annealing():
+    cfg = TrainConfig(lr=3e-3, lr_schedule="cosine")
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 40)
+    for step in range(40):
+        assert abs(cfg.lr_at(step, 40) - opt.param_groups[0]["lr"]) < 1e-12
+        opt.step()
+        sched.step()
+    assert TrainConfig(lr=0.1).lr_at(39, 40) == 0.1
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainConfig(lr_schedule="linear")
