@@ -85,15 +85,15 @@ def schemes_default(name: str):
     return make_scheme(name)
 
 
-def run_cells(cfg, ctx, starts, idx, out_t, models_eval, cells_spec, n_keep=1):
+def run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, cells_spec, n_keep=1):
     """[(method, defense, horizon)] -> {(method, defense, horizon): (CellRun, policy)}."""
     runs, by_name = {}, schemes(cfg)
     for method, defense, horizon in cells_spec:
         t0 = time.perf_counter()
         policy = make_method(method, ctx, horizon)
-        start = starts.to_sim(idx, ctx.device, out_t, ctx.sim_cfg)
+        start = starts.to_sim(idx, ctx.device, outcomes_t, ctx.sim_cfg)
         scheme = by_name.get(defense) or schemes_default(defense)
-        run = run_cell(start, policy, scheme, out_t, ctx.sim_cfg, int(cfg.seed),
+        run = run_cell(start, policy, scheme, outcomes_t, ctx.sim_cfg, int(cfg.seed),
                        int(cfg.batch), int(cfg.max_steps), keep_positions=n_keep)
         log.info("%s vs %s%s: PPP %.3f (n=%d) in %.1f s", method, defense,
                  f" h={horizon}" if horizon else "", run.points.mean(), len(run.points),
@@ -119,7 +119,7 @@ class Prepared:
     ds: object
     cutoff: str
     models_eval: object
-    out_t: OutcomeTensors
+    outcomes_t: OutcomeTensors
     starts: StartStates
     idx: np.ndarray
     device: torch.device
@@ -139,19 +139,19 @@ def prepare(cfg) -> Prepared:
     starts, idx = choose_starts(cfg, ds)
     cutoff = str(ds.meta.loc[ds.meta["split"] == "test", "game_id"].astype(str).min())
     models_eval = evaluation_outcomes(cfg, cutoff)
-    out_t = OutcomeTensors.from_models(models_eval, device)
-    return Prepared(ds, cutoff, models_eval, out_t, starts, idx, device, t_start)
+    outcomes_t = OutcomeTensors.from_models(models_eval, device)
+    return Prepared(ds, cutoff, models_eval, outcomes_t, starts, idx, device, t_start)
 
 
 def run_evaluation(cfg, out: Path, prep: Prepared | None = None) -> tuple[dict, dict]:
     """The whole evaluation (module docstring) -> (results dict, the cells' runs)."""
     prep = prep or prepare(cfg)
-    ds, models_eval, out_t, starts, idx = prep.ds, prep.models_eval, prep.out_t, prep.starts, prep.idx
+    ds, models_eval, outcomes_t, starts, idx = prep.ds, prep.models_eval, prep.outcomes_t, prep.starts, prep.idx
     ctx = MethodContext(ds.split("train"), ds.split("test"), planner_dir(cfg, ds),
                         default_sim_config(), OmegaConf.to_container(cfg.playbest), prep.device,
                         cache_root(cfg))
     spec = [(m, d, None) for m in cfg.methods for d in schemes(cfg)]
-    runs = run_cells(cfg, ctx, starts, idx, out_t, models_eval, spec)
+    runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec)
     table = binned_rates(real_shots_after(cfg, prep.cutoff), models_eval.rates["ft_pct"])
     cells = [cell_entry(m, d, r, p, table, models_eval) for (m, d, _), (r, p) in runs.items()]
     results = {"meta": {"seed": int(cfg.seed), "n": int(cfg.possessions),
@@ -163,7 +163,7 @@ def run_evaluation(cfg, out: Path, prep: Prepared | None = None) -> tuple[dict, 
                         "playbest": OmegaConf.to_container(cfg.playbest),
                         "binned_evaluator": table},
                "cells": cells, "paired": paired_rows(cfg, runs),
-               "table5": table5(cfg, ctx, starts, out_t, models_eval),
+               "table5": table5(cfg, ctx, starts, outcomes_t, models_eval),
                "ground_truth": ground_truth(ctx.test_ds, start_ids(starts, idx), models_eval)}
     results["ranking_check"] = ranking_check(cells)
     results["meta"]["wall_s"] = round(time.perf_counter() - prep.t_start, 1)
@@ -193,7 +193,7 @@ def paired_rows(cfg, runs) -> list[dict]:
     return rows
 
 
-def table5(cfg, ctx, starts, out_t, models_eval) -> list[dict]:
+def table5(cfg, ctx, starts, outcomes_t, models_eval) -> list[dict]:
     n = int(cfg.table5.possessions)
     if n <= 0:
         return []
@@ -202,7 +202,7 @@ def table5(cfg, ctx, starts, out_t, models_eval) -> list[dict]:
     dt = ctx.sim_cfg.dt_s                  # the planner plans at the data rate, one frame per step
     spec = [(str(cfg.table5.method), d, max(4, int(round(h / dt))))
             for h in cfg.table5.horizons_s for d in cfg.table5.defenses]
-    runs = run_cells(cfg, ctx, starts, idx, out_t, models_eval, spec, n_keep=0)
+    runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec, n_keep=0)
     rows = []
     for (_, d, h), (run, _) in runs.items():
         s = summarise(run)
@@ -213,9 +213,9 @@ def table5(cfg, ctx, starts, out_t, models_eval) -> list[dict]:
 
 def ranking_check(cells: list[dict]) -> list[dict]:
     """Per defense: does the binned evaluator rank the methods like the fitted one?"""
-    out = []
+    rows = []
     for d in sorted({c["defense"] for c in cells}):
         cs = [c for c in cells if c["defense"] == d]
-        out.append({"defense": d, **ranking_agrees({c["method"]: c["ppp"] for c in cs},
+        rows.append({"defense": d, **ranking_agrees({c["method"]: c["ppp"] for c in cs},
                                                    {c["method"]: c["ppp_binned_evaluator"] for c in cs})})
-    return out
+    return rows

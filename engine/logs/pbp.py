@@ -1,4 +1,6 @@
-"""stats.nba.com play-by-play (``playbyplayv2``) CSV: reader, byte-faithful writer, parsing.
+"""stats.nba.com play-by-play (``playbyplayv2``) CSV: the reader and its parsing (the
+byte-faithful writer is :mod:`engine.logs.pbp_write`, the event order
+:mod:`engine.logs.pbp_order`).
 
 :func:`read_pbp` returns a :class:`PlayByPlay` whose ``events`` DataFrame holds one row per
 event in *logical* order (see :func:`engine.logs.pbp_order.logical_order`) with normalized columns (clocks in

@@ -76,12 +76,12 @@ def pair_files(tracking: list[str], pbp: list[str]) -> tuple[list[tuple[str, str
         return [(tracking[0], pbp[0])], []
     by_id = {game_id_of(p): p for p in pbp}
     pairs, skipped = [], []
-    for t in tracking:
-        gid = game_id_of(t)
+    for path in tracking:
+        gid = game_id_of(path)
         if gid in by_id:
-            pairs.append((t, by_id.pop(gid)))
+            pairs.append((path, by_id.pop(gid)))
         else:
-            skipped.append({"file": t, "record": "file", "reason": "no play-by-play for this game"})
+            skipped.append({"file": path, "record": "file", "reason": "no play-by-play for this game"})
     return pairs, skipped
 
 
@@ -172,17 +172,17 @@ def team_abbreviations(events: pd.DataFrame) -> dict[int, str]:
     """{team_id: abbreviation} from the play-by-play's player columns."""
     rows = events[["player1_team_id", "player1_team_abbreviation"]].dropna()
     rows = rows[rows["player1_team_abbreviation"] != ""]
-    return {int(t): str(a) for t, a in zip(rows["player1_team_id"], rows["player1_team_abbreviation"])}
+    return {int(team): str(abbr) for team, abbr in zip(rows["player1_team_id"], rows["player1_team_abbreviation"])}
 
 
 def _event_arrays(events: pd.DataFrame) -> dict[str, np.ndarray]:
     """The play-by-play columns the per-possession loop needs, as plain numpy arrays
     (pandas indexing per possession costs more than the rest of ingest together)."""
-    out = {c: events[c].to_numpy() for c in EVENT_COLUMNS if c != "team_id"}
-    out["team_id"] = events["team_id"].fillna(-1).to_numpy(dtype=np.int64)
+    arrays = {c: events[c].to_numpy() for c in EVENT_COLUMNS if c != "team_id"}
+    arrays["team_id"] = events["team_id"].fillna(-1).to_numpy(dtype=np.int64)
     for c in ("is_three", "ft_made", "is_offensive_rebound"):
-        out[c] = out[c].astype(bool)
-    return out
+        arrays[c] = arrays[c].astype(bool)
+    return arrays
 
 
 def _rows_of(ev: dict[str, np.ndarray], meta: dict) -> dict[str, np.ndarray]:
@@ -199,15 +199,15 @@ def _rows_of(ev: dict[str, np.ndarray], meta: dict) -> dict[str, np.ndarray]:
 
 def _summary(game, poss: pd.DataFrame, periods: list[int], frames: list[dict],
              native_rate: float, cfg: IngestConfig) -> dict:
-    teams = sorted({int(t) for t in poss["offense_team_id"]})
+    teams = sorted({int(team) for team in poss["offense_team_id"]})
     counts = poss.groupby("offense_team_id").size()
     points = poss.groupby("offense_team_id")["points"].sum()
     outcomes = poss["outcome"].value_counts()
     return {
         "game_id": game.game_id,
         "periods": periods,
-        "possessions": {str(t): int(counts.get(t, 0)) for t in teams},
-        "points": {str(t): int(points.get(t, 0)) for t in teams},
+        "possessions": {str(team): int(counts.get(team, 0)) for team in teams},
+        "points": {str(team): int(points.get(team, 0)) for team in teams},
         "frames": {"native": int(len(game.tracking)),
                    "resampled": int(sum(int(f["frame_valid"].sum()) for f in frames)),
                    "rate_hz": float(cfg.rate_hz or native_rate)},
@@ -216,9 +216,9 @@ def _summary(game, poss: pd.DataFrame, periods: list[int], frames: list[dict],
 
 
 def _worker(args):
-    t, p, cfg = args
+    tracking_path, pbp_path, cfg = args
     try:
-        return ingest_game(t, p, cfg)
+        return ingest_game(tracking_path, pbp_path, cfg)
     except HoopsimDataError as exc:
         return {"error": {"file": exc.file, "record": exc.record, "reason": exc.problem}}
 
@@ -232,7 +232,7 @@ def ingest(tracking: list[str], pbp: list[str], cfg: IngestConfig | None = None,
         raise HoopsimDataError("config", "reward", f"unknown reward {cfg.reward!r}; "
                                f"choose one of {sorted(REWARD_COLUMNS)}")
     pairs, skipped = pair_files(tracking, pbp)
-    jobs = [(t, p, cfg) for t, p in pairs]
+    jobs = [(tracking_path, pbp_path, cfg) for tracking_path, pbp_path in pairs]
     results = []
     if cfg.workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
@@ -269,7 +269,7 @@ def _assemble(good: list[dict], skipped: list[dict], cfg: IngestConfig) -> tuple
 
 
 def _totals(games: list[dict], meta: pd.DataFrame, good: list[dict]) -> dict:
-    out = {"games": len(games),
+    totals = {"games": len(games),
            "score_mismatches": int(sum(len(g["score_mismatches"]) for g in games)),
            "possessions": int(sum(sum(g["possessions"].values()) for g in games)),
            "points": int(sum(sum(g["points"].values()) for g in games)),
@@ -278,15 +278,15 @@ def _totals(games: list[dict], meta: pd.DataFrame, good: list[dict]) -> dict:
            "low_coverage": [low for g in games for low in g.get("low_coverage", [])]}
     if len(meta):
         cov = meta["coverage"].to_numpy()
-        out["tracked_share"] = {q: float(np.percentile(cov, v)) for q, v in
+        totals["tracked_share"] = {q: float(np.percentile(cov, v)) for q, v in
                                 (("p10", 10), ("p25", 25), ("median", 50), ("p75", 75), ("p90", 90))}
-        out["tracked_share"]["mean"] = float(cov.mean())
+        totals["tracked_share"]["mean"] = float(cov.mean())
         checks = meta["side_check"].dropna().astype(bool)
-        out["offense_side_match"] = float(checks.mean()) if len(checks) else None
-        out["split_counts"] = meta["split"].value_counts().to_dict()
+        totals["offense_side_match"] = float(checks.mean()) if len(checks) else None
+        totals["split_counts"] = meta["split"].value_counts().to_dict()
     quality = pd.DataFrame([r["quality"] for r in good]).sum().to_dict() if good else {}
-    out["dropped"] = {k: int(v) for k, v in quality.items()}
-    return out
+    totals["dropped"] = {k: int(v) for k, v in quality.items()}
+    return totals
 
 
 def _plain(cfg) -> dict:

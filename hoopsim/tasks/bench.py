@@ -1,17 +1,21 @@
 """hoopsim bench: the project's speed figures in one JSON and one table.
 
-Each section calls the benchmark function its layer exposes (engine.logs.bench_ingest,
-envs.evaluation.bench, planners.bench); every figure is the median of ``repeats`` runs after a
-warm-up, with the baseline it is compared against measured in the same process.
-Writes ``<out>/bench.json``:
+Each section calls the benchmark function its layer exposes (ingest:
+engine.logs.bench_ingest; sim: envs.evaluation.bench; plan: hoopsim.planning.bench_plan over
+planners.bench.bench_plan_latency and a paired PPP run; train:
+planners.bench.bench_train_samples_per_s); every figure is the median of ``repeats`` runs
+after a warm-up, with the baseline it is compared against measured in the same process.
+``sections`` picks the sections (an unknown name fails before the run folder exists);
+bench.json is rewritten after each section. Writes ``<out>/bench.json``:
 
     {"machine": {"cpu", "cores", "ram_gb", "torch", "device", "git_rev"},
      "ingest": [{"format", "file_mb", "ours_s", "naive_s", "speedup", "peak_rss_mb",
                  "rss_over_file"}, ...],
      "sim": {"gym_steps_s", "gym_torch_steps_s", "vec": {"1", "256", "4096"}, "threads",
              "load_avg_before", "load_avg_after"},
-     "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "ppp_paper", "ppp_fast", "ppp_diff_ci95"},
-     "train": {"planner_samples_s"}}
+     "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "fastest", "fastest_s",
+              "fastest_speedup", "latency", "ppp_paper", "ppp_fast", "ppp_diff_ci95", ...},
+     "train": {"planner_samples_s", "batch", "horizon", "n_params", "device", "repeats"}}
 """
 
 from __future__ import annotations

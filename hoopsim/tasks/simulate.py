@@ -38,7 +38,7 @@ def main(cfg) -> int:
     rng = np.random.default_rng(int(cfg.seed))
     idx = rng.choice(len(starts), size=count, replace=count > len(starts))
     sim_cfg, models = default_sim_config(), default_models()
-    out_t = OutcomeTensors.from_models(models, device)
+    outcomes_t = OutcomeTensors.from_models(models, device)
     ctx = MethodContext(ds.split("train") if ds is not None else None,
                         ds.split("test") if ds is not None else None,
                         Path(str(cfg.planner_checkpoint)) if cfg.planner_checkpoint else None,
@@ -46,8 +46,8 @@ def main(cfg) -> int:
     (defense, scheme), = schemes(cfg).items()
     policy = make_method(str(cfg.offense), ctx)      # an unknown offense fails before any output
     out = run_dir("simulate", cfg)
-    run = run_cell(starts.to_sim(idx, device, out_t, sim_cfg), policy,
-                   scheme, out_t, sim_cfg, int(cfg.seed), int(cfg.batch),
+    run = run_cell(starts.to_sim(idx, device, outcomes_t, sim_cfg), policy,
+                   scheme, outcomes_t, sim_cfg, int(cfg.seed), int(cfg.batch),
                    int(cfg.max_steps), keep_positions=1)
     table = pd.DataFrame({"start": idx, "points": run.points,
                           "outcome": [Outcome(int(o)).name.lower() for o in run.outcome],

@@ -94,3 +94,59 @@ def test_data_keys_take_a_list_of_globs_and_folders(task, corpus, tmp_path):
              "simulate": ["possessions=4"]}[task]
     assert main([task, tracking, pbp, "workers=1", f"cache_dir={tmp_path / 'cache'}",
                  f"out={tmp_path / 'o'}"] + extra) == 0
+
+
+def test_ingest_warns_on_a_period_tracked_for_under_half_its_clock():
+    """A tracking file cut halfway ingests, but the period is named with its share."""
+    import numpy as np
+    import pandas as pd
+
+    from engine.possessions.ingest import low_coverage, period_coverage
+
+    class Track:
+        period = np.ones(1249, int)
+        game_clock = 720.0 - np.arange(1249) * 0.5        # 2 Hz over the whole quarter
+    events = pd.DataFrame({"period": [1, 1], "clock": [720.0, 0.0]})
+    full = period_coverage(Track, events, [1])
+    assert full[1] > 0.85 and low_coverage("g", full) == []
+    Track.period, Track.game_clock = Track.period[:612], Track.game_clock[:612]   # cut halfway
+    cut = period_coverage(Track, events, [1])
+    assert low_coverage("g", cut) == [{"game_id": "g", "period": 1, "covered_share": 0.424}]
+
+
+def test_datasheet_lists_low_coverage_periods():
+    from types import SimpleNamespace
+
+    from engine.possessions.datasheet import datasheet_text
+
+    totals = {"games": 1, "possessions": 0, "points": 0, "frames_native": 612, "outcomes": {},
+              "low_coverage": [{"game_id": "0021500001", "period": 1, "covered_share": 0.42}]}
+    text = datasheet_text({"totals": totals, "config": {}, "games": [], "skipped": []},
+                          SimpleNamespace(rate_hz=2.0))
+    assert "game 0021500001 period 1: 42% of the play-by-play clock tracked" in text
+
+
+def test_top_level_paths_take_lists(corpus, tmp_path):
+    tracking = sorted((corpus / "tracking").iterdir())
+    spec = f"tracking=['{tracking[0]}','{corpus / 'tracking'}/*.json.gz']"
+    assert main(["ingest", spec, f"pbp=['{corpus / 'pbp'}']", "workers=1",
+                 f"out={tmp_path / 'o'}"]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert len(summary["games"]) == 2
+
+
+def test_possession_cache_of_another_schema_rebuilds(corpus, tmp_path, caplog):
+    import logging
+
+    from engine.possessions.api import load_possessions
+
+    first, _ = load_possessions(str(corpus / "tracking"), str(corpus / "pbp"), cache_dir=tmp_path)
+    manifest, = tmp_path.glob("possessions-*/manifest.json")
+    stale = json.loads(manifest.read_text())
+    stale["schema_version"] = -1
+    manifest.write_text(json.dumps(stale))
+    with caplog.at_level(logging.INFO):
+        again, _ = load_possessions(str(corpus / "tracking"), str(corpus / "pbp"), cache_dir=tmp_path)
+    assert len(again) == len(first)
+    assert sum("rebuilding" in r.getMessage() for r in caplog.records) == 1
+    assert json.loads(manifest.read_text())["schema_version"] != -1
