@@ -17,7 +17,7 @@ from engine.outcomes.models import default_models
 from engine.outcomes.torch_eval import OutcomeTensors
 from envs.core import default_sim_config
 from envs.defense import make_scheme
-from envs.evaluate import paired, run_cell
+from envs.evaluation.paired import paired, run_cell
 from envs.starts import scenario_starts
 from planners.bench import bench_plan_latency
 from planners.methods import PLANNER_METHODS, make_method, parse_method_id
