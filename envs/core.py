@@ -21,11 +21,12 @@ import torch
 
 from engine.policy import Memory, SimPolicy, select_memory
 from engine.runtime import resolve_device
-from engine.sim.step import DEF, N_NOISE, SimConfig, SimState, advance, merge, player_xy
+from engine.sim.step import DEF, SimConfig, SimState, advance, merge, player_xy
 from envs.defense import SCHEMES, DefenseState, ManToMan, make_scheme
 from envs.reward_fns import make_reward
 from envs.spread import SpreadPolicy
 from envs.starts import StartStates, scenario_starts
+from envs.team_step import Override, team_step
 
 log = logging.getLogger(__name__)
 
@@ -158,27 +159,24 @@ class HalfCourtCore:
 
     def step(self, cs: CoreState, generator: torch.Generator, off_vel=None, def_vel=None,
              decision=None) -> tuple[CoreState, dict, torch.Tensor]:
-        """One sim step of every row. off_vel / def_vel (b, 5, 2) ft/s and decision (b,)
-        long; a missing offense input comes from the offense policy, a missing
-        def_vel from the scheme. Returns (new core state, events, reward (b,))."""
-        sim, memory = cs.sim, cs.memory
-        if off_vel is None or decision is None:
-            p_vel, p_dec, memory = self.policy.act(sim, memory, generator)
-            off_vel = p_vel if off_vel is None else off_vel
-            decision = p_dec if decision is None else decision
+        """One sim step of every row through :func:`envs.team_step.team_step`. off_vel /
+        def_vel (b, 5, 2) ft/s and decision (b,) long; a missing offense input comes from
+        the offense policy, a missing def_vel from the scheme. Returns (new core state,
+        events, reward (b,))."""
+        sim = cs.sim
         players = player_xy(sim)
         assignment = cs.assignment
-        if def_vel is None:
+
+        def defend():
+            nonlocal assignment
+            if def_vel is not None:
+                return def_vel[..., 0], def_vel[..., 1]
             dvx, dvy, assignment = self._defense_xy(sim, players, assignment)
-        else:
-            dvx, dvy = def_vel[..., 0], def_vel[..., 1]
-        noise = torch.rand((sim.batch_size, N_NOISE), generator=generator, device=self.device,
-                           dtype=self.dtype)
-        off_vel = off_vel.to(self.dtype)
-        wx = torch.cat([off_vel[..., 0], dvx.to(self.dtype)], dim=1)
-        wy = torch.cat([off_vel[..., 1], dvy.to(self.dtype)], dim=1)
-        new, ev = self.sim_advance(sim, wx, wy, decision.long(), noise, self.outcomes,
-                                   self.sim_cfg, players)
+            return dvx, dvy
+
+        offense = Override(self.policy, off_vel, decision)
+        new, ev, memory, _ = team_step(sim, offense, cs.memory, defend, generator, self.outcomes,
+                                       self.sim_cfg, advance_fn=self.sim_advance, players=players)
         reward = self.reward_fn(ev, new).to(self.dtype)
         t = cs.t + (~sim.done).long()
         return CoreState(new, assignment, memory, t), ev, reward

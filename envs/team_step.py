@@ -3,6 +3,11 @@ step, in that order. Every batched loop calls it: the gym core (:mod:`envs.core`
 batched rollouts (:mod:`envs.simulate`), the synthetic corpus runner
 (:mod:`envs.synthetic.sim`) and the play signatures (:mod:`envs.evaluation.play_signatures`).
 
+A/B check when each loop moved onto it (same seeds, before and after): the gym core
+(every defense scheme x off_vel / decision / def_vel given or not), the synthetic runner
+(mixed offense and scheme groups, with compaction) and the play signatures gave
+bit-identical trajectories and left the generator at the same place.
+
 Its documented twin is the plain-Python single-possession fast path of HalfCourt-v0
 (:mod:`engine.sim.fast`, driven by :mod:`envs.halfcourt`), which keeps the same order of
 draws on floats.

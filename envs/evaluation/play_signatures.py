@@ -2,7 +2,7 @@
 
 A batch of possessions starts from the 5-out formation (:func:`envs.plays.five_out_formation`),
 an offense (:func:`envs.offense.make_offense`) plays against a defensive scheme
-(:func:`envs.defense.make_scheme`) in the simulator core, the trajectories become
+(:func:`envs.defense.make_scheme`) through :func:`envs.team_step.team_step`, the trajectories become
 :class:`engine.possessions.segment.Possession` objects (:mod:`engine.sim.trace`) and
 :func:`engine.possessions.events.detect_events` (tactical) looks for each play's signature:
 
@@ -10,7 +10,7 @@ an offense (:func:`envs.offense.make_offense`) plays against a defensive scheme
 - motion: a ball reversal;        - drive_and_kick: a kick-out (a drive, then the pass);
 - isolation: the first handler drives (to within 15 ft) or shoots before any pass.
 
-This is a small self-contained loop for checks and benchmarks, not the env rollout.
+This is a small loop for checks and benchmarks, not the env rollout.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import torch
 
 from engine.possessions.events import TacticalConfig, detect_events
 from engine.possessions.segment import Possession
-from engine.sim.step import N_NOISE, SimConfig, initial_state, step
+from engine.sim.step import SimConfig, initial_state
 from engine.sim.trace import possessions_from_sim
 from envs.defense import make_scheme
 from envs.offense import make_offense
 from envs.plays import five_out_formation
+from envs.team_step import scheme_velocity, team_step
 
 
 def default_outcomes(device: torch.device | str = "cpu"):
@@ -56,11 +57,13 @@ def simulate(offense: str, defense: str, n: int = 100, seed: int = 0, out=None,
     for _ in range(max_steps):
         if bool(state.done.all()):
             break
-        off_vel, decision, mem = policy.act(state, mem, gen)
-        nxt, dstate = scheme(state.pos, valid, dstate)
-        def_vel = (nxt - state.pos[:, 6:11, :2]) / cfg.dt_s
-        noise = torch.rand(n, N_NOISE, generator=gen, device=device)
-        state, ev = step(state, off_vel, def_vel, decision, noise, out, cfg)
+
+        def defend(state=state):
+            nonlocal dstate
+            vx, vy, dstate = scheme_velocity(scheme, state, valid, dstate, cfg.dt_s)
+            return vx, vy
+
+        state, ev, mem, _ = team_step(state, policy, mem, defend, gen, out, cfg)
         frames.append(state)
         events.append(ev)
     return possessions_from_sim(frames, events)

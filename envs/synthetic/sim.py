@@ -1,6 +1,6 @@
 """Batched half-court possessions for the synthetic corpus (:mod:`envs.synthetic.config`).
 
-:class:`HalfCourtRunner` plays n possessions at once with :func:`engine.sim.step.step`:
+:class:`HalfCourtRunner` plays n possessions at once with :func:`envs.team_step.team_step`:
 each row starts from the 5-out formation (:func:`envs.plays.five_out_formation`,
 defenders on their men's guard spots) with the handler rotated to one of the five
 players, runs its offense (a :class:`engine.policy.SimPolicy` of
@@ -12,7 +12,8 @@ possessions do not pay for the whole batch. Canonical orientation, feet, seconds
 
 Randomness comes only from the ``torch.Generator`` passed to :meth:`run`: the
 formation jitter, then the policies' init draws, then per step the policies' draws
-and ``rand(b, N_NOISE)`` for the simulator, all in a fixed order.
+and ``rand(b, N_NOISE)`` for the simulator (the order of
+:func:`envs.team_step.team_step`), all in a fixed order.
 """
 
 from __future__ import annotations
@@ -22,19 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.sim.step import (
-    DEF,
-    N_NOISE,
-    Noise,
-    SimConfig,
-    SimState,
-    initial_state,
-    step,
-)
+from engine.sim.step import DEF, Noise, SimConfig, SimState, initial_state
 from envs.core import default_outcomes, default_sim_config
 from envs.defense import SCHEMES, DefenseState, make_scheme
 from envs.offense import make_offense
 from envs.plays import five_out_formation
+from envs.team_step import team_step
 
 NOMINAL_CLOCK_S = 1.0e4   # "no period end in sight": the game clock of speculative runs
 EVENTS = ("shot", "made", "miss", "oreb", "dreb", "interception", "steal",
@@ -149,6 +143,28 @@ class _Group:
             self.idx = None
 
 
+class _GroupedOffense:
+    """The runner's offenses as one SimPolicy for :func:`envs.team_step.team_step`: each
+    group's policy acts on its rows (groups in order, so the draws keep their order);
+    the memories live in the groups (they follow compaction), the memory argument is
+    passed through unused."""
+
+    def __init__(self, groups: list[_Group], policies: list, device: torch.device) -> None:
+        self.groups, self.policies, self.device = groups, policies, device
+
+    def act(self, state: SimState, memory: dict, gen: torch.Generator):
+        """off_vel (b, 5, 2) ft/s in the state's dtype, decision (b,) long, memory."""
+        b = state.batch_size
+        vel = torch.zeros(b, 5, 2, device=self.device, dtype=state.pos.dtype)
+        dec = torch.zeros(b, dtype=torch.long, device=self.device)
+        for g, policy in zip(self.groups, self.policies):
+            if g.idx is not None and g.idx.numel() == 0:
+                continue
+            v, d, g.memory = policy.act(g.take(state), g.memory, gen)
+            vel, dec = g.put(vel, v.to(vel.dtype)), g.put(dec, d.long())
+        return vel, dec, memory
+
+
 class HalfCourtRunner:
     """Plays batches of half-court possessions (module docstring). offenses: names of
     envs.offense.OFFENSES; defenses: names of envs.defense.SCHEMES."""
@@ -196,27 +212,19 @@ class HalfCourtRunner:
         assignment = self._assign(state, dfn)
         rec = _Recorder(b)
         rec.add(rows, state, None, torch.zeros(b, 3, dtype=torch.bool, device=dev))
+        offense_all = _GroupedOffense(off, self.policies, self.device)
         while not bool(state.done.all()):
-            off_vel, decision = self._offense(state, off, gen)
-            def_vel, assignment = self._defense(state, dfn, assignment)
-            noise = torch.rand((state.batch_size, N_NOISE), generator=gen, device=dev,
-                               dtype=state.pos.dtype)
-            state, ev = step(state, off_vel, def_vel, decision, noise, self.outcomes, self.sim_cfg)
+            def defend(state=state):
+                nonlocal assignment
+                def_vel, assignment = self._defense(state, dfn, assignment)
+                return def_vel[..., 0], def_vel[..., 1]
+
+            state, ev, _, noise = team_step(state, offense_all, {}, defend, gen, self.outcomes,
+                                            self.sim_cfg)
             rec.add(rows, state, ev, _free_throws_made(state, noise))
             if 2 * int(state.done.sum()) > state.batch_size and not bool(state.done.all()):
                 state, rows, assignment = _compact(state, rows, assignment, off + dfn)
         return rec.trace()
-
-    def _offense(self, state: SimState, groups: list[_Group], gen: torch.Generator):
-        b = state.batch_size
-        vel = torch.zeros(b, 5, 2, device=self.device, dtype=state.pos.dtype)
-        dec = torch.zeros(b, dtype=torch.long, device=self.device)
-        for g, policy in zip(groups, self.policies):
-            if g.idx is not None and g.idx.numel() == 0:
-                continue
-            v, d, g.memory = policy.act(g.take(state), g.memory, gen)
-            vel, dec = g.put(vel, v.to(vel.dtype)), g.put(dec, d.long())
-        return vel, dec
 
     def _assign(self, state: SimState, groups: list[_Group]) -> torch.Tensor:
         out = torch.zeros(state.batch_size, 5, dtype=torch.long, device=self.device)
