@@ -190,7 +190,8 @@ def observe_decision(s: SimState, speed_ftps: float, rng: np.random.Generator | 
         raise ValueError("observe_decision: noise_ft > 0 needs a generator (rng)")
     b = s.batch_size
     f64 = torch.float64
-    packed = torch.cat([s.pos[:, :, :2].reshape(b, 22).to(f64), s.vel[:, :, :2].reshape(b, 22).to(f64),
+    packed = torch.cat([s.pos[:, :, :2].reshape(b, 22).to(f64),
+                        s.vel[:, :, :2].reshape(b, 22).to(f64),
                         s.handler[:, None].to(f64), (s.ball_mode == BallMode.HELD)[:, None].to(f64),
                         s.shot_clock[:, None].to(f64), s.game_clock[:, None].to(f64)], dim=1)
     host = packed.cpu().numpy()
