@@ -1,6 +1,6 @@
 """Signature rates of the scripted plays per defensive scheme.
 
-For every offense (envs.offense.OFFENSES) and defense (envs.defense.SCHEMES), ``--n``
+For every offense (envs.offense.OFFENSES) and defense (envs.defense.DEFENSES, scripted), ``--n``
 seeded possessions start from the 5-out formation and are played out in the batched
 simulator with the shipped outcome models; engine.possessions.events (tactical) then looks for each
 play's signature (envs.evaluation.play_signatures.SIGNATURES). Printed:
@@ -27,16 +27,18 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from envs.defense import SCHEMES  # noqa: E402
+from envs.defense import DEFENSES  # noqa: E402
 from envs.offense import OFFENSES, PLAYS  # noqa: E402
 from envs.evaluation.play_signatures import SIGNATURES, default_outcomes, signature_rates, simulate  # noqa: E402
+
+SCRIPTED = [d for d in DEFENSES.names() if d != "bc"]   # bc needs training data
 
 
 def run(n: int, seed: int, defenses: list[str]) -> dict:
     """{(offense, defense): {"rates": {signature: rate}, "points": mean, "seconds": mean}}."""
     out, res = default_outcomes(), {}
     for d in defenses:
-        for o in OFFENSES:
+        for o in OFFENSES.names():
             poss = simulate(o, d, n, seed=seed, out=out)
             res[o, d] = {"rates": signature_rates(poss),
                          "points": float(np.mean([p.meta["points"] for p in poss])),
@@ -48,7 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--defenses", nargs="+", default=list(SCHEMES), choices=list(SCHEMES))
+    ap.add_argument("--defenses", nargs="+", default=SCRIPTED, choices=SCRIPTED)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -61,7 +63,7 @@ def main() -> None:
     for d in args.defenses:
         print(f"\nAll signatures vs {d}")
         print(f"{'offense':16s}" + "".join(f"{s:>15s}" for s in SIGNATURES) + f"{'points':>8s}{'sec':>6s}")
-        for o in OFFENSES:
+        for o in OFFENSES.names():
             r = res[o, d]
             print(f"{o:16s}" + "".join(f"{r['rates'][s]:15.2f}" for s in SIGNATURES)
                   + f"{r['points']:8.2f}{r['seconds']:6.1f}")

@@ -22,8 +22,8 @@ import torch
 from engine.policy import Memory, SimPolicy, select_memory
 from engine.runtime import resolve_device
 from engine.sim.step import DEF, SimConfig, SimState, advance, merge, player_xy
-from envs.defense import SCHEMES, DefenseState, ManToMan, make_scheme
-from envs.reward_fns import make_reward
+from envs.defense import DEFENSES, DefenseState, ManToMan
+from envs.reward_fns import REWARDS
 from envs.spread import SpreadPolicy
 from envs.starts import StartStates, scenario_starts
 from envs.team_step import Override, team_step
@@ -61,8 +61,9 @@ def default_outcome_arrays():
 
 @dataclass
 class CoreConfig:
-    """defense: a scheme name of envs.defense.SCHEMES (its config gets the sim's dt
-    and speed cap); reward: a name of envs.reward_fns.REWARDS; max_steps: steps
+    """defense: a scripted scheme name of envs.defense.DEFENSES (its config gets the
+    sim's dt and speed cap; ``bc`` needs a fitted model: pass it as scheme=); reward: a
+    name of envs.reward_fns.REWARDS; max_steps: steps
     before truncation; device: 'auto', 'cpu', 'cuda', ...; dtype: the state's float
     dtype name."""
 
@@ -89,7 +90,7 @@ class HalfCourtCore:
     the named scenarios); outcomes: OutcomeTensors (default: shipped models); scheme:
     a defense callable overriding cfg.defense (e.g. envs.defense.bc.BCDefense);
     offense_policy: SimPolicy for offensive inputs a caller leaves out (default
-    SpreadPolicy); reward: overrides cfg.reward (name or callable); sim_cfg: SimConfig
+    SpreadPolicy); reward: overrides cfg.reward (a REWARDS name or a callable (events, state) -> (b,)); sim_cfg: SimConfig
     (default :func:`default_sim_config`); lineup: 5 player ids replacing the starts'."""
 
     def __init__(self, cfg: CoreConfig | None = None, starts: StartStates | None = None,
@@ -104,7 +105,8 @@ class HalfCourtCore:
         self.defense_name = self.cfg.defense if scheme is None else type(scheme).__name__
         self.defense = scheme if scheme is not None else self._scheme(self.cfg.defense)
         self.policy = offense_policy if offense_policy is not None else SpreadPolicy()
-        self.reward_fn = make_reward(reward if reward is not None else self.cfg.reward)
+        reward = reward if reward is not None else self.cfg.reward
+        self.reward_fn = reward if callable(reward) else REWARDS.make(reward)
         self.lineup = lineup
         self.sim_advance = advance   # engine.sim.step.advance; a vector env may swap in a compiled one
         # man-to-man keeps its match-ups: its per-coordinate step skips the (b, 5, 2) round trip
@@ -112,11 +114,9 @@ class HalfCourtCore:
         self._valid: dict[int, torch.Tensor] = {}
 
     def _scheme(self, name: str):
-        if name not in SCHEMES:
-            raise ValueError(f"unknown defense {name!r}; known: {sorted(SCHEMES)} "
-                             "(or pass a defense callable as scheme=)")
-        return make_scheme(name, SCHEMES[name](speed_ftps=self.sim_cfg.player_speed_ftps,
-                                               dt=self.sim_cfg.dt_s))
+        """The named scheme of :data:`envs.defense.DEFENSES` with the sim's dt and speed cap."""
+        return DEFENSES.make(name, {"speed_ftps": self.sim_cfg.player_speed_ftps,
+                                    "dt": self.sim_cfg.dt_s})
 
     def valid(self, b: int) -> torch.Tensor:
         if b not in self._valid:

@@ -15,6 +15,8 @@
                       (rim finish or pull-up);
   ``scripted``        a per-row mix of the five, drawn at init.
 
+Every name is an entry of :data:`OFFENSES` (:class:`engine.registry.Registry`).
+
 Canonical orientation, feet, seconds; slots [ball, off_0..4, def_0..4]. Each play's
 init draws 4 uniforms per row (side, option, timings) from the generator; act draws
 none. ``random_walk`` draws 12 uniforms per row on every act.
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.policy import Memory
+from engine.registry import Registry
 from engine.sim.step import Decision, SimState
 from envs.plays import (
     BALL,
@@ -356,15 +359,30 @@ class MixedPlays:
 
 PLAYS = {"pick_and_roll": PickAndRoll, "drive_and_kick": DriveAndKick, "post_up": PostUp,
          "motion": Motion, "isolation": Isolation}
-OFFENSES = ("random_walk", *PLAYS, "scripted")
+
+OFFENSES: Registry = Registry("offense")
+"""Offenses by name: ``OFFENSES.make(name, options)`` -> SimPolicy (options: the fields of
+the entry's config, :class:`envs.plays.PlayConfig` or :class:`RandomWalkConfig`).
+
+The behaviour-cloned offense (``bc``) is not registered here: it lives in
+:mod:`offline_rl.bc`, which envs may not import, and needs training possessions;
+``hoopsim.evaluation.make_method`` builds it (``offline_rl.bc.fit_or_load`` on the
+train split, wrapped in ``offline_rl.bc.BCOffense``) next to these names."""
 
 
-def make_offense(name: str, cfg: PlayConfig | None = None):
-    """SimPolicy by name (one of OFFENSES); cfg: PlayConfig of the scripted plays."""
-    if name == "random_walk":
-        return RandomWalk()
-    if name in PLAYS:
-        return PLAYS[name](cfg)
-    if name == "scripted":
-        return MixedPlays([cls(cfg) for cls in PLAYS.values()])
-    raise ValueError(f"unknown offense {name!r}; known: {list(OFFENSES)}")
+@OFFENSES.register("random_walk", RandomWalkConfig, help="random velocities, random passes and shots")
+def _random_walk(cfg: RandomWalkConfig) -> RandomWalk:
+    return RandomWalk(cfg)
+
+
+def _register_play(name: str, cls: type) -> None:
+    OFFENSES.register(name, PlayConfig, help=f"scripted play {cls.__name__}")(lambda cfg: cls(cfg))
+
+
+for _name, _cls in PLAYS.items():
+    _register_play(_name, _cls)
+
+
+@OFFENSES.register("scripted", PlayConfig, help="a scripted play per row, drawn at init")
+def _scripted(cfg: PlayConfig) -> MixedPlays:
+    return MixedPlays([cls(cfg) for cls in PLAYS.values()])

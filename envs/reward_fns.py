@@ -1,4 +1,5 @@
-"""Per-step rewards of the simulated possession, selectable by name.
+"""Per-step rewards of the simulated possession, selectable by name (:data:`REWARDS`,
+an :class:`engine.registry.Registry`).
 
 Each reward is a callable ``(events, state) -> (b,)`` on a step's events
 (:func:`engine.sim.step.step`) and the state after it, plus a ``scalar(events, fast_state)``
@@ -20,10 +21,11 @@ accepted too (the fast path is then off).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
+from engine.registry import Registry
 from engine.rewards import PlayBestTable, ReliableWeights, reliable_reward
 from engine.sim.step import SHOT_CLOCK_S, SimState
 
@@ -84,15 +86,32 @@ class ReliableStep:
         return reliable_reward(float(s.points), float(s.shot_clock), float(s.game_clock), self.w)
 
 
-REWARDS: dict[str, Callable[[], object]] = {
-    "playbest": PlayBestStep, "points": PointsStep, "expected_points": ExpectedPointsStep,
-    "reliable": ReliableStep}
+@dataclass
+class NoOptions:
+    """A reward without options."""
 
 
-def make_reward(reward) -> Callable:
-    """A name in :data:`REWARDS` or a callable (events, state) -> (b,) tensor."""
-    if callable(reward):
-        return reward
-    if reward not in REWARDS:
-        raise ValueError(f"unknown reward {reward!r}; known: {sorted(REWARDS)} or a callable")
-    return REWARDS[reward]()
+REWARDS: Registry = Registry("reward")
+"""Rewards by name: ``REWARDS.make(name, options)`` -> step reward (options: the fields of
+:class:`engine.rewards.PlayBestTable` for ``playbest``, of
+:class:`engine.rewards.ReliableWeights` for ``reliable``, none for the others)."""
+
+
+@REWARDS.register("playbest", PlayBestTable, help="PlayBest's per-event table")
+def _playbest(cfg: PlayBestTable) -> PlayBestStep:
+    return PlayBestStep(cfg)
+
+
+@REWARDS.register("points", NoOptions, help="points scored this step")
+def _points(cfg: NoOptions) -> PointsStep:
+    return PointsStep()
+
+
+@REWARDS.register("expected_points", NoOptions, help="make probability x value at release")
+def _expected_points(cfg: NoOptions) -> ExpectedPointsStep:
+    return ExpectedPointsStep()
+
+
+@REWARDS.register("reliable", ReliableWeights, help="ReLiable's possession reward at the end")
+def _reliable(cfg: ReliableWeights) -> ReliableStep:
+    return ReliableStep(cfg)

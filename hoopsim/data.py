@@ -35,16 +35,16 @@ def cache_root(cfg) -> Path:
 def synthetic_config(cfg):
     """The synthesize task config or the ``data`` group (``games`` / ``n_games``,
     n_periods, seconds_per_period, seed, offenses, defenses) as a SyntheticConfig."""
-    from envs.defense import SCHEMES
+    from envs.defense import DEFENSES
     from envs.offense import OFFENSES
     from envs.synthetic import SyntheticConfig
 
     default = SyntheticConfig()
     offenses = tuple(str(o) for o in cfg.get("offenses") or default.offenses)
     defenses = tuple(str(d) for d in cfg.get("defenses") or default.defenses)
-    for key, names, known in (("offenses", offenses, OFFENSES), ("defenses", defenses, SCHEMES)):
+    for key, names, known in (("offenses", offenses, OFFENSES), ("defenses", defenses, DEFENSES)):
         if unknown := [n for n in names if n not in known]:
-            raise HoopsimConfigError(key, unknown, f"unknown names; known: {', '.join(known)}")
+            raise HoopsimConfigError(key, unknown, f"unknown names; known: {', '.join(known.names())}")
     games = cfg.get("n_games") or cfg.games
     try:
         scfg = SyntheticConfig(n_games=int(games), n_periods=int(cfg.n_periods),

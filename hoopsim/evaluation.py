@@ -88,12 +88,12 @@ def playbest_scale(name: str) -> float | None:
 
 def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     """A SimPolicy for method id ``name``."""
-    from envs.offense import OFFENSES, make_offense
+    from envs.offense import OFFENSES
     from hoopsim.errors import UsageError
     from planners.methods import ID_FORMS, is_planner_method
 
     if name in OFFENSES:
-        return make_offense(name)
+        return OFFENSES.make(name)
     if name == "bc":
         from offline_rl.bc import BCOffense, fit_or_load
 
@@ -105,7 +105,7 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
                                    ctx.playbest, horizon)
     if name in OFFLINE:
         raise UsageError(f"method {name!r}: the offline-RL baselines are not built yet")
-    raise HoopsimConfigError("method", name, f"unknown method; choose one of {', '.join(OFFENSES)}, "
+    raise HoopsimConfigError("method", name, f"unknown method; choose one of {', '.join(OFFENSES.names())}, "
                              f"bc, {', '.join(ID_FORMS)}")
 
 
@@ -114,12 +114,13 @@ def schemes(cfg) -> dict:
     conf/defense), else every name in ``defenses`` with default parameters."""
     from omegaconf import OmegaConf
 
-    from envs.defense import config_from_dict, make_scheme
+    from envs.defense import DEFENSES
 
     if cfg.get("defense"):
-        name, scheme_cfg = config_from_dict(OmegaConf.to_container(cfg.defense))
-        return {name: make_scheme(name, scheme_cfg)}
-    return {str(d): make_scheme(str(d)) for d in cfg.defenses}
+        options = OmegaConf.to_container(cfg.defense)
+        name = str(options.pop("name", None))
+        return {name: DEFENSES.make(name, options)}
+    return {str(d): DEFENSES.make(str(d)) for d in cfg.defenses}
 
 
 def start_ids(starts, idx: np.ndarray) -> list[str]:

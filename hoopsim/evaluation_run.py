@@ -80,9 +80,9 @@ def choose_starts(cfg, ds):
 
 
 def schemes_default(name: str):
-    from envs.defense import make_scheme
+    from envs.defense import DEFENSES
 
-    return make_scheme(name)
+    return DEFENSES.make(name)
 
 
 def run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, cells_spec, n_keep=1):

@@ -16,7 +16,7 @@ from engine.errors import HoopsimConfigError
 from engine.outcomes.models import default_models
 from engine.outcomes.torch_eval import OutcomeTensors
 from envs.core import default_sim_config
-from envs.defense import make_scheme
+from envs.defense import DEFENSES
 from envs.evaluation.paired import paired, run_cell
 from envs.starts import scenario_starts
 from planners.bench import bench_plan_latency
@@ -57,7 +57,7 @@ def paired_ppp(planner, p, device, seed: int) -> dict:
         policy = make_method("playbest_a1", planner, sim_cfg.dt_s,
                              {"candidates": int(p.ppp_candidates), "replan_every": 3, "sampler": name})
         start = starts.to_sim(idx, device, out, sim_cfg)
-        points[name] = run_cell(start, policy, make_scheme("man_to_man"), out, sim_cfg, seed).points
+        points[name] = run_cell(start, policy, DEFENSES.make("man_to_man"), out, sim_cfg, seed).points
         log.info("bench plan: %s PPP %.3f over %d possessions", name, points[name].mean(), n)
     d = paired(points["fast"], points["paper"])
     return {"ppp_paper": float(points["paper"].mean()), "ppp_fast": float(points["fast"].mean()),

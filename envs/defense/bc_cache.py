@@ -1,7 +1,8 @@
 """Save, load and cache the behaviour-cloned defense (:mod:`envs.defense.bc`) in the one
 checkpoint format (:mod:`engine.runtime.checkpoint`, kind ``bc-defense``: safetensors +
 JSON config, no pickle), cached in ``cache_folder("bc-defense", key)`` with the key of
-:func:`engine.runtime.cache.cache_key` over the config, the seed and the training possessions."""
+:func:`engine.runtime.cache.cache_key` over the config, the seed and the training possessions. Registers ``bc`` in
+:data:`envs.defense.DEFENSES`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.errors import HoopsimConfigError
 from engine.possessions.dataset import PossessionSet
 from engine.runtime.cache import cache_folder, cache_key
 from engine.runtime.checkpoint import (
@@ -20,6 +22,7 @@ from engine.runtime.checkpoint import (
     save_checkpoint,
 )
 from envs.defense.bc import BCConfig, BCDefense, fit_bc, sample_frames
+from envs.defense.schemes import DEFENSES
 
 KIND = "bc-defense"
 
@@ -57,3 +60,13 @@ def fit_or_load_defense(train_ds: PossessionSet, cfg: BCConfig | None = None, se
     model = fit_bc(frames, cfg, torch.Generator().manual_seed(seed))
     save_defense(model, directory)
     return model
+
+
+@DEFENSES.register("bc", BCConfig, help="behaviour-cloned defense, fitted on train= possessions")
+def _bc(cfg: BCConfig, train: PossessionSet | None = None, seed: int = 0,
+        cache_dir: str | Path | None = None) -> BCDefense:
+    """The ``bc`` entry of :data:`envs.defense.DEFENSES`: :func:`fit_or_load_defense`."""
+    if train is None:
+        raise HoopsimConfigError("defense", "bc", "needs training possessions (the data "
+                                 "options); the scripted schemes need none")
+    return fit_or_load_defense(train, cfg, seed=seed, cache_dir=cache_dir)

@@ -21,17 +21,20 @@ a :class:`DefenseState` the caller passes back on the next step:
 
 A defender whose own slot is invalid holds his position; a man-to-man defender whose
 man is invalid (no valid attacker left) holds his position too.
+
+Every scheme is an entry of :data:`DEFENSES` (:class:`engine.registry.Registry`).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import torch
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
+from engine.registry import Registry
 
 N_PLAYERS = 5
 OFF = slice(1, 6)
@@ -95,6 +98,11 @@ class ZoneConfig:
     sag: float = 0.2
     speed_ftps: float = 20.7
     dt: float = 0.52
+
+    def __post_init__(self) -> None:
+        # why: a YAML config gives lists; the config stays hashable and compares equal
+        self.zones = tuple(tuple(float(v) for v in z) for z in self.zones)
+        self.anchors = tuple(tuple(float(v) for v in a) for a in self.anchors)
 
 
 @dataclass
@@ -322,33 +330,28 @@ class Zone23:
 
 
 # --------------------------------------------------------------------------- registry
-SCHEMES: dict[str, type] = {"man_to_man": ManToManConfig, "loose_man": LooseManConfig,
-                            "switch_everything": SwitchConfig, "zone_2_3": ZoneConfig}
+DEFENSES: Registry = Registry("defense")
+"""Defensive schemes by name: ``DEFENSES.make(name, options, **context)`` -> scheme
+(options: the fields of the entry's config, e.g. ``speed_ftps`` / ``dt`` from the sim).
+``bc`` (the behaviour-cloned defense, registered in :mod:`envs.defense.bc_cache`) also
+needs ``train=`` a PossessionSet (and optionally ``seed=``, ``cache_dir=``)."""
 
 
-def make_scheme(name: str, cfg=None) -> DefenseScheme:
-    """Scheme by name with its config (default config when None)."""
-    if name not in SCHEMES:
-        raise ValueError(f"unknown defense scheme {name!r}; known: {sorted(SCHEMES)}")
-    cfg = cfg or SCHEMES[name]()
-    if name == "zone_2_3":
-        return Zone23(cfg)
-    return ManToMan(cfg, switch=name == "switch_everything")
+@DEFENSES.register("man_to_man", ManToManConfig, help="PlayBest man-to-man")
+def _man_to_man(cfg: ManToManConfig) -> ManToMan:
+    return ManToMan(cfg)
 
 
-def config_from_dict(data: dict):
-    """Plain dict (e.g. a conf/defense/*.yaml) with a ``name`` key -> (name, typed config).
+@DEFENSES.register("loose_man", LooseManConfig, help="man-to-man sagging farther, reacting later")
+def _loose_man(cfg: LooseManConfig) -> ManToMan:
+    return ManToMan(cfg)
 
-    Unknown keys raise; list values become tuples (zones, anchors)."""
-    data = dict(data)
-    name = data.pop("name", None)
-    if name not in SCHEMES:
-        raise ValueError(f"defense config needs name in {sorted(SCHEMES)}, got {name!r}")
-    cls = SCHEMES[name]
-    known = {f.name for f in fields(cls)}
-    extra = set(data) - known
-    if extra:
-        raise ValueError(f"defense config {name!r}: unknown keys {sorted(extra)}")
-    conv = {k: tuple(tuple(x) for x in v) if isinstance(v, list) else v for k, v in data.items()}
-    return name, cls(**conv)
 
+@DEFENSES.register("switch_everything", SwitchConfig, help="man-to-man reassigned every step")
+def _switch_everything(cfg: SwitchConfig) -> ManToMan:
+    return ManToMan(cfg, switch=True)
+
+
+@DEFENSES.register("zone_2_3", ZoneConfig, help="2-3 zone")
+def _zone_2_3(cfg: ZoneConfig) -> Zone23:
+    return Zone23(cfg)

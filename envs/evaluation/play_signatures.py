@@ -1,8 +1,8 @@
 """Does a scripted play look like itself? Batched rollouts judged by the event detector.
 
 A batch of possessions starts from the 5-out formation (:func:`envs.plays.five_out_formation`),
-an offense (:func:`envs.offense.make_offense`) plays against a defensive scheme
-(:func:`envs.defense.make_scheme`) through :func:`envs.team_step.team_step`, the trajectories become
+an offense (:data:`envs.offense.OFFENSES`) plays against a defensive scheme
+(:data:`envs.defense.DEFENSES`) through :func:`envs.team_step.team_step`, the trajectories become
 :class:`engine.possessions.segment.Possession` objects (:mod:`engine.sim.trace`) and
 :func:`engine.possessions.events.detect_events` (tactical) looks for each play's signature:
 
@@ -22,8 +22,8 @@ from engine.possessions.events import TacticalConfig, detect_events
 from engine.possessions.segment import Possession
 from engine.sim.step import SimConfig, initial_state
 from engine.sim.trace import possessions_from_sim
-from envs.defense import make_scheme
-from envs.offense import make_offense
+from envs.defense import DEFENSES
+from envs.offense import OFFENSES
 from envs.plays import five_out_formation
 from envs.team_step import scheme_velocity, team_step
 
@@ -50,7 +50,7 @@ def simulate(offense: str, defense: str, n: int = 100, seed: int = 0, out=None,
     pos, first = five_out_formation(n, gen, device=device)
     nan = torch.full((n,), float("nan"), device=device)
     state = initial_state(pos, first + handler, nan, torch.full((n,), 700.0, device=device), cfg=cfg)
-    policy, scheme = make_offense(offense), make_scheme(defense)
+    policy, scheme = OFFENSES.make(offense), DEFENSES.make(defense)
     mem, dstate = policy.init(state, gen), None
     valid = torch.ones(n, 11, dtype=torch.bool, device=device)
     frames, events = [state], []

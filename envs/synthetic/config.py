@@ -50,7 +50,7 @@ class SyntheticConfig:
     """n_games games of n_periods x seconds_per_period; game ids count up from
     first_game_id (season "99": never a real game). offenses: names of
     envs.offense.OFFENSES, one drawn per team and game; defenses: names of
-    envs.defense.SCHEMES, one drawn per possession. bring_up_frames: (min, max)
+    envs.defense.DEFENSES, one drawn per possession. bring_up_frames: (min, max)
     simulator steps the bring-up takes (12..16 x 0.52 s, about when real offenses
     reach the front court; nobody runs faster than the measured speed cap). games_per_batch: games simulated together (memory ~ 30 MB per
     game). device: torch device of the simulator (the bytes written depend on it);

@@ -4,8 +4,8 @@
 each row starts from the 5-out formation (:func:`envs.plays.five_out_formation`,
 defenders on their men's guard spots) with the handler rotated to one of the five
 players, runs its offense (a :class:`engine.policy.SimPolicy` of
-:func:`envs.offense.make_offense`) against its defensive scheme
-(:func:`envs.defense.make_scheme`) and records every frame and event until all rows
+:data:`envs.offense.OFFENSES`) against its defensive scheme
+(of :data:`envs.defense.DEFENSES`) and records every frame and event until all rows
 are done. Rows that share an offense (a scheme) are stepped as one sub-batch; done
 rows are dropped from the batch when they are the majority, so a few long
 possessions do not pay for the whole batch. Canonical orientation, feet, seconds.
@@ -25,8 +25,8 @@ import torch
 
 from engine.sim.step import DEF, Noise, SimConfig, SimState, initial_state
 from envs.core import default_outcomes, default_sim_config
-from envs.defense import SCHEMES, DefenseState, make_scheme
-from envs.offense import make_offense
+from envs.defense import DEFENSES, DefenseState
+from envs.offense import OFFENSES
 from envs.plays import five_out_formation
 from envs.team_step import team_step
 
@@ -167,7 +167,8 @@ class _GroupedOffense:
 
 class HalfCourtRunner:
     """Plays batches of half-court possessions (module docstring). offenses: names of
-    envs.offense.OFFENSES; defenses: names of envs.defense.SCHEMES."""
+    envs.offense.OFFENSES; defenses: names of envs.defense.DEFENSES (unknown names:
+    HoopsimConfigError)."""
 
     def __init__(self, offenses: tuple[str, ...], defenses: tuple[str, ...],
                  device: str | torch.device = "cpu", sim_cfg: SimConfig | None = None,
@@ -175,12 +176,9 @@ class HalfCourtRunner:
         self.device = torch.device(device)
         self.sim_cfg = sim_cfg or default_sim_config()
         self.outcomes = outcomes if outcomes is not None else default_outcomes(self.device)
-        self.policies = [make_offense(name) for name in offenses]
-        for name in defenses:
-            if name not in SCHEMES:
-                raise ValueError(f"unknown defense {name!r}; known: {sorted(SCHEMES)}")
-        self.schemes = [make_scheme(name, SCHEMES[name](speed_ftps=self.sim_cfg.player_speed_ftps,
-                                                        dt=self.sim_cfg.dt_s)) for name in defenses]
+        self.policies = [OFFENSES.make(name) for name in offenses]
+        limits = {"speed_ftps": self.sim_cfg.player_speed_ftps, "dt": self.sim_cfg.dt_s}
+        self.schemes = [DEFENSES.make(name, limits) for name in defenses]
 
     @property
     def dt(self) -> float:

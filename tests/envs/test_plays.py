@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from engine.sim.step import Decision, initial_state
-from envs.offense import OFFENSES, PLAYS, make_offense
+from envs.offense import OFFENSES, PLAYS
 from envs.evaluation.play_signatures import default_outcomes, signature_rates, simulate
 from envs.plays import (
     CORNER_HI,
@@ -85,10 +85,10 @@ def test_same_seed_same_rollout(outcomes):
         assert (p.positions == q.positions).all() and (p.handler == q.handler).all()
 
 
-@pytest.mark.parametrize("name", OFFENSES)
+@pytest.mark.parametrize("name", OFFENSES.names())
 def test_fixed_number_of_draws_whatever_the_state(name):
     """Two different states, same generator seed: the generator ends in the same place."""
-    policy = make_offense(name)
+    policy = OFFENSES.make(name)
     pos, handler = five_out_formation(6, torch.Generator().manual_seed(0))
     nan = torch.full((6,), float("nan"))
     s1 = initial_state(pos, handler, nan, torch.full((6,), 700.0))
@@ -120,4 +120,4 @@ def test_roles_follow_the_formation():
 
 def test_unknown_offense_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown offense"):
-        make_offense("flex")
+        OFFENSES.make("flex")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from envs.offense import OFFENSES, make_offense
+from envs.offense import OFFENSES
 from tests.contracts import RowStreams, simpolicy_tester
 
 
-@pytest.mark.parametrize("name", OFFENSES)
+@pytest.mark.parametrize("name", OFFENSES.names())
 def test_scripted_offenses_keep_the_simpolicy_contract(name):
-    simpolicy_tester(lambda: make_offense(name))
+    simpolicy_tester(lambda: OFFENSES.make(name))
 
 
 def test_behaviour_cloned_offense_keeps_the_simpolicy_contract():

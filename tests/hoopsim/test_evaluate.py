@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from envs.core import default_outcomes, default_sim_config
-from envs.defense import make_scheme
+from envs.defense import DEFENSES
 from envs.evaluation.paired import binned_rates, paired, rescore_binned, run_cell
-from envs.offense import make_offense
+from envs.offense import OFFENSES
 from envs.starts import scenario_starts
 from hoopsim.cli import main
 
@@ -80,7 +80,7 @@ class NoisyScripted:
     """The scripted mix plus 37 extra draws from the policy generator per call."""
 
     def __init__(self):
-        self.inner = make_offense("scripted")
+        self.inner = OFFENSES.make("scripted")
 
     def init(self, state, gen):
         return self.inner.init(state, gen)
@@ -98,9 +98,9 @@ def test_cells_share_the_simulators_random_numbers():
     cfg = default_sim_config()
     out = default_outcomes(torch.device("cpu"))
     start = starts.to_sim(idx, "cpu", out, cfg)
-    a = run_cell(start, make_offense("scripted"), make_scheme("man_to_man"), out, cfg, seed=3)
-    b = run_cell(start, NoisyScripted(), make_scheme("man_to_man"), out, cfg, seed=3)
-    c = run_cell(start, make_offense("scripted"), make_scheme("man_to_man"), out, cfg, seed=4)
+    a = run_cell(start, OFFENSES.make("scripted"), DEFENSES.make("man_to_man"), out, cfg, seed=3)
+    b = run_cell(start, NoisyScripted(), DEFENSES.make("man_to_man"), out, cfg, seed=3)
+    c = run_cell(start, OFFENSES.make("scripted"), DEFENSES.make("man_to_man"), out, cfg, seed=4)
     assert np.array_equal(a.points, b.points) and a.shots.equals(b.shots)
     assert not a.shots.equals(c.shots)
     assert paired(a.points, b.points)["diff"] == 0.0

@@ -10,7 +10,7 @@ from engine.errors import HoopsimDataError
 from engine.runtime.checkpoint import load_meta
 from engine.sim.step import N_DECISIONS, SimConfig
 from envs.core import default_outcomes
-from envs.defense import make_scheme
+from envs.defense import DEFENSES
 from offline_rl.bc import (
     KIND,
     BCOffense,
@@ -60,7 +60,7 @@ def test_save_load_roundtrip(tmp_path):
 
 def test_simulate_deterministic_and_consistent():
     out = default_outcomes(torch.device("cpu"))
-    runs = [simulate(_start(), _policy(), make_scheme("man_to_man"), out, SimConfig(),
+    runs = [simulate(_start(), _policy(), DEFENSES.make("man_to_man"), out, SimConfig(),
                      torch.Generator().manual_seed(7), max_steps=80) for _ in range(2)]
     a, b = runs
     assert torch.equal(a["positions"], b["positions"]) and torch.equal(a["points"], b["points"])
