@@ -1,7 +1,8 @@
 """Scalar (Python float) twin of :class:`engine.outcomes.numpy_eval.OutcomeArrays` for the
 single-env fast path: numpy's per-call overhead on one shot is ~80 us, ``math`` on
-floats is ~2 us. Same formulas and clipping; ``tests/envs/test_fast_path.py`` checks
-it against OutcomeArrays.
+floats is ~2 us. Same formulas and clipping; checked against OutcomeArrays and
+OutcomeTensors by ``tests/engine/outcomes/test_outcomes_torch.py``
+(``test_torch_numpy_and_scalar_evaluators_are_twins``).
 """
 
 from __future__ import annotations

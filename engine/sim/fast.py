@@ -13,7 +13,7 @@ Twin contract (what "equal" means): from the same state (:meth:`FastState.from_t
 or :func:`initial_state`), with the same wanted velocities, decision and uniforms,
 every step gives positions within 1e-3 ft of the torch core's (float64 here, float32
 there) and exactly the same events, outcome, points and end of possession.
-The test that proves it: ``tests/engine/test_sim_fast.py::test_fast_step_matches_torch_step``
+The test that proves it: ``tests/engine/sim/test_fast.py::test_fast_step_matches_torch_step``
 (300 random steps per seed through ``tests/contracts.py``'s ``twin_tester``), with
 ``test_fast_initial_state_matches_torch`` for the start and, at the env level,
 ``tests/envs/test_envs.py::test_fast_path_matches_torch_path``. Any rule change goes into

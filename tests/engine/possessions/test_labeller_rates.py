@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "labeller_agreement.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "labeller_agreement.py"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 
 from engine.logs.pbp import points_by_team, read_pbp
 from engine.possessions.from_pbp import COLUMNS, OUTCOMES, segment_possessions
-from tests.engine.test_pbp import HOME, VIS, Snippet
+from tests.engine.logs.test_pbp import HOME, VIS, Snippet
 
 log = logging.getLogger(__name__)
 

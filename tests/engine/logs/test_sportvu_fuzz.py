@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.engine.sportvu_helpers import (
+from tests.engine.logs.sportvu_helpers import (
     FORMATS,
     FUZZ,
     REAL_7Z,

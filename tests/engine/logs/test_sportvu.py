@@ -15,7 +15,7 @@ from engine.logs.sportvu import read_sportvu
 from engine.logs.sportvu_write import write_sportvu
 from engine.logs.synth_raw import synthetic_raw_game
 from engine.schema import Game
-from tests.engine.sportvu_helpers import (
+from tests.engine.logs.sportvu_helpers import (
     FORMATS,
     HOME,
     REAL_7Z,
