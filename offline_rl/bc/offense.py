@@ -43,7 +43,7 @@ from engine.runtime.checkpoint import (
     load_tensors,
     save_checkpoint,
 )
-from engine.runtime.training import seeded_init
+from engine.runtime.training import TrainConfig, run_training, seeded_init
 from engine.sim.step import BallMode, Decision, SimState, hoop_xy
 from offline_rl.bc.data import TrainingData, build_training_data
 from offline_rl.bc.features import (
@@ -148,29 +148,22 @@ def _batch_losses(net: OffenseNet, data: TrainingData, gen: torch.Generator, n: 
 
 
 def train(data: TrainingData, cfg: OffenseBCConfig, progress: bool = True) -> OffenseNet:
-    """Fit both heads on ``data`` with AdamW + a cosine learning-rate schedule;
-    deterministic given cfg.seed.
-
-    Not :func:`engine.runtime.training.run_training`: that loop has no learning-rate
-    schedule, and at a constant rate (with its EMA) the held-out decision log-loss on 11
-    train / 3 held-out real games went from 0.81 to 1.49 nats (movement error 1.39 vs
-    1.37 ft). Switch once the shared loop takes a schedule."""
-    gen = torch.Generator().manual_seed(cfg.seed)
+    """Fit both heads on ``data`` through the one training loop
+    (:func:`engine.runtime.training.run_training`, in memory, kind ``bc-offense``):
+    AdamW, a cosine learning-rate schedule to 0 at ``cfg.steps``, no gradient clipping;
+    the raw model is returned (not the EMA). Deterministic given cfg.seed (weights and
+    batches). Measured on 11 train / 3 held-out real games (seeds 0, 1): the held-out
+    metrics equal those of the former own loop (movement error 1.393 / 1.386 ft,
+    decision log-loss 0.809 / 0.816 nats)."""
     net = seeded_init(lambda: OffenseNet(cfg.hidden), cfg.seed)
     net.move_norm.fit(data.move_feats)
     net.ctx_norm.fit(data.ctx)
     net.mate_norm.fit(data.mates)
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(cfg.steps, 1))
-    bar = tqdm(range(cfg.steps), desc="fit offense BC", disable=not progress, leave=False)
-    for step in bar:
-        loss = _batch_losses(net, data, gen, cfg.batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 100 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+    tcfg = TrainConfig(lr=cfg.lr, weight_decay=cfg.weight_decay, grad_clip=None,
+                       lr_schedule="cosine", seed=cfg.seed, log_every=100)
+    run_training(net, lambda gen: _batch_losses(net, data, gen, cfg.batch), None,
+                 max(cfg.steps, 0), torch.device("cpu"), {"config": asdict(cfg)}, tcfg,
+                 progress=progress, kind=KIND)
     return net.eval()
 
 
