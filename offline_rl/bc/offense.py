@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from engine.possessions.dataset import PossessionSet
 from engine.runtime.cache import cache_folder, cache_key
