@@ -28,7 +28,7 @@ _OUTCOME_NAMES = {int(o): o.name for o in Outcome}
 
 @dataclass
 class HalfCourtConfig:
-    """defense: scheme name (envs.defense.SCHEMES); reward: 'playbest', 'points',
+    """defense: scheme name (envs.defense.DEFENSES); reward: 'playbest', 'points',
     'expected_points' or 'reliable'; max_steps: truncation; device: torch device of
     the torch path; fast: use the float fast path (None: whenever the scheme, the
     reward and the outcomes have float twins); offense_team: keep only starts of this
