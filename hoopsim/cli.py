@@ -3,18 +3,21 @@
 Each task has a config ``hoopsim/conf/<task>.yaml`` (shipped inside the package, found
 through importlib.resources, so a wheel install has them); ``key=value`` arguments are hydra
 overrides. Relative paths resolve against the caller's directory; paths and globs
-are passed quoted and expanded by hoopsim. Bad input (a wrong override, a missing
-file, an unquoted glob, malformed data) prints one line and exits with code 2;
-``debug=true`` shows the traceback instead.
+are passed quoted and expanded by hoopsim. Each task module has ``main(cfg)`` and
+``CONFIG``, the dataclass (hoopsim.task_configs) its main converts hydra's config to first
+(hoopsim.configs.to_config: types, ranges, choices, unknown keys). Bad input (a wrong
+override or value, a missing file, an unquoted glob, malformed data) prints one line and
+exits with code 2; ``debug=true`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from importlib import resources
 import logging
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -23,6 +26,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from engine.errors import HoopsimConfigError, HoopsimDataError
+from hoopsim.configs import to_config
 from hoopsim.errors import UsageError
 from hoopsim.runs import discard_unfinished, forget_created, run_dir
 
@@ -94,8 +98,11 @@ def sweep_jobs(overrides: list[str]) -> list[list[str]]:
 
 def run_multirun(task: str, overrides: list[str]) -> int:
     """Run every job of the sweep one after another, each in ``<sweep>/<job number>/``
-    (``out=`` names the sweep folder; default multirun/<task>__<time>/)."""
+    (``out=`` names the sweep folder; default multirun/<task>__<time>/). Every job's
+    config is checked before the first one runs."""
+    module = importlib.import_module(TASKS[task][0])
     jobs = [[o for o in job if not o.startswith("out=")] for job in sweep_jobs(overrides)]
+    configs = [to_config(module.CONFIG, load_config(task, job)) for job in jobs]
     base = load_config(task, [o for o in overrides if "," not in o.split("=", 1)[-1]
                               or o.startswith("out=")])
     sweep = Path(str(base.get("out") or Path("multirun") / f"{task}__{time.strftime('%Y%m%d-%H%M%S')}"))
@@ -105,11 +112,12 @@ def run_multirun(task: str, overrides: list[str]) -> int:
     lines = [f"{i}: {' '.join(job)}" for i, job in enumerate(jobs)]
     (sweep / "multirun.txt").write_text("\n".join(lines) + "\n")
     codes = []
-    for i, job in enumerate(jobs):
+    for i, (job, cfg) in enumerate(zip(jobs, configs)):
         logging.getLogger(__name__).info("multirun job %d/%d: %s", i + 1, len(jobs), " ".join(job))
-        cfg = load_config(task, job)
+        if hasattr(cfg, "out"):
+            cfg = dataclasses.replace(cfg, out=str(sweep / str(i)))
         forget_created()                  # a failing job removes only its own empty folder
-        codes.append(int(importlib.import_module(TASKS[task][0]).main(cfg) or 0))
+        codes.append(int(module.main(cfg) or 0))
     return max(codes, default=0)
 
 

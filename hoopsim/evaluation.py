@@ -16,41 +16,42 @@ import numpy as np
 
 from engine.errors import HoopsimConfigError
 from engine.outcomes.models import OutcomeModels
-from engine.sim.step import SimConfig
 from engine.runtime.cache import cache_folder, cache_key, file_stamp
-from hoopsim.data import cache_root, source_files, sources
+from engine.sim.step import SimConfig
+from hoopsim.data import source_files, sources
 
 log = logging.getLogger(__name__)
 
 OFFLINE = ("bcq", "cql", "iql")
 
 
-def evaluation_outcomes(cfg, cutoff: str) -> OutcomeModels:
+def evaluation_outcomes(data, cutoff: str, cache: Path, workers: int = 2) -> OutcomeModels:
     """The evaluator's outcome models, fitted on games the planner never trained on.
 
     Real logs: fitted on the held-out games (>= cutoff) of the configured data, cached
     (the planner and the BC offense train on the games before the cutoff). Synthetic
     corpus: the shipped models fitted on real NBA games (a few synthetic games hold too
-    few shots to fit; the planner never saw the real games)."""
+    few shots to fit; the planner never saw the real games). ``data``: the ``data`` group
+    (hoopsim.task_configs.DataConfig); ``cache``: the cache folder."""
     from engine.outcomes.fit import fit_held_out
     from engine.outcomes.models import default_models
     from engine.outcomes.tables import build_outcome_tables
 
-    if cfg.data.tracking is None:
+    if data.tracking is None:
         return default_models()
-    tracking, pbp = sources(cfg)
+    tracking, pbp = sources(data, cache)
     key = cache_key([file_stamp(f) for f in source_files(tracking, pbp)], cutoff)
-    path = cache_folder("eval-outcomes", key, cache_root(cfg)) / "outcome_models.json"
+    path = cache_folder("eval-outcomes", key, cache) / "outcome_models.json"
     if path.exists():
         return OutcomeModels.load(path)
-    tables = build_outcome_tables(tracking, pbp, cutoff, cache_root(cfg), int(cfg.get("workers", 2)))
+    tables = build_outcome_tables(tracking, pbp, cutoff, cache, workers)
     models = fit_held_out(tables, cutoff)
     path.parent.mkdir(parents=True, exist_ok=True)
     models.save(path)
     return models
 
 
-def real_shots_after(cfg, cutoff: str):
+def real_shots_after(data, cache: Path, cutoff: str):
     """Play-by-play field-goal attempts of the held-out games (the binned evaluator)."""
     import pandas as pd
 
@@ -58,7 +59,7 @@ def real_shots_after(cfg, cutoff: str):
     from engine.logs.pbp import read_pbp
     from engine.outcomes.evaluation import pbp_shots
 
-    _, pbp = sources(cfg)
+    _, pbp = sources(data, cache)
     files = [f for f in expand_paths(pbp, (".csv", ".csv.gz"))
              if Path(f).name.split(".")[0] >= cutoff]
     return pd.concat([pbp_shots(read_pbp(f)) for f in files], ignore_index=True)
@@ -86,41 +87,52 @@ def playbest_scale(name: str) -> float | None:
     return guidance_scale(name)
 
 
-def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
-    """A SimPolicy for method id ``name``."""
+def check_method(name: str) -> None:
+    """The error :func:`make_method` would raise for method id ``name``, without building
+    anything (the tasks check every id before the run folder exists)."""
     from envs.offense import OFFENSES
     from hoopsim.errors import UsageError
-    from planners.methods import ID_FORMS, is_planner_method
+    from planners.methods import ID_FORMS, is_planner_method, parse_method_id
 
-    if name in OFFENSES:
-        return OFFENSES.make(name)
-    if name == "bc":
-        from offline_rl.bc import BCOffense, fit_or_load
-
-        return BCOffense(fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir))
+    if name in OFFENSES or name == "bc":
+        return
     if is_planner_method(name):
-        from hoopsim.planning import make_planner_method
-
-        return make_planner_method(name, ctx.planner_dir, ctx.device, ctx.sim_cfg.dt_s,
-                                   ctx.playbest, horizon)
+        parse_method_id(name)
+        return
     if name in OFFLINE:
         raise UsageError(f"method {name!r}: the offline-RL baselines are not built yet")
     raise HoopsimConfigError("method", name, f"unknown method; choose one of {', '.join(OFFENSES.names())}, "
                              f"bc, {', '.join(ID_FORMS)}")
 
 
-def schemes(cfg) -> dict:
-    """name -> scheme: the ``defense`` config group when selected (its parameters from
-    conf/defense), else every name in ``defenses`` with default parameters."""
-    from omegaconf import OmegaConf
+def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
+    """A SimPolicy for method id ``name``."""
+    from envs.offense import OFFENSES
 
+    check_method(name)
+    if name in OFFENSES:
+        return OFFENSES.make(name)
+    if name == "bc":
+        from offline_rl.bc import BCOffense, fit_or_load
+
+        return BCOffense(fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir))
+    from hoopsim.planning import make_planner_method
+
+    return make_planner_method(name, ctx.planner_dir, ctx.device, ctx.sim_cfg.dt_s,
+                               ctx.playbest, horizon)
+
+
+def schemes(defense: dict | None, defenses=()) -> dict:
+    """name -> scheme: the ``defense`` config group when selected (its parameters from
+    conf/defense, ``name`` included), else every name in ``defenses`` with default
+    parameters. Unknown names and options are a HoopsimConfigError."""
     from envs.defense import DEFENSES
 
-    if cfg.get("defense"):
-        options = OmegaConf.to_container(cfg.defense)
+    if defense:
+        options = dict(defense)
         name = str(options.pop("name", None))
         return {name: DEFENSES.make(name, options)}
-    return {str(d): DEFENSES.make(str(d)) for d in cfg.defenses}
+    return {str(d): DEFENSES.make(str(d)) for d in defenses}
 
 
 def start_ids(starts, idx: np.ndarray) -> list[str]:

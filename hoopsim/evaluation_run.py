@@ -2,8 +2,9 @@
 defense) cell from the same held-out real starts with the same simulator random numbers;
 outcomes from models fitted on the held-out games.
 
-``prepare`` loads the data, the evaluator and the starting states and checks the user's
-values (methods, defenses, offense_team) before any run folder exists; ``run_evaluation``
+Both take the task's typed config (hoopsim.task_configs.EvaluateTask). ``prepare`` loads
+the data, the evaluator and the starting states and checks the user's values (methods,
+playbest options, defenses, offense_team) before any run folder exists; ``run_evaluation``
 plays the cells and writes ``<out>/results.json`` (schema in README), ``<out>/results.md``
 and, with ``report=true``, ``<out>/report.html``.
 """
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
 
 from engine.atomic import write_text_atomic
 from engine.errors import HoopsimConfigError
@@ -35,10 +35,11 @@ from envs.evaluation.paired import (
     summarise,
 )
 from envs.starts import StartStates
-from hoopsim.runs import git_rev
+from hoopsim.configs import plain
 from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation import (
     MethodContext,
+    check_method,
     evaluation_outcomes,
     make_method,
     playbest_scale,
@@ -47,34 +48,52 @@ from hoopsim.evaluation import (
     start_ids,
 )
 from hoopsim.results import markdown, outside_support, write_report
+from hoopsim.runs import git_rev
+from hoopsim.task_configs import EvaluateTask
 from hoopsim.training import cached_planner
 
 log = logging.getLogger(__name__)
 
 
-def planner_dir(cfg, ds) -> Path | None:
+def planner_dir(cfg: EvaluateTask, ds) -> Path | None:
     """The configured checkpoint, or one trained with planner=<preset> and cached."""
-    if not any(playbest_scale(m) is not None for m in list(cfg.methods) + [cfg.table5.method]):
+    if not any(playbest_scale(m) is not None for m in planner_ids(cfg)):
         return None
     if cfg.planner_checkpoint:
-        return Path(str(cfg.planner_checkpoint)).expanduser()
-    return cached_planner(ds, cfg, cache_root(cfg))
+        return Path(cfg.planner_checkpoint).expanduser()
+    return cached_planner(ds, cfg.planner, cache_root(cfg.cache_dir), reward=cfg.reward,
+                          seed=cfg.seed, device=cfg.device)
 
 
-def choose_starts(cfg, ds):
+def planner_ids(cfg: EvaluateTask) -> list[str]:
+    """Every method id the run plays: ``methods`` and, when it runs, the Table 5 method."""
+    return list(cfg.methods) + ([cfg.table5.method] if cfg.table5.possessions > 0 else [])
+
+
+def check_methods(cfg: EvaluateTask) -> None:
+    """Unknown method ids and bad ``playbest`` options fail here, before any output."""
+    from planners.methods import PLANNER_METHODS
+
+    for method in planner_ids(cfg):
+        check_method(method)
+    if any(playbest_scale(m) is not None for m in planner_ids(cfg)):
+        PLANNER_METHODS.config("playbest", plain(cfg.playbest))
+
+
+def choose_starts(cfg: EvaluateTask, ds):
     """(held-out StartStates, the ``possessions`` row indices drawn by ``seed``); an
     ``offense_team`` without held-out starts is a HoopsimConfigError."""
     starts = StartStates.from_dataset(ds, split="test")
     if cfg.offense_team:
-        team = str(cfg.offense_team)
+        team = cfg.offense_team
         try:
             starts = starts.for_team(team)
         except ValueError:
             teams = sorted({str(o) for o in starts.offense})
             raise HoopsimConfigError("offense_team", team, "no held-out start state has this "
                                      f"offense; teams: {', '.join(teams)}") from None
-    rng = np.random.default_rng(int(cfg.seed))
-    count = int(cfg.possessions)
+    rng = np.random.default_rng(cfg.seed)
+    count = cfg.possessions
     idx = rng.choice(len(starts), size=count, replace=count > len(starts))
     return starts, idx
 
@@ -85,16 +104,16 @@ def schemes_default(name: str):
     return DEFENSES.make(name)
 
 
-def run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, cells_spec, n_keep=1):
+def run_cells(cfg: EvaluateTask, ctx, starts, idx, outcomes_t, models_eval, cells_spec, n_keep=1):
     """[(method, defense, horizon)] -> {(method, defense, horizon): (CellRun, policy)}."""
-    runs, by_name = {}, schemes(cfg)
+    runs, by_name = {}, schemes(cfg.defense, cfg.defenses)
     for method, defense, horizon in cells_spec:
         t0 = time.perf_counter()
         policy = make_method(method, ctx, horizon)
         start = starts.to_sim(idx, ctx.device, outcomes_t, ctx.sim_cfg)
         scheme = by_name.get(defense) or schemes_default(defense)
-        run = run_cell(start, policy, scheme, outcomes_t, ctx.sim_cfg, int(cfg.seed),
-                       int(cfg.batch), int(cfg.max_steps), keep_positions=n_keep)
+        run = run_cell(start, policy, scheme, outcomes_t, ctx.sim_cfg, cfg.seed,
+                       cfg.batch, cfg.max_steps, keep_positions=n_keep)
         log.info("%s vs %s%s: PPP %.3f (n=%d) in %.1f s", method, defense,
                  f" h={horizon}" if horizon else "", run.points.mean(), len(run.points),
                  time.perf_counter() - t0)
@@ -126,50 +145,54 @@ class Prepared:
     t_start: float
 
 
-def prepare(cfg) -> Prepared:
+def prepare(cfg: EvaluateTask) -> Prepared:
     """Load the data and the evaluator and choose the starts; raises the user-facing
-    errors (bad data, unknown defense, offense_team without starts) before any output."""
+    errors (bad data, unknown method or defense, offense_team without starts) before any
+    output."""
     t_start = time.perf_counter()
-    seed_everything(int(cfg.seed))
-    if cfg.get("threads"):
-        torch.set_num_threads(int(cfg.threads))
-    device = resolve_device(str(cfg.device))
-    schemes(cfg)                                          # unknown defenses fail here
-    ds = load_data(cfg)
+    seed_everything(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = resolve_device(cfg.device)
+    check_methods(cfg)
+    schemes(cfg.defense, cfg.defenses)                    # unknown defenses fail here
+    cache = cache_root(cfg.cache_dir)
+    ds = load_data(cfg.data, cache, cfg.workers)
     starts, idx = choose_starts(cfg, ds)
     cutoff = str(ds.meta.loc[ds.meta["split"] == "test", "game_id"].astype(str).min())
-    models_eval = evaluation_outcomes(cfg, cutoff)
+    models_eval = evaluation_outcomes(cfg.data, cutoff, cache, cfg.workers)
     outcomes_t = OutcomeTensors.from_models(models_eval, device)
     return Prepared(ds, cutoff, models_eval, outcomes_t, starts, idx, device, t_start)
 
 
-def run_evaluation(cfg, out: Path, prep: Prepared | None = None) -> tuple[dict, dict]:
+def run_evaluation(cfg: EvaluateTask, out: Path, prep: Prepared | None = None) -> tuple[dict, dict]:
     """The whole evaluation (module docstring) -> (results dict, the cells' runs)."""
     prep = prep or prepare(cfg)
     ds, models_eval, outcomes_t, starts, idx = prep.ds, prep.models_eval, prep.outcomes_t, prep.starts, prep.idx
     ctx = MethodContext(ds.split("train"), ds.split("test"), planner_dir(cfg, ds),
-                        default_sim_config(), OmegaConf.to_container(cfg.playbest), prep.device,
-                        cache_root(cfg))
-    spec = [(m, d, None) for m in cfg.methods for d in schemes(cfg)]
+                        default_sim_config(), plain(cfg.playbest), prep.device,
+                        cache_root(cfg.cache_dir))
+    spec = [(m, d, None) for m in cfg.methods for d in schemes(cfg.defense, cfg.defenses)]
     runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec)
-    table = binned_rates(real_shots_after(cfg, prep.cutoff), models_eval.rates["ft_pct"])
+    shots = real_shots_after(cfg.data, ctx.cache_dir, prep.cutoff)
+    table = binned_rates(shots, models_eval.rates["ft_pct"])
     cells = [cell_entry(m, d, r, p, table, models_eval) for (m, d, _), (r, p) in runs.items()]
-    results = {"meta": {"seed": int(cfg.seed), "n": int(cfg.possessions),
+    results = {"meta": {"seed": cfg.seed, "n": cfg.possessions,
                         "start_state_ids": start_ids(starts, idx),
                         "outcome_model_version": f"v{models_eval.version} fitted on games "
                                                  f"{evaluator_games(models_eval)}",
                         "git_rev": git_rev(), "wall_s": None, "device": str(prep.device),
                         "planner_checkpoint": str(ctx.planner_dir) if ctx.planner_dir else None,
-                        "playbest": OmegaConf.to_container(cfg.playbest),
+                        "playbest": plain(cfg.playbest),
                         "binned_evaluator": table},
-               "cells": cells, "paired": paired_rows(cfg, runs),
+               "cells": cells, "paired": paired_rows(runs),
                "table5": table5(cfg, ctx, starts, outcomes_t, models_eval),
                "ground_truth": ground_truth(ctx.test_ds, start_ids(starts, idx), models_eval)}
     results["ranking_check"] = ranking_check(cells)
     results["meta"]["wall_s"] = round(time.perf_counter() - prep.t_start, 1)
     write_text_atomic(out / "results.json", json.dumps(results, indent=1, default=float) + "\n")
     write_text_atomic(out / "results.md", markdown(results))
-    if cfg.get("report"):
+    if cfg.report:
         write_report(out, results, runs)
     return results, runs
 
@@ -181,7 +204,7 @@ def evaluator_games(models) -> str:
     return f"< {models.cutoff} ({len(models.games_fit)} real games; the shipped default)"
 
 
-def paired_rows(cfg, runs) -> list[dict]:
+def paired_rows(runs) -> list[dict]:
     """Every guided PlayBest minus every other method, per defense."""
     rows = []
     for (a, d, _), (ra, _) in runs.items():
@@ -193,14 +216,15 @@ def paired_rows(cfg, runs) -> list[dict]:
     return rows
 
 
-def table5(cfg, ctx, starts, outcomes_t, models_eval) -> list[dict]:
-    n = int(cfg.table5.possessions)
+def table5(cfg: EvaluateTask, ctx, starts, outcomes_t, models_eval) -> list[dict]:
+    """The Table 5 analogue: ``table5.method`` at each horizon against ``table5.defenses``."""
+    n = cfg.table5.possessions
     if n <= 0:
         return []
-    rng = np.random.default_rng(int(cfg.seed) + 5)
+    rng = np.random.default_rng(cfg.seed + 5)
     idx = rng.choice(len(starts), size=n, replace=n > len(starts))
     dt = ctx.sim_cfg.dt_s                  # the planner plans at the data rate, one frame per step
-    spec = [(str(cfg.table5.method), d, max(4, int(round(h / dt))))
+    spec = [(cfg.table5.method, d, max(4, int(round(h / dt))))
             for h in cfg.table5.horizons_s for d in cfg.table5.defenses]
     runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec, n_keep=0)
     rows = []

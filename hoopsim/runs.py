@@ -1,4 +1,5 @@
-"""Run folders of the tasks: ``run_dir`` makes one (with the resolved config.yaml), and
+"""Run folders of the tasks: ``run_dir`` makes one (with the task's typed config as
+config.yaml), and
 ``discard_unfinished`` removes the folders this process made when a task fails before
 writing anything but that config (the CLI's error path calls it)."""
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from engine.runtime import code_revision
+from hoopsim.configs import plain
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +28,19 @@ def git_rev() -> str:
 
 
 def run_dir(task: str, cfg) -> Path:
-    """``out=`` if given (relative to the caller), else runs/<task>__<name>__<seed>__<time>/."""
-    if cfg.get("out"):
-        path = Path(str(cfg.out)).expanduser()
+    """``cfg.out`` if given (relative to the caller), else
+    runs/<task>__<name>__<seed>__<time>/; ``cfg`` is the task's config dataclass
+    (hoopsim.task_configs), written as config.yaml."""
+    if cfg.out:
+        path = Path(cfg.out).expanduser()
     else:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = Path("runs") / f"{task}__{cfg.get('name', task)}__{cfg.get('seed', 0)}__{stamp}"
+        path = Path("runs") / f"{task}__{cfg.name}__{cfg.seed}__{stamp}"
     path = path.resolve()
     if not path.exists():
         _CREATED.append(path)
     path.mkdir(parents=True, exist_ok=True)
-    (path / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    (path / "config.yaml").write_text(OmegaConf.to_yaml(plain(cfg)))
     return path
 
 

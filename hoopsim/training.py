@@ -1,6 +1,7 @@
 """Planner training wiring shared by ``hoopsim train`` and ``hoopsim evaluate`` (which
-trains a preset once into the cache when no checkpoint is given): the task config ->
-planners' model and training configs -> the diffusion model and the value model."""
+trains a preset once into the cache when no checkpoint is given): the ``planner`` preset
+(hoopsim.task_configs.PlannerPreset) -> planners' model and training configs -> the
+diffusion model and the value model."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from omegaconf import OmegaConf
 
 from engine.atomic import write_text_atomic
 from engine.rewards import REWARD_COLUMNS
 from engine.runtime import resolve_device
 from engine.runtime.cache import cache_folder, cache_key
+from hoopsim.configs import plain
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,17 @@ def model_config(preset, rate_hz: float, reward_column: str):
     from planners.diffusion import DiffusionConfig, PlannerModelConfig
     from planners.unet import UNetConfig
 
-    horizon = max(4, int(round(float(preset.horizon_s) * rate_hz)))
-    return PlannerModelConfig(unet=UNetConfig(widths=tuple(preset.widths)),
-                              diffusion=DiffusionConfig(n_train_steps=int(preset.n_diffusion_steps),
-                                                        predict=str(preset.predict)),
+    horizon = max(4, int(round(preset.horizon_s * rate_hz)))
+    return PlannerModelConfig(unet=UNetConfig(widths=preset.widths),
+                              diffusion=DiffusionConfig(n_train_steps=preset.n_diffusion_steps,
+                                                        predict=preset.predict),
                               horizon=horizon, rate_hz=rate_hz, reward=reward_column)
 
 
-def train_planner(ds, cfg, out) -> dict:
-    """Train both networks into ``out``; returns the train.json summary."""
+def train_planner(ds, preset, out: Path, *, reward: str, seed: int, device) -> dict:
+    """Train both networks of ``preset`` on ``ds``'s training split into ``out``, the value
+    model on the return ``reward`` (an engine.rewards.REWARD_COLUMNS name), on ``device``
+    (a name or torch.device); returns the train.json summary."""
     from engine.runtime.checkpoint import load_meta
     from engine.runtime.training import TrainConfig
     from planners.diffusion import train
@@ -42,37 +45,36 @@ def train_planner(ds, cfg, out) -> dict:
     from planners.value import ValueConfig, train_value
     from planners.windows import make_windows
 
-    preset, device = cfg.planner, resolve_device(str(cfg.device))
-    column = REWARD_COLUMNS[str(cfg.reward)]
-    windows = make_windows(ds, float(preset.horizon_s), reward=column)
+    device = resolve_device(device)
+    column = REWARD_COLUMNS[reward]
+    windows = make_windows(ds, preset.horizon_s, reward=column)
     train_w = windows.select_split("train")
     mcfg = model_config(preset, windows.rate_hz, column)
-    tcfg = TrainConfig(lr=float(preset.lr), seed=int(cfg.seed), save_every=1000)
+    tcfg = TrainConfig(lr=preset.lr, seed=seed, save_every=1000)
     t0 = time.perf_counter()
-    res = train(mcfg, train_w, int(preset.steps), int(preset.batch), device, out, train_cfg=tcfg)
+    res = train(mcfg, train_w, preset.steps, preset.batch, device, out, train_cfg=tcfg)
     t_diff = time.perf_counter() - t0
     norm = Normalizer.from_dict(load_meta(out / "diffusion", "planner-diffusion")["normalizer"])
-    vcfg = ValueConfig(widths=tuple(preset.value_widths), diffusion=mcfg.diffusion, reward=column)
-    vres = train_value(vcfg, train_w, norm, int(preset.value_steps), int(preset.batch), device, out,
+    vcfg = ValueConfig(widths=preset.value_widths, diffusion=mcfg.diffusion, reward=column)
+    vres = train_value(vcfg, train_w, norm, preset.value_steps, preset.batch, device, out,
                        train_cfg=tcfg)
     last = lambda r: float(np.mean(r.losses[-50:])) if r.losses else None  # noqa: E731
     return {"windows_train": len(train_w), "windows_all": len(windows), "horizon": mcfg.horizon,
             "rate_hz": windows.rate_hz, "reward": column, "steps": res.step,
             "value_steps": vres.step, "final_loss": last(res), "final_value_loss": last(vres),
             "diffusion_s": round(t_diff, 1),
-            "samples_per_s": round(len(res.losses) * int(preset.batch) / max(t_diff, 1e-9), 1),
+            "samples_per_s": round(len(res.losses) * preset.batch / max(t_diff, 1e-9), 1),
             "device": str(device)}
 
 
-def cached_planner(ds, cfg, cache_root: Path) -> Path:
-    """A planner of preset ``cfg.planner`` trained on ``ds`` once, in the cache folder
-    keyed by the preset, the data's games and size, and the seed."""
-    key = cache_key({"planner": OmegaConf.to_container(cfg.planner), "n": len(ds),
-                     "seed": int(cfg.seed), "reward": str(cfg.reward),
+def cached_planner(ds, preset, cache_root: Path, *, reward: str, seed: int, device) -> Path:
+    """A planner of ``preset`` trained on ``ds`` once (:func:`train_planner`), in the cache
+    folder keyed by the preset, the data's games and size, the reward and the seed."""
+    key = cache_key({"planner": plain(preset), "n": len(ds), "seed": seed, "reward": reward,
                      "games": sorted(map(str, ds.meta["game_id"].unique()))})
     folder = cache_folder("planner", key, cache_root)
     if not (folder / "train.json").exists():
         log.info("training planner preset into %s", folder)
-        summary = train_planner(ds, cfg, folder)
+        summary = train_planner(ds, preset, folder, reward=reward, seed=seed, device=device)
         write_text_atomic(folder / "train.json", json.dumps(summary, indent=2) + "\n")
     return folder

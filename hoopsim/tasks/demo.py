@@ -16,12 +16,16 @@ from pathlib import Path
 
 from engine.possessions.events import detect_events
 from engine.report import ppp_table
-from hoopsim.runs import run_dir
+from hoopsim.configs import to_config
 from hoopsim.evaluation_run import prepare, run_evaluation
 from hoopsim.results import markdown
+from hoopsim.runs import run_dir
+from hoopsim.task_configs import EvaluateTask
 from viz.diagram import play_diagram
 from viz.export import save_gif
 from viz.render import CourtRenderer
+
+CONFIG = EvaluateTask                    # demo.yaml has the keys of evaluate.yaml
 
 
 def example_index(ds) -> int:
@@ -47,6 +51,7 @@ def draw_example(ds, out: Path) -> tuple[Path, Path]:
 
 
 def main(cfg) -> int:
+    cfg = to_config(EvaluateTask, cfg)
     prep = prepare(cfg)                  # user errors surface before the run folder exists
     out = run_dir("demo", cfg)
     ds = prep.ds

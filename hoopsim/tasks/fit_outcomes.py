@@ -13,10 +13,13 @@ from engine.atomic import write_text_atomic
 from engine.outcomes.evaluation import report_markdown
 from engine.outcomes.models import FeatureSpec, OutcomeConfig, OutcomeModels
 from engine.outcomes.tables import build_outcome_tables, fit_and_evaluate
+from hoopsim.configs import to_config
 from hoopsim.data import path_spec
 from hoopsim.runs import run_dir
+from hoopsim.task_configs import FitOutcomesTask
 
 log = logging.getLogger(__name__)
+CONFIG = FitOutcomesTask
 
 
 def _summary(models: OutcomeModels, rep: dict, out: Path) -> str:
@@ -32,14 +35,13 @@ def _summary(models: OutcomeModels, rep: dict, out: Path) -> str:
 
 
 def main(cfg) -> int:
-    ocfg = OutcomeConfig(cutoff=str(cfg.cutoff), l2=float(cfg.l2),
-                         spec=FeatureSpec(knots=tuple(float(k) for k in cfg.knots)))
+    cfg = to_config(FitOutcomesTask, cfg)
+    ocfg = OutcomeConfig(cutoff=cfg.cutoff, l2=cfg.l2, spec=FeatureSpec(knots=cfg.knots))
     tables = build_outcome_tables(path_spec(cfg.tracking), path_spec(cfg.pbp), ocfg.cutoff,
-                                  cfg.cache_dir, int(cfg.workers))
+                                  cfg.cache_dir, cfg.workers)
     models, rep = fit_and_evaluate(tables, None, ocfg)
     out = run_dir("fit-outcomes", cfg)    # after the fit: a failed fit leaves no folder
-    digits = cfg.get("digits")
-    models.save(out / "outcome_models.json", None if digits is None else int(digits))
+    models.save(out / "outcome_models.json", cfg.digits)
     write_text_atomic(out / "evaluation.json", json.dumps(rep, indent=1, default=float))
     write_text_atomic(out / "evaluation.md", report_markdown(rep))
     print(_summary(models, rep, out))

@@ -11,30 +11,26 @@ import logging
 import time
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
 from engine.atomic import write_text_atomic
-from engine.errors import HoopsimConfigError, HoopsimDataError
+from engine.errors import HoopsimDataError
 from engine.logs.io import TRACKING_SUFFIXES, expand_paths
 from engine.possessions.dataset import save_cache
 from engine.possessions.datasheet import write_datasheet
 from engine.possessions.ingest import IngestConfig, ingest
+from hoopsim.configs import to_config
 from hoopsim.data import PBP_SUFFIXES, path_spec
 from hoopsim.runs import run_dir
+from hoopsim.task_configs import IngestTask
 
 log = logging.getLogger(__name__)
+CONFIG = IngestTask
 
 
-def ingest_config(cfg) -> IngestConfig:
-    """The task config as an IngestConfig (``periods``: tracked | all | a list of ints)."""
-    periods = cfg.periods
-    if OmegaConf.is_list(periods):
-        periods = [int(p) for p in periods]
-    elif str(periods) not in ("tracked", "all"):
-        raise HoopsimConfigError("periods", str(periods), "choose tracked, all or a list like [1, 2]")
+def ingest_config(cfg: IngestTask) -> IngestConfig:
+    """The task's settings as an IngestConfig (``periods``: tracked | all | a list of ints)."""
+    periods = cfg.periods if isinstance(cfg.periods, str) else list(cfg.periods)
     return IngestConfig(periods=periods, rate_hz=cfg.rate_hz, max_seconds=cfg.max_seconds,
-                        split_cutoff=str(cfg.split_cutoff), workers=int(cfg.workers),
-                        reward=str(cfg.reward))
+                        split_cutoff=cfg.split_cutoff, workers=cfg.workers, reward=cfg.reward)
 
 
 def ingest_files(tracking, pbp, icfg: IngestConfig):
@@ -69,6 +65,7 @@ def run_ingest(tracking, pbp, out: Path, icfg: IngestConfig) -> dict:
 
 
 def main(cfg) -> int:
+    cfg = to_config(IngestTask, cfg)
     icfg = ingest_config(cfg)
     tracking_files, pbp_files, ds, summary = ingest_files(path_spec(cfg.tracking),
                                                           path_spec(cfg.pbp), icfg)

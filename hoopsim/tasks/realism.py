@@ -3,6 +3,7 @@ the held-out games' play-by-play and tracking; writes realism.json, realism.md, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -10,19 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
 from tqdm import tqdm
 
 from engine.atomic import write_text_atomic
 from engine.errors import HoopsimDataError
 from engine.logs.io import expand_paths
 from engine.logs.pbp import read_pbp
-from engine.runtime import resolve_device
 from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
-from envs.defense.bc import BCConfig
+from engine.runtime import resolve_device
 from envs.defense.bc_cache import fit_or_load_defense
-from offline_rl.bc import BCOffense, OffenseBCConfig, fit_or_load
 from envs.evaluation.realism import (
     RealismConfig,
     compare,
@@ -34,10 +32,14 @@ from envs.evaluation.realism import (
 )
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
-from hoopsim.data import path_spec
+from hoopsim.configs import to_config
+from hoopsim.data import PBP_SUFFIXES, path_spec
 from hoopsim.runs import git_rev, run_dir
+from hoopsim.task_configs import RealismTask
+from offline_rl.bc import BCOffense, fit_or_load
 
 log = logging.getLogger(__name__)
+CONFIG = RealismTask
 
 
 def _finite(x):
@@ -51,12 +53,12 @@ def _finite(x):
     return x
 
 
-def fit_models(cfg, train, test, cache_dir):
-    """(BCOffense, BCDefense, offense fit info), fitted on ``train`` or loaded from cache."""
-    ocfg = OffenseBCConfig(**OmegaConf.to_container(cfg.offense), seed=int(cfg.seed))
+def fit_models(cfg: RealismTask, train, test, cache_dir):
+    """(BCOffense, BCDefense, offense fit info), fitted on ``train`` or loaded from cache
+    (both with the task's seed)."""
+    ocfg = dataclasses.replace(cfg.offense, seed=cfg.seed)
     offense = fit_or_load(train, ocfg, test, cache_dir=cache_dir)
-    dcfg = BCConfig(**OmegaConf.to_container(cfg.defense))
-    defense = fit_or_load_defense(train, dcfg, seed=int(cfg.seed), cache_dir=cache_dir)
+    defense = fit_or_load_defense(train, cfg.defense, seed=cfg.seed, cache_dir=cache_dir)
     return BCOffense(offense), defense, offense.info
 
 
@@ -74,10 +76,11 @@ def simulate_starts(starts, offense, defense, rcfg: RealismConfig, device):
 
 
 def main(cfg) -> int:
+    cfg = to_config(RealismTask, cfg)
     t_start = time.time()
-    rcfg = RealismConfig(cutoff=str(cfg.cutoff), n_starts=int(cfg.n_starts), seed=int(cfg.seed),
-                         batch=int(cfg.batch), max_steps=int(cfg.max_steps))
-    icfg = IngestConfig(rate_hz=None, split_cutoff=rcfg.cutoff, workers=int(cfg.workers))
+    rcfg = RealismConfig(cutoff=cfg.cutoff, n_starts=cfg.n_starts, seed=cfg.seed,
+                         batch=cfg.batch, max_steps=cfg.max_steps)
+    icfg = IngestConfig(rate_hz=None, split_cutoff=rcfg.cutoff, workers=cfg.workers)
     ds, _ = load_possessions(path_spec(cfg.tracking), path_spec(cfg.pbp), icfg, cache_dir=cfg.cache_dir,
                              progress=True)
     late = ds.meta["game_id"].astype(str).to_numpy() >= rcfg.cutoff
@@ -89,9 +92,9 @@ def main(cfg) -> int:
     out = run_dir("realism", cfg)         # after the data checks: a bad cutoff leaves no folder
     offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir)
     starts = StartStates.from_dataset(test, split="test", cutoff=rcfg.cutoff)
-    sim, _ = simulate_starts(starts, offense, defense, rcfg, resolve_device(str(cfg.device)))
+    sim, _ = simulate_starts(starts, offense, defense, rcfg, resolve_device(cfg.device))
     games = sorted(set(test.meta["game_id"].astype(str)))
-    pbp_files = [p for p in expandpath_spec(path_spec(cfg.pbp), (".csv", ".csv.gz"))
+    pbp_files = [p for p in expand_paths(path_spec(cfg.pbp), PBP_SUFFIXES)
                  if any(g in Path(p).name for g in games)]
     real = real_pbp_measures([read_pbp(p) for p in tqdm(pbp_files, desc="held-out pbp")])
     real.update(real_tracking_measures(test, starts, rcfg.glitch_ftps))

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from hoopsim.configs import to_config
 from hoopsim.data import load_cached_possession
 from hoopsim.errors import UsageError
+from hoopsim.task_configs import ViewTask
 from viz.render import CourtRenderer
 from viz.viewer import Viewer
 from viz.window import NoDisplayError
 
+CONFIG = ViewTask
+
 
 def main(cfg) -> int:
+    cfg = to_config(ViewTask, cfg)
     poss, rate_hz = load_cached_possession(cfg.cache, cfg.index)
-    renderer = CourtRenderer(width_px=int(cfg.width_px), half_court=bool(cfg.half_court))
-    viewer = Viewer.from_possession(poss, renderer, rate_hz=rate_hz, speed=float(cfg.speed))
-    max_frames = None if cfg.max_frames is None else int(cfg.max_frames)
+    renderer = CourtRenderer(width_px=cfg.width_px, half_court=cfg.half_court)
+    viewer = Viewer.from_possession(poss, renderer, rate_hz=rate_hz, speed=cfg.speed)
     try:
-        viewer.run(max_frames=max_frames)
+        viewer.run(max_frames=cfg.max_frames)
     except NoDisplayError as exc:
         raise UsageError(str(exc)) from exc
     return 0
