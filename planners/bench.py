@@ -13,11 +13,11 @@ import numpy as np
 import torch
 
 from engine.runtime import resolve_device
-from planners.diffusion import PlannerModelConfig, diffusion_loss
+from planners.diffusion import PlannerModelConfig, build_model, diffusion_loss
 from planners.planner import Planner, shift_plan, untrained_planner
 from planners.sampler import FAST, FAST_REJECT, PAPER, WarmStart
 from planners.schedule import make_scheduler
-from planners.unet import TemporalUNet, n_params
+from planners.unet import n_params
 from planners.value import ValueConfig
 
 log = logging.getLogger(__name__)
@@ -64,21 +64,21 @@ def bench_plan_latency(planner: Planner | None = None, horizon_s: float = 12.0,
 def bench_train_samples_per_s(cfg: PlannerModelConfig | None = None, batch: int = 32,
                               steps: int = 20, device: str | torch.device = "cpu",
                               seed: int = 0) -> dict:
-    """Training throughput of the diffusion U-Net on random windows (after 3 warm-up
+    """Training throughput of the x0 denoiser on random windows (after 3 warm-up
     steps): steps/s and samples/s."""
     cfg = cfg or PlannerModelConfig()
     device = resolve_device(device)
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = TemporalUNet(cfg.unet).to(device)
+        model = build_model(cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     sched = make_scheduler(cfg.diffusion)
     x0 = (torch.rand((batch, cfg.horizon, cfg.unet.channels), generator=gen) * 2 - 1).to(device)
-    mask = torch.ones((batch, cfg.horizon), dtype=torch.bool, device=device)
+    bucket = torch.randint(0, 4, (batch,), generator=gen).to(device)
 
     def one_step():
-        loss = diffusion_loss(model, sched, cfg.diffusion, x0, mask, gen)
+        loss = diffusion_loss(model, sched, cfg.diffusion, x0, bucket, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

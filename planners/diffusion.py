@@ -1,16 +1,20 @@
-"""DDPM training of the temporal U-Net on normalised windows, and its checkpoint.
+"""Training of the x0 denoiser (planners.denoiser) on normalised windows, and its
+checkpoint.
 
-Training: x0 = normalised window (b, h, c); k ~ U{0..K-1}; x_k = DDPMScheduler
-.add_noise(x0, eps, k); the first frame of x_k is replaced by the clean one (the
-sampler inpaints the current state there too); the network predicts eps or x0
-(``predict``) and the loss is the MSE over valid frames (window mask, first frame
-excluded). The noise schedule and its diffusers schedulers live in planners.schedule.
+Training (one batch): x0 = normalised window (b, h, c); k ~ U{0..K-1}; x_k =
+DDPMScheduler.add_noise(x0, eps, k); a random 1..``max_observed`` leading frames are
+observed: written clean into x_k with the mask channel on (planning inpaints the last
+2-4 observed frames the same way); the reward bucket is hidden for a
+``bucket_drop`` share of windows (classifier-free guidance); the loss is the MSE of
+x0_hat against x0 over the unobserved frames. The noise schedule and its diffusers
+schedulers live in planners.schedule.
 
 Checkpoint folder ``<out_dir>/diffusion`` in engine.runtime's one format (kind
 "planner-diffusion"): weights / ema / optimizer / rng safetensors and checkpoint.json
 holding the resolved PlannerModelConfig, the normaliser, schema version, code revision
 and step. Folders written before that format (no kind / checkpoint_format) load; one
-this code cannot rebuild is a one-line HoopsimDataError that says to retrain.
+this code cannot rebuild (e.g. an epsilon-prediction config) is a one-line
+HoopsimDataError that says to retrain.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from engine.runtime.checkpoint import META_FILE, load_meta, load_tensors
 from engine.runtime.training import TrainConfig, TrainResult, run_training, seeded_init
 from planners.normalizer import Normalizer, NormalizerConfig
 from planners.schedule import DiffusionConfig, make_scheduler
-from planners.unet import TemporalUNet, UNetConfig
+from planners.denoiser import Denoiser
+from planners.unet import UNetConfig
 from planners.windows import WindowSet
 
 log = logging.getLogger(__name__)
@@ -46,7 +51,7 @@ class PlannerModelConfig:
     unet: UNetConfig = field(default_factory=UNetConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
-    horizon: int = 24                      # frames at rate_hz
+    horizon: int = 23                      # frames at rate_hz
     rate_hz: float = 2.0
     reward: str = "reward_playbest"
 
@@ -62,59 +67,69 @@ class PlannerModelConfig:
                    rate_hz=float(d["rate_hz"]), reward=d["reward"])
 
 
-def diffusion_loss(model: TemporalUNet, scheduler: DDPMScheduler, cfg: DiffusionConfig,
-                   x0: torch.Tensor, mask: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Masked MSE of one batch. x0 (b, h, c) normalised, mask (b, h) bool -> scalar."""
-    b = x0.shape[0]
+def diffusion_loss(model: Denoiser, scheduler: DDPMScheduler, cfg: DiffusionConfig,
+                   x0: torch.Tensor, bucket: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Masked x0 MSE of one batch (module docstring). x0 (b, h, c) normalised, bucket
+    (b,) long 0..3 -> scalar."""
+    b, h, _ = x0.shape
     k = torch.randint(0, cfg.n_train_steps, (b,), generator=gen).to(x0.device)
     eps = torch.randn(x0.shape, generator=gen).to(x0.device)
-    xk = scheduler.add_noise(x0, eps, k)
-    weight = mask.to(x0.dtype)
-    if cfg.condition_first:
-        xk[:, 0] = x0[:, 0]
-        weight = torch.cat([torch.zeros_like(weight[:, :1]), weight[:, 1:]], dim=1)
-    target = eps if cfg.predict == "epsilon" else x0
-    err = (model(xk, k) - target) ** 2                             # (b, h, c)
-    denom = weight.sum().clamp_min(1.0) * x0.shape[-1]
-    return (err * weight[..., None]).sum() / denom
+    n_obs = torch.randint(1, min(cfg.max_observed, h - 1) + 1, (b,), generator=gen).to(x0.device)
+    observed = torch.arange(h, device=x0.device)[None, :] < n_obs[:, None]           # (b, h)
+    hide = (torch.rand((b,), generator=gen) < cfg.bucket_drop).to(x0.device)
+    bucket = torch.where(hide, torch.full_like(bucket, -1), bucket)
+    xk = torch.where(observed[..., None], x0, scheduler.add_noise(x0, eps, k))
+    err = (model(xk, k, observed, bucket) - x0) ** 2                                # (b, h, c)
+    weight = (~observed).to(x0.dtype)
+    return (err * weight[..., None]).sum() / (weight.sum() * x0.shape[-1])
 
 
 def windows_tensors(windows: WindowSet, normalizer: Normalizer, device: torch.device
                     ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised windows (n_w, h, c) and mask (n_w, h) as tensors on ``device``."""
+    """Normalised windows (n_w, h, c) and reward buckets (n_w,) long as tensors on
+    ``device``."""
     x = torch.from_numpy(normalizer.normalize(windows.windows).astype(np.float32)).to(device)
-    return x, torch.from_numpy(windows.mask).to(device)
+    return x, torch.from_numpy(windows.bucket.astype(np.int64)).to(device)
+
+
+def build_model(cfg: PlannerModelConfig) -> Denoiser:
+    """The denoiser a config describes (random weights)."""
+    return Denoiser(cfg.unet, cfg.diffusion)
 
 
 def train(cfg: PlannerModelConfig, windows: WindowSet, steps: int, batch: int,
-          device: str | torch.device = "auto", out_dir: str | Path = "planner",
+          device: str | torch.device = "auto", out_dir: str | Path | None = "planner",
           resume: bool = True, progress: bool = True, train_cfg: TrainConfig | None = None,
           normalizer: Normalizer | None = None) -> TrainResult:
-    """Train the diffusion U-Net on ``windows`` (the train split) until ``steps`` total.
+    """Train the denoiser on ``windows`` (the train split) until ``steps`` total.
 
-    The normaliser is fitted on these windows unless given (or restored on resume).
-    ``cfg.horizon`` must equal the windows' horizon. Returns the TrainResult of the
+    The normaliser is built from ``cfg.normalizer`` unless given (or restored on
+    resume). ``cfg.horizon`` must equal the windows' horizon and ``cfg.unet.channels``
+    their channels. out_dir None trains in memory. Returns the TrainResult of the
     checkpoint folder ``<out_dir>/diffusion``.
     """
     if windows.horizon != cfg.horizon:
         raise ValueError(f"windows have h={windows.horizon}, config says horizon={cfg.horizon}")
+    if windows.windows.shape[-1] != cfg.unet.channels:
+        raise ValueError(f"windows have {windows.windows.shape[-1]} channels, config says "
+                         f"{cfg.unet.channels}")
     device = resolve_device(device)
-    folder = Path(out_dir) / DIFFUSION_FOLDER
-    if resume and (folder / "checkpoint.json").is_file():
+    folder = None if out_dir is None else Path(out_dir) / DIFFUSION_FOLDER
+    if folder is not None and resume and (folder / "checkpoint.json").is_file():
         normalizer = Normalizer.from_dict(load_meta(folder, "planner-diffusion")["normalizer"])
     normalizer = normalizer or Normalizer.fit(windows.windows, windows.mask, cfg.normalizer)
-    x_all, m_all = windows_tensors(windows, normalizer, device)
-    model = seeded_init(lambda: TemporalUNet(cfg.unet), (train_cfg or TrainConfig()).seed).to(device)
+    x_all, b_all = windows_tensors(windows, normalizer, device)
+    model = seeded_init(lambda: build_model(cfg), (train_cfg or TrainConfig()).seed).to(device)
     scheduler = make_scheduler(cfg.diffusion)
 
     def loss_fn(gen: torch.Generator) -> torch.Tensor:
         idx = torch.randint(0, x_all.shape[0], (batch,), generator=gen).to(device)
-        return diffusion_loss(model, scheduler, cfg.diffusion, x_all[idx], m_all[idx], gen)
+        return diffusion_loss(model, scheduler, cfg.diffusion, x_all[idx], b_all[idx], gen)
 
     meta = {"config": cfg.to_dict(), "normalizer": normalizer.to_dict(),
             "n_windows": len(windows)}
     result, _ = run_training(model, loss_fn, folder, steps, device, meta, train_cfg, resume, progress,
-                                kind="planner-diffusion")
+                             kind="planner-diffusion")
     return result
 
 
@@ -150,10 +165,10 @@ def rebuild(folder: Path, kind: str, config_from_dict: Callable[[dict], Any],
 
 
 def load_diffusion(path: str | Path, device: str | torch.device = "auto", ema: bool = True
-                   ) -> tuple[TemporalUNet, Normalizer, PlannerModelConfig, dict]:
-    """Rebuild the U-Net from a checkpoint alone -> (model in eval mode, normaliser,
+                   ) -> tuple[Denoiser, Normalizer, PlannerModelConfig, dict]:
+    """Rebuild the denoiser from a checkpoint alone -> (model in eval mode, normaliser,
     config, checkpoint.json). ``ema`` picks the averaged weights."""
     model, cfg, meta = rebuild(checkpoint_folder(path), "planner-diffusion",
-                               PlannerModelConfig.from_dict, lambda c: TemporalUNet(c.unet),
+                               PlannerModelConfig.from_dict, build_model,
                                ema, resolve_device(device))
     return model, Normalizer.from_dict(meta["normalizer"]), cfg, meta

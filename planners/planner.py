@@ -22,11 +22,11 @@ from planners.guides import (
     ValueGuide,
     ball_near_hoop,
 )
-from planners.normalizer import Normalizer
+from planners.denoiser import Denoiser
+from planners.normalizer import Normalizer, feet_stats
 from planners.sampler import SamplerConfig, SampleResult, WarmStart, sample
-from planners.unet import TemporalUNet
 from planners.value import VALUE_FOLDER, ValueConfig, ValueNet, load_value
-from planners.windows import CHANNELS, positions_to_windows
+from planners.windows import CHANNELS, POS_CHANNELS, positions_to_windows, with_velocity
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class PlanResult:
     candidates: torch.Tensor
     values: torch.Tensor
     value_score: torch.Tensor | None = None
+    now: int = 0               # plan frame of the current state (observed frames 0..now)
 
 
 def shift_plan(plan: torch.Tensor, frames: int) -> torch.Tensor:
@@ -60,25 +61,40 @@ def shift_plan(plan: torch.Tensor, frames: int) -> torch.Tensor:
 
 
 def as_window_states(current_state) -> tuple[torch.Tensor, bool]:
-    """(11, 3) / (c,) feet, or a batch (g, 11, 3) / (g, c), numpy or torch ->
-    ((g, c) float32 on the input's device, whether the input was a batch)."""
+    """(11, 3) / (23,) / (46,) feet, or a batch (g, 11, 3) / (g, 23) / (g, 46), numpy or
+    torch -> ((g, 46) float32 on the input's device, whether the input was a batch).
+    A state without velocity channels gets zero velocity."""
     state = (current_state.float() if torch.is_tensor(current_state)
              else torch.as_tensor(np.asarray(current_state, np.float32)))
     if state.shape[-2:] == (11, 3):
         state = positions_to_windows(state)
-    if state.ndim not in (1, 2) or state.shape[-1] != CHANNELS:
-        raise ValueError(f"current_state must be (11, 3), ({CHANNELS},) or a batch of them, "
-                         f"got {tuple(np.shape(current_state))}")
+    if state.ndim not in (1, 2) or state.shape[-1] not in (POS_CHANNELS, CHANNELS):
+        raise ValueError(f"current_state must be (11, 3), ({POS_CHANNELS},), ({CHANNELS},) or a "
+                         f"batch of them, got {tuple(np.shape(current_state))}")
+    if state.shape[-1] == POS_CHANNELS:
+        state = torch.cat([state, torch.zeros_like(state)], dim=-1)
     return state.reshape(-1, CHANNELS), state.ndim == 2
 
 
+def history_conditions(history) -> tuple[dict[int, torch.Tensor], bool]:
+    """Observed frames (t, 11, 3) or (g, t, 11, 3) feet at the planning rate, oldest
+    first, the last one now -> ({frame: (c,) or (g, c)} window channels with
+    backward-difference velocities, whether batched)."""
+    hist = history.float() if torch.is_tensor(history) else torch.as_tensor(
+        np.asarray(history, np.float32))
+    batched = hist.ndim == 4
+    chans = with_velocity(positions_to_windows(hist if batched else hist[None]))  # (g, t, c)
+    return {t: (chans[:, t] if batched else chans[0, t]) for t in range(chans.shape[1])}, batched
+
+
 class Planner:
-    """model: TemporalUNet with EMA weights (eval); value_model: ValueNet or None.
+    """model: planners.denoiser.Denoiser with EMA weights (eval); value_model: ValueNet
+    or None.
 
     ``plan`` is the one door to planning: the receding-horizon executor, the benchmarks
     and users all go through it."""
 
-    def __init__(self, model: TemporalUNet, normalizer: Normalizer, cfg: PlannerModelConfig,
+    def __init__(self, model: Denoiser, normalizer: Normalizer, cfg: PlannerModelConfig,
                  value_model: torch.nn.Module | None = None, device: str | torch.device = "cpu"):
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
@@ -97,28 +113,39 @@ class Planner:
     def plan(self, current_state, generator: torch.Generator, n_candidates: int = 64,
              horizon: int | None = None, guide: Guide | None | str = "default",
              sampler: SamplerConfig | None = None, warm_start: WarmStart | None = None,
-             score: bool = False) -> PlanResult:
+             score: bool = False, history=None, bucket=None) -> PlanResult:
         """Plan from one state or a batch of g states (see :func:`as_window_states`),
-        each inpainted at frame 0; ``n_candidates`` candidates per state, ranked within
+        each inpainted at frame 0; or, with ``history`` ((t, 11, 3) or (g, t, 11, 3)
+        feet at the planning rate, oldest first, the last frame now; current_state is
+        then ignored), from its t observed frames inpainted at frames 0..t-1
+        (PlanResult.now = t - 1). ``n_candidates`` candidates per state, ranked within
         each state's group. guide 'default' -> default_guide(), None -> unguided.
-        warm_start.plan: (h, c) or (g, h, c) feet, already shifted to now. ``score``
-        fills PlanResult.value_score. All noise comes from ``generator`` (on this
-        planner's device or the CPU). Returns tensors on the planner's device."""
-        states, batched = as_window_states(current_state)
-        g, h = states.shape[0], horizon or self.cfg.horizon
+        bucket: reward bucket 0..3 (or (g,)) for classifier-free guidance (used when
+        sampler.cfg_weight > 0). warm_start.plan: (h, c) or (g, h, c) feet, aligned
+        with this plan's frames. ``score`` fills PlanResult.value_score. All noise
+        comes from ``generator`` (on this planner's device or the CPU). Returns
+        tensors on the planner's device."""
+        if history is not None:
+            cond, batched = history_conditions(history)
+        else:
+            states, batched = as_window_states(current_state)
+            cond = {0: states.to(self.device) if batched else states[0]}
+        cond = {t: v.to(self.device) for t, v in cond.items()}
+        g = cond[0].shape[0] if batched else 1
+        h = horizon or self.cfg.horizon
         guide = self.default_guide() if guide == "default" else guide
-        cond = states.to(self.device) if batched else states[0].to(self.device)
         res: SampleResult = sample(
-            self.model, self.normalizer, self.cfg.diffusion, n_candidates * g, h, {0: cond},
+            self.model, self.normalizer, self.cfg.diffusion, n_candidates * g, h, cond,
             generator, guide=guide, cfg=sampler, warm_start=warm_start, rate_hz=self.cfg.rate_hz,
-            device=self.device)
+            device=self.device, bucket=bucket)
         candidates = res.plans.view(g, -1, h, res.plans.shape[-1])
+        now = len(cond) - 1
         out = PlanResult(candidates[:, 0], candidates, res.values.view(g, -1),
-                         self.value_score(candidates[:, 0]) if score else None)
+                         self.value_score(candidates[:, 0]) if score else None, now)
         if batched:
             return out
         return PlanResult(out.best[0], out.candidates[0], out.values[0],
-                          None if out.value_score is None else out.value_score[0])
+                          None if out.value_score is None else out.value_score[0], now)
 
     @torch.no_grad()
     def value_score(self, plans: torch.Tensor) -> torch.Tensor:
@@ -145,13 +172,11 @@ def load_planner(path: str | Path, device: str | torch.device = "auto", ema: boo
 
 def untrained_planner(cfg: PlannerModelConfig, device: str | torch.device = "cpu",
                       seed: int = 0, value: ValueConfig | None = None) -> Planner:
-    """A planner with random weights and a court-sized normaliser (for timing); with
+    """A planner with random weights and the feet normaliser (for timing); with
     ``value`` an untrained value model too (so the default guide is the value guide)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = TemporalUNet(cfg.unet)
+        model = Denoiser(cfg.unet, cfg.diffusion)
         value_model = None if value is None else ValueNet(value)
-    lo = np.array([0, 0, 0] + [0, 0] * 10, np.float32)
-    hi = np.array([94, 50, 15] + [94, 50] * 10, np.float32)
-    norm = Normalizer("limits", (hi + lo) / 2, (hi - lo) / 2)
+    norm = Normalizer("feet", *feet_stats(cfg.unet.channels))
     return Planner(model, norm, cfg, value_model, device)

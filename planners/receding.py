@@ -19,6 +19,14 @@ within the group), the best kept. Between re-plans the offense tracks the plan:
   less than ``late_clock_shot_s`` on the shot clock the handler shoots (an executor
   rule shared with the scripted plays: a plan has no notion of the clock).
 
+History: the executor keeps the last ``history`` simulator states in its memory and
+conditions each plan on them (inpainted at plan frames 0..t-1, velocities from their
+differences; t = the fewest any planned row has, at least the current state) when one
+simulator step lasts one planning frame (within 5%); otherwise it conditions on the
+current state alone with zero velocity. ``memory["now"]`` is the plan frame of the
+state the plan was made from. A warm start shifts the previous plan so that its
+frames line up with the new plan's.
+
 Plans live in the planner's frame rate; the next step's frame is found by time and
 interpolated linearly.
 
@@ -40,7 +48,7 @@ from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.sim.step import Decision, SimState
 from planners.planner import shift_plan
 from planners.sampler import FAST, SamplerConfig, WarmStart
-from planners.windows import windows_to_positions
+from planners.windows import CHANNELS, windows_to_positions
 
 
 @dataclass
@@ -51,6 +59,7 @@ class RecedingConfig:
     scale: float = 1.0                  # guidance scale alpha (0: unguided)
     sampler: SamplerConfig | None = None    # None: planners.sampler.FAST
     warm_start: float | None = None     # share of the schedule skipped when re-planning
+    history: int = 4                    # observed states a plan is conditioned on (at most)
     shot_radius_ft: float = 4.0
     shot_look: int = 2
     shot_z_ft: float = 9.0              # a planned ball above this, closing on the rim, is a shot
@@ -71,27 +80,38 @@ class RecedingHorizonOffense:
         self.cfg = cfg or RecedingConfig()
         self.horizon = self.cfg.horizon or planner.cfg.horizon
         self.sampler = replace(self.cfg.sampler or FAST, scale=self.cfg.scale)
+        steps_per_frame = dt_s * planner.cfg.rate_hz
+        self.n_hist = self.cfg.history if abs(steps_per_frame - 1.0) < 0.05 else 1
         self.n_plans = 0
         self.scores: list[float] = []     # value-model score of each possession's first plan
 
     def init(self, state: SimState, generator: torch.Generator) -> dict[str, torch.Tensor]:
         b, dev = state.batch_size, state.device
         return {"step": torch.zeros(b, dtype=torch.long, device=dev),
-                "plan": torch.zeros(b, self.horizon, 23, device=dev),
+                "plan": torch.zeros(b, self.horizon, CHANNELS, device=dev),
                 "has_plan": torch.zeros(b, dtype=torch.bool, device=dev),
+                "now": torch.zeros(b, dtype=torch.long, device=dev),
+                "hist": torch.zeros(b, self.n_hist, 11, 3, device=dev),
+                "n_hist": torch.zeros(b, dtype=torch.long, device=dev),
                 "score": torch.full((b,), float("nan"), device=dev)}
 
     # ------------------------------------------------------------------ planning
     def _plan(self, state: SimState, rows: torch.Tensor, memory, generator) -> None:
         """Plan for the possessions ``rows`` (g,) through Planner.plan; writes their best
         plan, step counter and (first plan only) value score into ``memory``."""
+        t_obs = int(memory["n_hist"][rows].min().clamp(1, self.n_hist))
+        history = memory["hist"][rows, self.n_hist - t_obs:]
         warm = None
         if self.cfg.warm_start is not None and bool(memory["has_plan"][rows].all()):
             frames = round(self.cfg.replan_every * self.dt_s * self.planner.cfg.rate_hz)
-            warm = WarmStart(shift_plan(memory["plan"][rows], frames), self.cfg.warm_start)
+            shift = memory["now"][rows] + frames - (t_obs - 1)
+            prev = torch.stack([shift_plan(p, int(k)) for p, k in zip(memory["plan"][rows], shift)])
+            warm = WarmStart(prev, self.cfg.warm_start)
         res = self.planner.plan(state.pos[rows], generator, self.cfg.n_candidates, self.horizon,
                                 guide=self.guide if self.cfg.scale > 0 else None,
-                                sampler=self.sampler, warm_start=warm, score=True)
+                                sampler=self.sampler, warm_start=warm, score=True,
+                                history=history)
+        memory["now"][rows] = res.now
         memory["plan"][rows] = res.best.to(memory["plan"].device)
         memory["step"][rows] = 0
         memory["has_plan"][rows] = True
@@ -105,16 +125,20 @@ class RecedingHorizonOffense:
     def act(self, state: SimState, memory, generator: torch.Generator):
         memory = {k: v.clone() for k, v in memory.items()}   # callers may keep the old one
         seed = call_seed(generator)                             # the one draw of this call
+        hist = torch.cat([memory["hist"][:, 1:], state.pos[:, None].to(memory["hist"].dtype)], dim=1)
+        memory["hist"] = hist
+        memory["n_hist"] = (memory["n_hist"] + 1).clamp(max=self.n_hist)
         live = ~state.done
         rows = torch.nonzero(live & (memory["step"] % self.cfg.replan_every == 0))[:, 0]
         if rows.numel():
             plan_gen = torch.Generator(device=self.planner.device).manual_seed(seed)
             self._plan(state, rows, memory, plan_gen)
         t_next = (memory["step"] % self.cfg.replan_every + 1).float() * self.dt_s
-        target = _frame_at(memory["plan"], t_next * self.planner.cfg.rate_hz)      # (b, 23)
+        f_next = memory["now"].float() + t_next * self.planner.cfg.rate_hz
+        target = _frame_at(memory["plan"], f_next)                                 # (b, c)
         pos = windows_to_positions(target)                                        # (b, 11, 3)
         off_vel = (pos[:, 1:6, :2] - state.pos[:, 1:6, :2]) / self.dt_s
-        decision = read_decision(memory["plan"], t_next * self.planner.cfg.rate_hz, state.handler,
+        decision = read_decision(memory["plan"], f_next, state.handler,
                                  self.cfg, state.pos[:, 0].to(memory["plan"].dtype))
         late = state.shot_clock < self.cfg.late_clock_shot_s
         decision = torch.where(late, torch.full_like(decision, int(Decision.SHOOT)), decision)

@@ -7,14 +7,19 @@ At every denoising step i (diffusion step k_i, next k_{i+1}):
                    (``scale_grad_by_std``; DDIM uses the same number so one ``scale``
                    fits both). Guidance runs on steps ``guide_start * n_steps <= i <
                    n_steps - t_stopgrad`` only.
-    denoise:       x <- scheduler.step(model(x, k_i), k_i, x)   (DDPM or DDIM)
+    denoise:       x <- scheduler.step(x0_hat, k_i, x)   (DDPM or DDIM), x0_hat the
+                   denoiser's estimate given the observed-frame mask and, with a
+                   reward bucket and ``cfg_weight`` w > 0, classifier-free guidance
+                   x0_hat = x0_u + w (x0_c - x0_u) (w = 0: unconditioned; 1: conditioned)
     inpaint:       x[:, t] <- condition t for every conditioned frame t.
 Early rejection ranks the candidates by the guide at a chosen step and keeps the best
 share; a warm start noises a previous plan to an intermediate step and denoises from
-there. Finally plans are unnormalised, projected onto the speed cap / court and ranked
-by the guide's value at k = 0, best first.
+there. Finally plans are unnormalised, projected onto the speed cap / court (velocity
+channels recomputed from the projected positions) and ranked by the guide's value at
+k = 0, best first. ``raw`` switches every projection and the guide off: the samples
+exactly as the model draws them (what the gates measure; preset RAW = DDIM-10 raw).
 
-Conditions are given UNNORMALISED: {frame index: (c,) feet}, or (G, c) for G groups of
+Conditions are given UNNORMALISED: {frame index: (c,) window channels (feet, ft per frame)}, or (G, c) for G groups of
 candidates (``group_size`` candidates each, e.g. one group per possession of a batch):
 then rejection and ranking happen within each group. All noise comes from the
 ``generator`` argument.
@@ -31,7 +36,7 @@ from engine.court import COURT_LENGTH, COURT_WIDTH
 from planners.guides import Guide
 from planners.normalizer import Normalizer
 from planners.schedule import DiffusionConfig, make_scheduler
-from planners.windows import positions_to_windows, windows_to_positions
+from planners.windows import POS_CHANNELS, positions_to_windows, windows_to_positions, with_velocity
 
 
 @dataclass
@@ -48,6 +53,8 @@ class SamplerConfig:
     player_speed_cap_ftps: float | None = 30.0
     ball_speed_cap_ftps: float | None = None
     clamp_to_court: bool = True
+    cfg_weight: float = 0.0               # classifier-free guidance weight (0: unconditioned)
+    raw: bool = False                     # no projection, no guide: the model's own samples
 
 
 # The sampler settings users and the benchmark name: the paper's (DDPM, all K steps,
@@ -56,7 +63,9 @@ class SamplerConfig:
 PAPER = SamplerConfig(method="ddpm", n_steps=None, n_guide_steps=2, t_stopgrad=2)
 FAST = SamplerConfig(method="ddim", n_steps=10, n_guide_steps=2, t_stopgrad=1, guide_start=0.5)
 FAST_REJECT = replace(FAST, early_reject=(0.5, 0.25))
-SAMPLER_PRESETS = {"paper": PAPER, "fast": FAST, "fast_reject": FAST_REJECT}
+RAW = SamplerConfig(method="ddim", n_steps=10, player_speed_cap_ftps=None, clamp_to_court=False,
+                    raw=True)
+SAMPLER_PRESETS = {"paper": PAPER, "fast": FAST, "fast_reject": FAST_REJECT, "raw": RAW}
 
 
 @dataclass
@@ -115,7 +124,8 @@ def guided_update(x, k: int, var: float, guide: Guide, cond, cfg: SamplerConfig)
 def project_plans(plans: torch.Tensor, fixed: set[int], rate_hz: float,
                   cfg: SamplerConfig) -> torch.Tensor:
     """Clamp players to the court and cap frame-to-frame speeds (ft/s at rate_hz),
-    frame by frame from the start; conditioned frames stay as given.
+    frame by frame from the start; conditioned frames stay as given; velocity channels
+    (c = 46) are recomputed from the projected positions.
     plans (b, h, c) feet -> (b, h, c) feet."""
     pos = windows_to_positions(plans).clone()                      # (b, h, a, 3)
     free = [t for t in range(pos.shape[1]) if t not in fixed]
@@ -135,7 +145,13 @@ def project_plans(plans: torch.Tensor, fixed: set[int], rate_hz: float,
             step = pos[:, t, slots, :2] - prev
             norm = step.norm(dim=-1, keepdim=True).clamp_min(1e-9)
             pos[:, t, slots, :2] = prev + step * (cap / rate_hz / norm).clamp(max=1.0)
-    return positions_to_windows(pos)
+    out = positions_to_windows(pos)
+    if plans.shape[-1] == POS_CHANNELS:
+        return out
+    out = with_velocity(out, plans[:, 0, POS_CHANNELS:])
+    keep = torch.zeros(plans.shape[1], dtype=torch.bool, device=plans.device)
+    keep[sorted(fixed)] = True                              # conditioned frames stay as given
+    return torch.where(keep[None, :, None], plans, out)
 
 
 def _initial(n: int, h: int, c: int, normalizer, scheduler, timesteps, warm, generator, device):
@@ -172,13 +188,18 @@ def sample(model, normalizer: Normalizer, diffusion: DiffusionConfig, n: int, h:
            conditions: dict[int, torch.Tensor], generator: torch.Generator,
            guide: Guide | None = None, cfg: SamplerConfig | None = None,
            warm_start: WarmStart | None = None, rate_hz: float | None = None,
-           device: torch.device | str = "cpu") -> SampleResult:
+           device: torch.device | str = "cpu", bucket: int | torch.Tensor | None = None
+           ) -> SampleResult:
     """Draw ``n`` candidate plans of ``h`` frames; see the module docstring.
 
-    model(x (b, h, c), k) -> eps or x0 as ``diffusion.predict``; conditions {t: (c,)}
-    in feet; rate_hz is needed for the speed cap. Returns plans in feet, best first.
+    model: planners.denoiser.Denoiser, (x (b, h, c), k, observed, bucket) -> x0_hat;
+    conditions {t: (c,) or (G, c)} unnormalised; bucket: the reward bucket 0..3 (int,
+    or (G,) one per group) used when ``cfg.cfg_weight`` > 0; rate_hz is needed for the
+    speed cap. Returns plans unnormalised, best first.
     """
     cfg = cfg or SamplerConfig()
+    if cfg.raw:
+        guide = None
     if cfg.early_reject is not None and guide is None:
         raise ValueError("early rejection ranks candidates by a guide: pass one")
     device = torch.device(device)
@@ -196,6 +217,9 @@ def sample(model, normalizer: Normalizer, diffusion: DiffusionConfig, n: int, h:
     ts = [int(t) for t in sched.timesteps]
     x, i0 = _initial(n, h, c, normalizer, sched, sched.timesteps, warm_start, generator, device)
     x = apply_conditions(x, cond)
+    observed = torch.zeros(h, device=device)
+    observed[sorted(cond)] = 1.0
+    denoise = _denoiser(model, observed, bucket, cfg.cfg_weight, groups, device)
     g_lo, g_hi = int(cfg.guide_start * len(ts)), len(ts) - cfg.t_stopgrad
     reject_at = None if cfg.early_reject is None else max(round(cfg.early_reject[0] * len(ts)), i0)
     for i in range(i0, len(ts)):
@@ -205,16 +229,34 @@ def sample(model, normalizer: Normalizer, diffusion: DiffusionConfig, n: int, h:
             x, y = guided_update(x, ts[i], posterior_variance(sched, ts[i], t_prev), guide, cond, cfg)
         if i == reject_at:
             x = _reject(x, guide, ts[i], cfg.early_reject[1], y, groups)
-        out = model(x, ts[i])
+        out = denoise(x, ts[i])
         kw = {"eta": cfg.eta} if cfg.method == "ddim" else {}
         x = apply_conditions(sched.step(out, ts[i], x, generator=generator, **kw).prev_sample, cond)
     return _finish(x, normalizer, guide, cond, rate_hz, cfg, n, groups)
 
 
+def _denoiser(model, observed: torch.Tensor, bucket, weight: float, groups: int, device):
+    """x0 estimate (x (b, h, c), k) -> (b, h, c): unconditioned, or classifier-free
+    guided towards ``bucket`` (int or (G,) one per group) with weight ``weight``."""
+    if bucket is None or weight == 0:
+        return lambda x, k: model(x, k, observed)
+    bucket = torch.as_tensor(bucket, device=device).long().reshape(-1)
+
+    def guided(x, k):
+        b = bucket.repeat_interleave(x.shape[0] // bucket.shape[0]) if bucket.numel() > 1 \
+            else bucket.expand(x.shape[0])
+        x0_u = model(x, k, observed)
+        return x0_u + weight * (model(x, k, observed, b) - x0_u)
+    return guided
+
+
 def _finish(x, normalizer, guide, cond, rate_hz, cfg: SamplerConfig, n_started: int,
             groups: int = 1) -> SampleResult:
-    """Unnormalise, project, rank by the guide at k = 0 (within each group)."""
+    """Unnormalise, project, rank by the guide at k = 0 (within each group); raw: only
+    unnormalise."""
     plans = normalizer.unnormalize(x)
+    if cfg.raw:
+        return SampleResult(plans, torch.zeros(plans.shape[0], device=plans.device), n_started)
     caps = cfg.player_speed_cap_ftps is not None or cfg.ball_speed_cap_ftps is not None
     if caps and rate_hz is None:
         raise ValueError("rate_hz is needed to apply the speed cap")

@@ -2,6 +2,10 @@
 Diffuser (residual temporal blocks Conv1d -> GroupNorm(8) -> Mish, a sinusoidal step
 embedding through an MLP, skip connections, a conv output head).
 
+It is the inner network F of planners.denoiser.Denoiser: its input is the scaled
+noisy window plus ``cond_channels`` conditioning channels (observed-frame mask, reward
+bucket value, "bucket given"), its output the window's channels.
+
 Windows are (b, h, c); only this module rearranges to (b, c, h). The network halves
 the horizon ``len(widths) - 1`` times, so h is padded at the end (repeating the last
 frame) to a multiple of ``2 ** (len(widths) - 1)`` and the output is cropped back:
@@ -22,7 +26,8 @@ GROUPS = 8  # diffusers' Conv1dBlock uses GroupNorm(8, width)
 
 @dataclass
 class UNetConfig:
-    channels: int = 23
+    channels: int = 46                     # window channels (output)
+    cond_channels: int = 3                 # extra input channels (conditioning)
     widths: tuple[int, ...] = (32, 64, 128, 256)
     layers_per_block: int = 1
 
@@ -43,8 +48,8 @@ def pad_horizon(x: torch.Tensor, multiple: int) -> torch.Tensor:
 
 
 class TemporalUNet(nn.Module):
-    """eps or x0 prediction: forward(x (b, h, c) normalised, k (b,) or () int steps)
-    -> (b, h, c)."""
+    """forward(x (b, h, channels + cond_channels), k (b,) or () int steps) -> (b, h,
+    channels)."""
 
     def __init__(self, cfg: UNetConfig):
         super().__init__()
@@ -52,7 +57,7 @@ class TemporalUNet(nn.Module):
         n = len(cfg.widths)
         self.multiple = 2 ** (n - 1)
         self.net = UNet1DModel(
-            in_channels=cfg.channels, out_channels=cfg.channels, block_out_channels=cfg.widths,
+            in_channels=cfg.channels + cfg.cond_channels, out_channels=cfg.channels, block_out_channels=cfg.widths,
             down_block_types=("DownResnetBlock1D",) * n,
             up_block_types=("UpResnetBlock1D",) * (n - 1),
             mid_block_type="MidResTemporalBlock1D", out_block_type="OutConv1DBlock",

@@ -38,7 +38,7 @@ VALUE_FOLDER = "value"
 
 @dataclass
 class ValueConfig:
-    channels: int = 23
+    channels: int = 46
     widths: tuple[int, ...] = (32, 64, 128)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     reward: str = "reward_playbest"

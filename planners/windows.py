@@ -1,37 +1,62 @@
 """Planner windows: fixed-length slices of possessions at the planning rate.
 
-A window is ``(h, c)`` float32 with c = 23 channels in this order:
+A window is ``(h, c)`` float32 with c = 46 channels: 23 position channels
     ball (x, y, z), off_0..off_4 (x, y), def_0..def_4 (x, y)
-feet, canonical orientation (offense attacks the right hoop at x = 88.75, y = 25).
+feet, canonical orientation (offense attacks the right hoop at x = 88.75, y = 25),
+then the same 23 channels as per-frame velocities: the backward difference of the
+positions in ft per planning frame (frame 0 of a window takes the difference to the
+frame before it when that frame is tracked, else copies frame 1's). Positions are what
+a plan is decoded from; the velocity channels are auxiliary (PlayBest's dx, dy, dz).
+
+Only windows fully inside a possession are cut: every frame inside the possession and
+tracked for all 11 entities (no frozen tail past the end, no gap); starts every
+``stride`` frames plus one window aligned to end at the possession's last frame.
+Possessions shorter than the horizon give no window; those whose orientation check
+failed (meta ``side_check`` False) are dropped.
+
+Role order (not slot order): the offense is ordered handler-first -- the ball handler
+at the window's frame 0, or, when nobody holds the ball, the attacker nearest the
+ball -- then the other four attackers by distance to the attacked hoop, nearest first.
+Each defender is matched greedily to the attackers in that order: attacker role 0
+takes the nearest defender, role 1 the nearest of the rest, and so on (distances at
+frame 0). ``WindowSet.perm`` keeps, per window, the simulator slot of each role entity
+(``perm[:, r]`` is the slot shown at role r; ``perm[:, 0] == 0`` is the ball), so a plan
+maps back to slots with :func:`roles_to_slots`.
+
 The planning rate is at most the dataset's rate; a lower rate is reached by linear
-interpolation in time. Frames past the end of a possession repeat its last frame and
-carry ``mask`` False; so do frames that are missing (a gap, an untracked entity),
-which hold the last tracked value instead of the dataset's zeros.
+interpolation in time.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
 
+from engine.court import HOOP_Y, RIGHT_HOOP_X
+
 log = logging.getLogger(__name__)
 
 N_AGENTS = 11
-CHANNELS = 23
-CHANNEL_NAMES = (["ball_x", "ball_y", "ball_z"]
-                 + [f"{side}{i}_{ax}" for side in ("off", "def") for i in range(5) for ax in "xy"])
+POS_CHANNELS = 23
+CHANNELS = 2 * POS_CHANNELS
+_POS_NAMES = (["ball_x", "ball_y", "ball_z"]
+              + [f"{side}{i}_{ax}" for side in ("off", "def") for i in range(5) for ax in "xy"])
+CHANNEL_NAMES = _POS_NAMES + ["d" + n for n in _POS_NAMES]
 
 
 @dataclass
 class WindowSet:
-    """Windows cut from a PossessionSet.
+    """Windows cut from a PossessionSet (role order, see the module docstring).
 
-    windows  (n_w, h, c) float32 feet
-    mask     (n_w, h)    bool, False past the possession's end or on a missing frame
+    windows  (n_w, h, c) float32, c = 46: feet, then ft per planning frame
+    mask     (n_w, h)    bool, every frame usable (all True: windows lie inside possessions)
     returns  (n_w,)      float32 return target (the possession's reward column)
+    bucket   (n_w,)      int64 the possession's points clipped to 0..3
+    handler  (n_w, h)    int8 role index 0..4 of the attacker holding the ball, -1 none
+    perm     (n_w, 11)   int64 simulator slot of each role entity (perm[:, 0] = 0)
     source   (n_w,)      int64 possession index in the PossessionSet
     start    (n_w,)      int64 first frame of the window (planning-rate frames)
     split    (n_w,)      object 'train' / 'test' (or '' when the meta has no split)
@@ -40,6 +65,9 @@ class WindowSet:
     windows: np.ndarray
     mask: np.ndarray
     returns: np.ndarray
+    bucket: np.ndarray
+    handler: np.ndarray
+    perm: np.ndarray
     source: np.ndarray
     start: np.ndarray
     split: np.ndarray
@@ -55,16 +83,16 @@ class WindowSet:
 
     def subset(self, keep: np.ndarray) -> WindowSet:
         keep = np.asarray(keep)
-        return WindowSet(self.windows[keep], self.mask[keep], self.returns[keep],
-                         self.source[keep], self.start[keep], self.split[keep],
-                         self.rate_hz, self.reward)
+        arrays = {f.name: getattr(self, f.name)[keep] for f in fields(self)
+                  if isinstance(getattr(self, f.name), np.ndarray)}
+        return WindowSet(**arrays, rate_hz=self.rate_hz, reward=self.reward)
 
     def select_split(self, name: str) -> WindowSet:
         return self.subset(self.split == name)
 
 
 def positions_to_windows(positions):
-    """(..., 11, 3) feet -> (..., 23) channels; numpy array or torch tensor."""
+    """(..., 11, 3) feet -> (..., 23) position channels; numpy array or torch tensor."""
     ball = positions[..., 0, :3]
     players = positions[..., 1:, :2]
     flat = players.reshape(*players.shape[:-2], 20)
@@ -74,15 +102,68 @@ def positions_to_windows(positions):
 
 
 def windows_to_positions(windows):
-    """(..., 23) channels -> (..., 11, 3) feet with players at z = 0; numpy or torch
-    (differentiable)."""
+    """(..., 23) or (..., 46) channels -> (..., 11, 3) feet from the position channels,
+    players at z = 0; numpy or torch (differentiable)."""
     ball = windows[..., None, :3]
-    players = windows[..., 3:].reshape(*windows.shape[:-1], 10, 2)
+    players = windows[..., 3:POS_CHANNELS].reshape(*windows.shape[:-1], 10, 2)
     if torch.is_tensor(windows):
         zero = torch.zeros_like(players[..., :1])
         return torch.cat([ball, torch.cat([players, zero], dim=-1)], dim=-2)
     zero = np.zeros_like(players[..., :1])
     return np.concatenate([ball, np.concatenate([players, zero], axis=-1)], axis=-2)
+
+
+def with_velocity(pos_windows, first=None):
+    """(..., h, 23) position channels -> (..., h, 46) with backward-difference velocity
+    channels (ft per frame). ``first`` (..., 23): the velocity of frame 0 (None: frame
+    1's, or zero when h == 1). numpy or torch (differentiable)."""
+    is_t = torch.is_tensor(pos_windows)
+    cat = (lambda xs, ax: torch.cat(xs, dim=ax)) if is_t else np.concatenate
+    diff = pos_windows[..., 1:, :] - pos_windows[..., :-1, :]
+    if first is None:
+        first = diff[..., :1, :] if pos_windows.shape[-2] > 1 else pos_windows[..., :1, :] * 0
+    else:
+        first = first[..., None, :]
+    return cat([pos_windows, cat([first, diff], -2)], -1)
+
+
+def roles_to_slots(role_positions, perm):
+    """Role-ordered positions (n, [h,] 11, 3) or ([h,] 11, 3) and their windows' perm
+    (n, 11) or (11,) -> slot-ordered positions of the same shape (the inverse of taking
+    ``positions[..., perm, :]``); numpy."""
+    role_positions = np.asarray(role_positions)
+    perm = np.asarray(perm)
+    if role_positions.ndim == perm.ndim + 2:                      # a time axis
+        perm = perm[..., None, :]
+    idx = np.broadcast_to(perm[..., None], role_positions.shape[:-1] + (1,))
+    out = np.empty_like(role_positions)
+    np.put_along_axis(out, idx, role_positions, axis=-2)
+    return out
+
+
+def role_order(frame0: np.ndarray, handler: np.ndarray) -> np.ndarray:
+    """Role permutation of each window (module docstring).
+
+    frame0 (n, 11, 3) feet in slot order at the window's first frame, handler (n,) slot
+    of the ball handler there (1..5 offense; anything else: nobody on offense) ->
+    perm (n, 11) int64 slot per role."""
+    n = frame0.shape[0]
+    off = frame0[:, 1:6, :2]
+    d_ball = np.linalg.norm(off - frame0[:, None, 0, :2], axis=-1)                 # (n, 5)
+    lead = np.where((handler >= 1) & (handler <= 5), handler - 1, d_ball.argmin(1))
+    d_hoop = np.linalg.norm(off - np.array([RIGHT_HOOP_X, HOOP_Y]), axis=-1)
+    d_hoop[np.arange(n), lead] = -np.inf                                           # handler first
+    off_order = np.argsort(d_hoop, axis=1, kind="stable")                          # (n, 5)
+    d_def = np.linalg.norm(frame0[:, 6:11, None, :2] - off[:, None], axis=-1)      # (n, 5 def, 5 off)
+    taken = np.zeros((n, 5), bool)
+    def_order = np.zeros((n, 5), np.int64)
+    for r in range(5):
+        d = np.take_along_axis(d_def, off_order[:, None, r:r + 1], axis=2)[..., 0]  # (n, 5 def)
+        d = np.where(taken, np.inf, d)
+        pick = d.argmin(1)
+        def_order[:, r] = pick
+        taken[np.arange(n), pick] = True
+    return np.concatenate([np.zeros((n, 1), np.int64), off_order + 1, def_order + 6], axis=1)
 
 
 def _fill_missing(pos: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -116,16 +197,18 @@ def _resample(pos: np.ndarray, ok: np.ndarray, length: np.ndarray, src_hz: float
     return out.astype(np.float32), ok_out, np.maximum(new_len, 0)
 
 
-def _starts(length: np.ndarray, h: int, stride: int, min_frames: int
+def _starts(length: np.ndarray, ok: np.ndarray, h: int, stride: int
             ) -> tuple[np.ndarray, np.ndarray]:
-    """Window (possession, start) pairs: starts every ``stride`` frames while at least
-    ``min_frames`` real frames remain; a possession shorter than that gets one window."""
+    """(possession, start) of every window fully inside a possession: starts every
+    ``stride`` frames plus the one ending at the last frame; kept when all h frames are
+    usable. length (n,), ok (n, T) -> two (n_w,) int64 arrays."""
+    bad = np.concatenate([np.zeros((ok.shape[0], 1), int), np.cumsum(~ok, axis=1)], axis=1)
     src, start = [], []
     for i, n in enumerate(length):
-        if n <= 0:
+        if n < h:
             continue
-        last = max(int(n) - min(min_frames, h), 0)
-        s = np.arange(0, last + 1, stride)
+        s = np.unique(np.append(np.arange(0, n - h + 1, stride), n - h))
+        s = s[bad[i, s + h] == bad[i, s]]
         src.append(np.full(s.size, i))
         start.append(s)
     if not src:
@@ -133,16 +216,24 @@ def _starts(length: np.ndarray, h: int, stride: int, min_frames: int
     return np.concatenate(src).astype(np.int64), np.concatenate(start).astype(np.int64)
 
 
+def _window_handler(handler_src: np.ndarray, src, frame, ratio: float, perm) -> np.ndarray:
+    """Role index (n_w, h) int8 of the offensive ball handler at each window frame (-1
+    none). handler_src (n, T) dataset slots; ``frame`` planning-rate frames; ``ratio``
+    dataset frames per planning frame."""
+    f_src = np.minimum(np.rint(frame * ratio).astype(int), handler_src.shape[1] - 1)
+    slot = handler_src[src[:, None], f_src]                                        # (n_w, h)
+    match = slot[..., None] == perm[:, None, 1:6]                                  # (n_w, h, 5)
+    return np.where(match.any(-1), match.argmax(-1), -1).astype(np.int8)
+
+
 def make_windows(ds, horizon_s: float, rate_hz: float | None = None, stride: int | None = None,
-                 reward: str = "reward_playbest", min_frames: int | None = None) -> WindowSet:
+                 reward: str = "reward_playbest") -> WindowSet:
     """Cut every possession of ``ds`` (engine.possessions.dataset.PossessionSet) into windows.
 
     horizon_s   plan length in seconds; h = round(horizon_s * rate) frames (>= 2)
     rate_hz     planning rate, at most ``ds.rate_hz`` (None: the dataset's rate)
     stride      frames between window starts (None: h // 4, at least 1)
     reward      meta column used as every window's return target
-    min_frames  real frames a window must hold (None: h // 2); shorter possessions
-                still give one window starting at their first frame
     """
     rate = float(ds.rate_hz if rate_hz is None else rate_hz)
     if rate > ds.rate_hz + 1e-9:
@@ -152,21 +243,32 @@ def make_windows(ds, horizon_s: float, rate_hz: float | None = None, stride: int
                        f"(columns: {', '.join(map(str, ds.meta.columns))})")
     h = max(round(horizon_s * rate), 2)
     stride = max(h // 4, 1) if stride is None else int(stride)
-    min_frames = max(h // 2, 1) if min_frames is None else int(min_frames)
     a = ds.arrays
     fv = a["frame_valid"].astype(bool)
     ent_ok = a["valid"].astype(bool) & fv[..., None] if "valid" in a else fv[..., None].repeat(11, -1)
     length = np.where(fv.any(1), fv.shape[1] - np.argmax(fv[:, ::-1], axis=1), 0)
+    if "side_check" in ds.meta.columns:                     # orientation failures
+        length = np.where(ds.meta["side_check"].to_numpy(object) == False, 0, length)  # noqa: E712
     pos = _fill_missing(a["positions"].astype(np.float32), ent_ok)
     pos, ok, length = _resample(pos, ent_ok.all(-1), length, ds.rate_hz, rate)
-    src, start = _starts(length, h, stride, min_frames)
-    frame = start[:, None] + np.arange(h)[None, :]                 # (n_w, h)
-    inside = frame < length[src][:, None]
-    frame = np.minimum(frame, np.maximum(length[src] - 1, 0)[:, None])
-    win = positions_to_windows(pos[src[:, None], frame]).astype(np.float32)
-    mask = inside & ok[src[:, None], frame]
-    returns = ds.meta[reward].to_numpy(np.float32)[src]
+    src, start = _starts(length, ok, h, stride)
+    frame = start[:, None] + np.arange(h)[None, :]                                 # (n_w, h)
+    win_pos = pos[src[:, None], frame]                                             # (n_w, h, 11, 3)
+    handler_src = a["handler"] if "handler" in a else np.full(fv.shape, -1, np.int8)
+    f0 = np.minimum(np.rint(start * ds.rate_hz / rate).astype(int), fv.shape[1] - 1)
+    perm = role_order(win_pos[:, 0], handler_src[src, f0])
+    win_pos = np.take_along_axis(win_pos, perm[:, None, :, None], axis=2)
+    chans = positions_to_windows(win_pos)
+    prev = np.take_along_axis(pos[src, np.maximum(start - 1, 0)], perm[:, :, None], axis=1)
+    has_prev = (start > 0) & ok[src, np.maximum(start - 1, 0)]
+    first = np.where(has_prev[:, None], chans[:, 0] - positions_to_windows(prev), chans[:, 1] - chans[:, 0])
+    win = with_velocity(chans, first).astype(np.float32)
+    points = ds.meta["points"].to_numpy(np.float64) if "points" in ds.meta.columns else np.zeros(len(ds))
     split = (ds.meta["split"].to_numpy(object)[src] if "split" in ds.meta.columns
              else np.full(src.size, "", object))
     log.info("%d windows of %d frames at %.3f Hz from %d possessions", src.size, h, rate, len(ds))
-    return WindowSet(win, mask, np.nan_to_num(returns), src, start, split, rate, reward)
+    return WindowSet(win, np.ones((src.size, h), bool),
+                     np.nan_to_num(ds.meta[reward].to_numpy(np.float32)[src]),
+                     np.clip(np.nan_to_num(points), 0, 3).astype(np.int64)[src],
+                     _window_handler(handler_src, src, frame, ds.rate_hz / rate, perm),
+                     perm, src, start, split, rate, reward)

@@ -37,8 +37,8 @@ def toy_possessions(n: int = 12, t_max: int = 20, rate_hz: float = 2.0, seed: in
     return PossessionSet({"positions": pos, "frame_valid": fv, "valid": valid}, meta, rate_hz)
 
 
-def tiny_config(horizon: int = 8, predict: str = "epsilon", n_train_steps: int = 20,
-                rate_hz: float = 2.0) -> PlannerModelConfig:
+def tiny_config(horizon: int = 8, n_train_steps: int = 20, rate_hz: float = 2.0,
+                sigma_data: float = 0.5) -> PlannerModelConfig:
     return PlannerModelConfig(unet=UNetConfig(widths=(16, 32)),
-                              diffusion=DiffusionConfig(n_train_steps=n_train_steps, predict=predict),
-                              normalizer=NormalizerConfig("limits"), horizon=horizon, rate_hz=rate_hz)
+                              diffusion=DiffusionConfig(n_train_steps=n_train_steps, sigma_data=sigma_data),
+                              normalizer=NormalizerConfig("feet"), horizon=horizon, rate_hz=rate_hz)

@@ -52,7 +52,7 @@ def test_format_1_folders_still_load(trained, tmp_path):
         edit_meta(old / sub, lambda m: [m.pop("kind"), m.pop("checkpoint_format")])
     new, legacy = load_planner(trained, "cpu"), load_planner(old, "cpu")
     assert legacy.value_model is not None
-    x, k = torch.randn(2, 8, 23, generator=torch.Generator().manual_seed(0)), torch.tensor([1, 7])
+    x, k = torch.randn(2, 8, 46, generator=torch.Generator().manual_seed(0)), torch.tensor([1, 7])
     assert torch.equal(new.model(x, k), legacy.model(x, k))
     assert torch.equal(new.value_model(x, k), legacy.value_model(x, k))
 

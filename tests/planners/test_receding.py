@@ -17,12 +17,12 @@ from tests.planners.helpers import tiny_config, toy_possessions
 
 
 def plan_with_ball(ball_path, h=6):
-    """(1, h, 23) plan: attackers on a line at x=60, y=5,15,25,35,45; ball path given."""
-    plan = torch.zeros(1, h, 23)
+    """(1, h, 46) plan: attackers on a line at x=60, y=5,15,25,35,45; ball path given."""
+    plan = torch.zeros(1, h, 46)
     for k in range(5):
         plan[0, :, 3 + 2 * k] = 60.0
         plan[0, :, 4 + 2 * k] = 5.0 + 10 * k
-    plan[0, :, 13:] = 55.0
+    plan[0, :, 13:23] = 55.0
     for t, (x, y) in enumerate(ball_path):
         plan[0, t, 0:3] = torch.tensor([x, y, 4.0])
     return plan
@@ -134,11 +134,11 @@ def test_planner_plan_batched_states_keep_their_own_groups():
     states[1, 1:6, 0] = 40.0
     cfg = SamplerConfig(method="ddim", n_steps=3)
     res = planner.plan(states, torch.Generator().manual_seed(0), 4, sampler=cfg, score=True)
-    assert res.best.shape == (2, 8, 23) and res.candidates.shape == (2, 4, 8, 23)
+    assert res.best.shape == (2, 8, 46) and res.candidates.shape == (2, 4, 8, 46)
     assert res.values.shape == (2, 4) and res.value_score.shape == (2,)
     assert torch.allclose(res.candidates[1, :, 0, 3], torch.full((4,), 40.0), atol=1e-4)
     one = planner.plan(states[0], torch.Generator().manual_seed(0), 4, sampler=cfg)
-    assert one.best.shape == (8, 23) and one.values.shape == (4,) and one.value_score is None
+    assert one.best.shape == (8, 46) and one.values.shape == (4,) and one.value_score is None
 
 
 def test_warm_start_only_from_rows_that_have_a_plan():

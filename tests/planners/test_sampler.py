@@ -29,9 +29,9 @@ def planner(tmp_path_factory):
 
 
 def state():
-    s = np.zeros((23,), np.float32)
+    s = np.zeros((46,), np.float32)
     s[:3] = [60.0, 20.0, 4.0]
-    s[3:] = np.tile([55.0, 25.0], 10)
+    s[3:23] = np.tile([55.0, 25.0], 10)
     return torch.from_numpy(s)
 
 
@@ -46,13 +46,13 @@ def run(planner, seed=0, guide=None, cfg=None, n=6, cond=None, warm=None):
 def test_same_seed_same_plans(planner, method):
     cfg = SamplerConfig(method=method, n_steps=5)
     a, b, c = run(planner, 3, cfg=cfg), run(planner, 3, cfg=cfg), run(planner, 4, cfg=cfg)
-    assert torch.equal(a.plans, b.plans) and a.plans.shape == (6, H, 23)
+    assert torch.equal(a.plans, b.plans) and a.plans.shape == (6, H, 46)
     assert not torch.equal(a.plans, c.plans)
 
 
 def test_inpainted_frames_equal_conditions(planner):
     far = state().clone()
-    far[3:] += 1.0
+    far[3:23] += 1.0
     res = run(planner, cond={0: state(), 5: far}, cfg=SamplerConfig(n_steps=5))
     assert torch.allclose(res.plans[:, 0], state().expand(6, -1), atol=1e-5)
     assert torch.allclose(res.plans[:, 5], far.expand(6, -1), atol=1e-5)
@@ -88,7 +88,7 @@ def test_early_rejection_keeps_requested_share(planner):
                       ConstraintGuide(planner.normalizer, 2.0)], [1.0, 0.01])
     cfg = SamplerConfig(method="ddim", n_steps=6, guide_start=0.5, early_reject=(0.5, 0.25))
     res = run(planner, 0, guide, cfg, n=16)
-    assert res.plans.shape == (4, H, 23) and res.n_started == 16 and res.values.shape == (4,)
+    assert res.plans.shape == (4, H, 46) and res.n_started == 16 and res.values.shape == (4,)
     with pytest.raises(ValueError, match="guide"):
         run(planner, 0, None, cfg)
 
@@ -97,11 +97,11 @@ def test_warm_start_and_planner_plan(planner):
     gen = torch.Generator().manual_seed(0)
     first = planner.plan(windows_to_positions(state()).numpy(), gen, n_candidates=4,
                          sampler=SamplerConfig(method="ddim", n_steps=4))
-    assert first.best.shape == (H, 23) and first.candidates.shape == (4, H, 23)
+    assert first.best.shape == (H, 46) and first.candidates.shape == (4, H, 46)
     prev = shift_plan(first.best, 1)
     assert torch.equal(prev[-1], first.best[-1]) and torch.equal(prev[0], first.best[1])
     warm = run(planner, 1, cfg=SamplerConfig(method="ddim", n_steps=4), warm=WarmStart(prev, 0.5))
-    assert warm.plans.shape == (6, H, 23)
+    assert warm.plans.shape == (6, H, 46)
 
 
 def test_constraint_guide_penalises_speed_and_court():
@@ -120,12 +120,12 @@ def test_grouped_conditions_rank_and_reject_within_each_group(planner):
     early rejection / ranking never mixes groups."""
     other = state().clone()
     other[:2] = torch.tensor([80.0, 30.0])
-    other[3:] += 3.0
+    other[3:23] += 3.0
     cond = {0: torch.stack([state(), other])}
     guide = RewardGuide(ball_near_hoop, planner.normalizer)
     cfg = SamplerConfig(method="ddim", n_steps=6, early_reject=(0.5, 0.5))
     res = run(planner, 1, guide=guide, cfg=cfg, n=8, cond=cond)
-    assert res.plans.shape == (4, H, 23)
+    assert res.plans.shape == (4, H, 46)
     assert torch.allclose(res.plans[:2, 0], state().expand(2, -1), atol=1e-5)
     assert torch.allclose(res.plans[2:, 0], other.expand(2, -1), atol=1e-5)
     assert res.values[0] >= res.values[1] and res.values[2] >= res.values[3]

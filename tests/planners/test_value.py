@@ -7,7 +7,7 @@ from engine.runtime.training import TrainConfig
 from planners.bench import bench_plan_latency, bench_train_samples_per_s
 from planners.diffusion import PlannerModelConfig, train
 from planners.guides import ValueGuide
-from planners.normalizer import Normalizer
+from planners.normalizer import Normalizer, NormalizerConfig
 from planners.planner import load_planner
 from planners.sampler import SamplerConfig
 from planners.schedule import DiffusionConfig
@@ -22,12 +22,12 @@ TINY_VALUE = ValueConfig(widths=(16, 32), diffusion=DiffusionConfig(n_train_step
 def test_value_net_any_horizon():
     net = ValueNet(TINY_VALUE)
     for h in (3, 8, 13):
-        assert net(torch.randn(4, h, 23), torch.tensor([0, 1, 2, 19])).shape == (4,)
+        assert net(torch.randn(4, h, 46), torch.tensor([0, 1, 2, 19])).shape == (4,)
 
 
 def test_value_loss_falls_and_checkpoint_round_trip(tmp_path):
     w = make_windows(toy_possessions(n=16), horizon_s=4.0, stride=1).select_split("train")
-    norm = Normalizer.fit(w.windows, w.mask)
+    norm = Normalizer.fit(w.windows, w.mask, NormalizerConfig("gaussian"))
     res = train_value(TINY_VALUE, w, norm, steps=60, batch=16, device="cpu", out_dir=tmp_path,
                       progress=False, train_cfg=TrainConfig(lr=3e-3, ema_start=5))
     assert res.step == 60
@@ -36,7 +36,7 @@ def test_value_loss_falls_and_checkpoint_round_trip(tmp_path):
     assert meta["kind"] == "planner-value" and meta["step"] == 60
     model, norm2, cfg, _ = load_value(tmp_path, "cpu")
     again, _, _, _ = load_value(tmp_path / "value", "cpu")
-    x = torch.randn(2, 8, 23)
+    x = torch.randn(2, 8, 46)
     assert torch.equal(model(x, 3), again(x, 3)) and cfg == TINY_VALUE
     assert np.array_equal(norm2.shift, norm.shift)
     v, grad = ValueGuide(model).gradients(x, torch.tensor([3, 3]))
@@ -53,7 +53,7 @@ def test_planner_with_value_model_and_benches(tmp_path):
     assert planner.value_model is not None
     res = planner.plan(np.zeros((11, 3), np.float32) + 40.0, torch.Generator().manual_seed(0),
                        n_candidates=4, sampler=SamplerConfig(method="ddim", n_steps=3))
-    assert res.best.shape == (8, 23) and torch.all(res.values[:-1] >= res.values[1:])
+    assert res.best.shape == (8, 46) and torch.all(res.values[:-1] >= res.values[1:])
     lat = bench_plan_latency(planner, horizon_s=4.0, n_candidates=8, repeats=1,
                              configs=("fast", "fast_reject", "warm"))
     assert lat["horizon_frames"] == 8 and all(lat[k]["median_ms"] > 0 for k in ("fast", "warm"))

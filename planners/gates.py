@@ -1,0 +1,147 @@
+"""Realism and forecast gates of a trained planner, from RAW samples (issue 10).
+
+Pure functions over windows (n, h, c) in feet (position channels first, role order)
+and a driver, :func:`measure_gates`, that draws raw DDIM-10 samples (no projection, no
+guide: planners.sampler.RAW) on held-out windows and returns the gate dict:
+
+    speed_ks, speed_p99_ratio   player step speeds (ft/s) of the generated frames vs the
+                                real windows' same frames: two-sample KS, p99 ratio
+    accel_ks                    player acceleration magnitudes (ft/s^2), KS
+    offcourt_share              share of generated player positions > 2 ft outside the
+    real_offcourt_share         94 x 50 ft lines, and the real windows' share
+    minade20_m, minfde20_m      forecast of ``n_future`` frames from ``n_observed``:
+                                per player the min over ``n_samples`` samples of the
+                                mean (ADE) / final (FDE) displacement, metres, averaged
+                                over the 10 players (ball apart), on a seeded subset
+    scene_minade20_m, ...       the same with one min per scene (all players together)
+    cv_minade_m, cv_minfde_m    a constant-velocity forecast of the same windows
+    n_windows, n_forecast       windows measured for speeds / forecasts
+
+Speed windows are conditioned on their first ``n_speed_observed`` frames (planning
+inpaints 2-4 observed frames); speeds are measured from the last observed frame on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+
+from engine.court import COURT_LENGTH, COURT_WIDTH
+from planners.sampler import RAW, SamplerConfig, sample
+from planners.windows import windows_to_positions
+
+log = logging.getLogger(__name__)
+
+FT_TO_M = 0.3048
+
+
+def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic of 1-D samples a and b."""
+    a, b = np.sort(np.ravel(a)), np.sort(np.ravel(b))
+    grid = np.concatenate([a, b])
+    cdf_a = np.searchsorted(a, grid, side="right") / a.size
+    cdf_b = np.searchsorted(b, grid, side="right") / b.size
+    return float(np.abs(cdf_a - cdf_b).max())
+
+
+def player_speeds(windows: np.ndarray, rate_hz: float, first: int = 0) -> np.ndarray:
+    """Player step speeds (ft/s) from frame ``first`` on: (n, h, c) -> (n * (h-1-first) * 10,)."""
+    pos = windows_to_positions(np.asarray(windows))[:, first:, 1:, :2]
+    return (np.linalg.norm(np.diff(pos, axis=1), axis=-1) * rate_hz).ravel()
+
+
+def player_accels(windows: np.ndarray, rate_hz: float, first: int = 0) -> np.ndarray:
+    """Player acceleration magnitudes (ft/s^2): the change of the step velocity vector
+    per frame, from frame ``first`` on: (n, h, c) -> (n * (h-2-first) * 10,)."""
+    pos = windows_to_positions(np.asarray(windows))[:, first:, 1:, :2]
+    vel = np.diff(pos, axis=1) * rate_hz
+    return (np.linalg.norm(np.diff(vel, axis=1), axis=-1) * rate_hz).ravel()
+
+
+def offcourt_share(windows: np.ndarray, margin_ft: float = 2.0, first: int = 0) -> float:
+    """Share of player positions more than ``margin_ft`` outside the court lines."""
+    xy = windows_to_positions(np.asarray(windows))[:, first:, 1:, :2]
+    out = ((xy[..., 0] < -margin_ft) | (xy[..., 0] > COURT_LENGTH + margin_ft)
+           | (xy[..., 1] < -margin_ft) | (xy[..., 1] > COURT_WIDTH + margin_ft))
+    return float(out.mean())
+
+
+def forecast_errors(samples: np.ndarray, truth: np.ndarray, n_observed: int, n_future: int
+                    ) -> dict[str, float]:
+    """min-over-samples displacement errors in metres.
+
+    samples (n, s, h, c) and truth (n, h, c) feet; frames n_observed .. n_observed +
+    n_future - 1 are scored. Returns minade_m / minfde_m (per player min over samples,
+    mean over the 10 players and windows) and scene_minade_m / scene_minfde_m (one min
+    per window over the players' mean)."""
+    sl = slice(n_observed, n_observed + n_future)
+    p = windows_to_positions(np.asarray(samples))[:, :, sl, 1:, :2]               # (n, s, f, 10, 2)
+    t = windows_to_positions(np.asarray(truth))[:, None, sl, 1:, :2]
+    d = np.linalg.norm(p - t, axis=-1) * FT_TO_M                                  # (n, s, f, 10)
+    ade, fde = d.mean(2), d[:, :, -1]                                             # (n, s, 10)
+    return {"minade_m": float(ade.min(1).mean()), "minfde_m": float(fde.min(1).mean()),
+            "scene_minade_m": float(ade.mean(-1).min(1).mean()),
+            "scene_minfde_m": float(fde.mean(-1).min(1).mean())}
+
+
+def constant_velocity(truth: np.ndarray, n_observed: int, n_future: int) -> np.ndarray:
+    """Constant-velocity forecast (n, 1, h, c): the last observed step repeated over
+    the next n_future frames (position channels; the rest copied from ``truth``)."""
+    out = np.array(truth, np.float32, copy=True)
+    last = out[:, n_observed - 1, :23]
+    step = last - out[:, n_observed - 2, :23]
+    k = np.arange(1, n_future + 1, dtype=np.float32)[None, :, None]
+    out[:, n_observed:n_observed + n_future, :23] = last[:, None] + k * step[:, None]
+    return out[:, None]
+
+
+def _raw_samples(model, normalizer, diffusion, truth: np.ndarray, n_observed: int, n_samples: int,
+                 gen: torch.Generator, sampler: SamplerConfig, batch: int, device) -> np.ndarray:
+    """Raw samples (n, s, h, c) feet conditioned on each window's first n_observed frames."""
+    n, h, _ = truth.shape
+    per = max(1, batch // n_samples)
+    out = []
+    for lo in range(0, n, per):
+        chunk = torch.from_numpy(truth[lo:lo + per]).to(device)
+        cond = {t: chunk[:, t] for t in range(n_observed)}
+        res = sample(model, normalizer, diffusion, chunk.shape[0] * n_samples, h, cond, gen,
+                     cfg=sampler, device=device)
+        out.append(res.plans.view(chunk.shape[0], n_samples, h, -1).cpu().numpy())
+    return np.concatenate(out)
+
+
+def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_forecast: int = 100,
+                  n_samples: int = 20, n_observed: int = 4, n_future: int = 8,
+                  n_speed_observed: int = 2, seed: int = 0, sampler: SamplerConfig = RAW,
+                  batch: int = 400, device: str | torch.device = "cpu") -> dict:
+    """The gate dict (module docstring) of ``model`` (planners.denoiser.Denoiser, eval)
+    on held-out ``windows`` (a WindowSet); seeded subsets of n_speed / n_forecast windows
+    (all when fewer or None)."""
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    rate = windows.rate_hz
+    pick = lambda m: np.sort(rng.choice(len(windows), m, replace=False)) if m and m < len(windows) \
+        else np.arange(len(windows))  # noqa: E731
+    with torch.no_grad():
+        real = windows.windows[pick(n_speed)]
+        fake = _raw_samples(model, normalizer, diffusion, real, n_speed_observed, 1, gen, sampler,
+                            batch, device)[:, 0]
+        first = n_speed_observed - 1
+        v_r, v_f = player_speeds(real, rate, first), player_speeds(fake, rate, first)
+        a_r, a_f = player_accels(real, rate, first), player_accels(fake, rate, first)
+        truth = windows.windows[pick(n_forecast)]
+        fc = forecast_errors(_raw_samples(model, normalizer, diffusion, truth, n_observed, n_samples,
+                                          gen, sampler, batch, device), truth, n_observed, n_future)
+    cv = forecast_errors(constant_velocity(truth, n_observed, n_future), truth, n_observed, n_future)
+    return {"speed_ks": ks_statistic(v_f, v_r),
+            "speed_p99_ratio": float(np.percentile(v_f, 99) / np.percentile(v_r, 99)),
+            "speed_median_ftps": float(np.median(v_f)), "real_speed_median_ftps": float(np.median(v_r)),
+            "accel_ks": ks_statistic(a_f, a_r),
+            "offcourt_share": offcourt_share(fake, first=n_speed_observed),
+            "real_offcourt_share": offcourt_share(real, first=n_speed_observed),
+            "minade20_m": fc["minade_m"], "minfde20_m": fc["minfde_m"],
+            "scene_minade20_m": fc["scene_minade_m"], "scene_minfde20_m": fc["scene_minfde_m"],
+            "cv_minade_m": cv["minade_m"], "cv_minfde_m": cv["minfde_m"],
+            "n_windows": int(len(real)), "n_forecast": int(len(truth)), "n_samples": n_samples}
