@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from offline_rl.bc.augment import perturb
 from offline_rl.bc.features import (
     N_CTX,
     N_MATE,
@@ -42,21 +43,25 @@ def _chunks(n: int, size: int = 50_000):
 
 
 def build_training_data(ds, dt_s: float, glitch_ftps: float, max_frames: int,
-                        rng: np.random.Generator) -> TrainingData:
-    """Movement and decision samples of ``ds`` (at most ``max_frames`` of each, drawn by rng)."""
+                        rng: np.random.Generator, jitter: dict | None = None) -> TrainingData:
+    """Movement and decision samples of ``ds`` (at most ``max_frames`` of each, drawn by
+    rng). ``jitter``: keyword arguments of :func:`offline_rl.bc.augment.perturb`
+    (sigma_ft, frac, return_frames, sigma_ftps) applied to both kinds; None: logged
+    states only."""
+    jit = (lambda f: perturb(f, rng=rng, **jitter)) if jitter else (lambda f: f)  # noqa: E731
     idx = frame_index(ds, dt_s, glitch_ftps)
     sc = impute_shot_clock(ds)
     rows, cols = sample_pairs(idx["move"], max_frames, rng)
     mf, mt, cv = [], [], []
     for s in _chunks(len(rows)):
-        f = gather_frames(ds, rows[s], cols[s], dt_s, sc, idx["cls"], idx["holder"])
+        f = jit(gather_frames(ds, rows[s], cols[s], dt_s, sc, idx["cls"], idx["holder"]))
         mf.append(movement_features(f, action_onehot(f.holder, f.action)))
         mt.append(f.next_disp)
         cv.append(f.vel[:, 1:6] * dt_s)
     rows, cols = sample_pairs(idx["decision"], max_frames, rng)
     ctx, mates, mask, cls = [], [], [], []
     for s in _chunks(len(rows)):
-        f = gather_frames(ds, rows[s], cols[s], dt_s, sc, idx["cls"], idx["holder"])
+        f = jit(gather_frames(ds, rows[s], cols[s], dt_s, sc, idx["cls"], idx["holder"]))
         c, m, k = decision_features(f)
         ctx.append(c)
         mates.append(m)

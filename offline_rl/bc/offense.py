@@ -44,6 +44,7 @@ from engine.runtime.checkpoint import (
 )
 from engine.runtime.training import TrainConfig, run_training, seeded_init
 from engine.sim.step import BallMode, Decision, SimState, hoop_xy
+from offline_rl.bc import shot_select
 from offline_rl.bc.data import TrainingData, build_training_data
 from offline_rl.bc.features import (
     CLS_DRIVE,
@@ -70,7 +71,11 @@ class OffenseBCConfig:
     simulator step); glitch_ftps: faster steps are identity swaps and dropped;
     temperature: decision sampling temperature; move_noise: scale of the sampled
     movement noise (0 = mean displacement); drive_min_ftps: closing speed of a drive;
-    seed: fit seed."""
+    seed: fit seed. jitter_ft / jitter_frac / jitter_return_frames / jitter_ftps: the
+    data as demonstrator (:mod:`offline_rl.bc.augment`; 0 ft = logged states only);
+    shot_model: decide shoot / not with the league's shot-selection table
+    (:mod:`offline_rl.bc.shot_select`, ``shot_prior`` pseudo-frames per cell) and the
+    other classes with the net."""
 
     hidden: int = 64
     steps: int = 1500
@@ -84,6 +89,12 @@ class OffenseBCConfig:
     move_noise: float = 1.0
     drive_min_ftps: float = 4.0
     seed: int = 0
+    jitter_ft: float = 0.0
+    jitter_frac: float = 0.5
+    jitter_return_frames: float = 1.0
+    jitter_ftps: float = 0.0
+    shot_model: bool = False
+    shot_prior: float = 50.0
 
 
 def _mlp(i: int, w: int, o: int) -> nn.Sequential:
@@ -196,9 +207,19 @@ def evaluate(net: OffenseNet, data: TrainingData, base_rates: np.ndarray) -> dic
 
 @dataclass
 class FittedOffense:
+    """shot_table: P(shoot) of :mod:`offline_rl.bc.shot_select` (None: the net decides)."""
+
     net: OffenseNet
     cfg: OffenseBCConfig
     info: dict = field(default_factory=dict)
+    shot_table: torch.Tensor | None = None
+
+
+def _jitter(cfg: OffenseBCConfig) -> dict | None:
+    if cfg.jitter_ft <= 0.0:
+        return None
+    return {"sigma_ft": cfg.jitter_ft, "frac": cfg.jitter_frac,
+            "return_frames": cfg.jitter_return_frames, "sigma_ftps": cfg.jitter_ftps}
 
 
 def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
@@ -206,8 +227,11 @@ def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
     """Fit on ``train_ds`` (the caller passes the train split); metrics on ``test_ds``."""
     cfg = cfg or OffenseBCConfig()
     rng = np.random.default_rng(cfg.seed)
-    data = build_training_data(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.max_frames, rng)
+    data = build_training_data(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.max_frames, rng,
+                               _jitter(cfg))
     net = train(data, cfg, progress)
+    table = (shot_select.fit_from_dataset(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.shot_prior)
+             if cfg.shot_model else None)
     rates = np.bincount(data.cls.numpy(), minlength=N_CLASSES) / max(len(data.cls), 1)
     info = {"n_train_possessions": len(train_ds), "base_rates": rates.tolist(),
             "train_games": sorted(map(str, train_ds.meta["game_id"].unique()))}
@@ -216,13 +240,15 @@ def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
         info["heldout"] = evaluate(net, test, rates)
         log.info("offense BC held out: %s", {k: v for k, v in info["heldout"].items()
                                              if isinstance(v, float)})
-    return FittedOffense(net, cfg, info)
+    return FittedOffense(net, cfg, info, table)
 
 
 def save(fit: FittedOffense, directory: str | Path) -> Path:
     """The one checkpoint format (kind ``bc-offense``): weights + config and fit info."""
-    return save_checkpoint(directory, {"weights": fit.net.state_dict()},
-                           {"config": asdict(fit.cfg), "info": fit.info}, KIND)
+    tensors = {"weights": fit.net.state_dict()}
+    if fit.shot_table is not None:
+        tensors["shot_select"] = {"table": fit.shot_table.contiguous()}
+    return save_checkpoint(directory, tensors, {"config": asdict(fit.cfg), "info": fit.info}, KIND)
 
 
 def load(directory: str | Path) -> FittedOffense:
@@ -231,7 +257,8 @@ def load(directory: str | Path) -> FittedOffense:
     cfg = OffenseBCConfig(**meta["config"])
     net = OffenseNet(cfg.hidden)
     net.load_state_dict(load_tensors(directory, "weights"))
-    return FittedOffense(net.eval(), cfg, meta.get("info", {}))
+    table = load_tensors(directory, "shot_select")["table"] if cfg.shot_model else None
+    return FittedOffense(net.eval(), cfg, meta.get("info", {}), table)
 
 
 SAMPLING_KNOBS = ("temperature", "move_noise", "drive_min_ftps")
@@ -266,7 +293,7 @@ class BCOffense:
     """SimPolicy over a fitted :class:`OffenseNet` (module docstring). Memory is empty."""
 
     def __init__(self, fit: FittedOffense) -> None:
-        self.net, self.cfg = fit.net, fit.cfg
+        self.net, self.cfg, self.shot_table = fit.net, fit.cfg, fit.shot_table
 
     def init(self, state: SimState, generator: torch.Generator) -> dict[str, torch.Tensor]:
         return {}
@@ -301,6 +328,10 @@ class BCOffense:
         safe = Frames(**{**f.__dict__, "holder": f.holder.clamp_min(1)})
         logits = self.net.decide(*decision_features(safe))
         probs = (logits / max(self.cfg.temperature, 1e-6)).softmax(-1)
+        if self.shot_table is not None:       # shoot or not from the league's table
+            p = shot_select.p_shoot(self.shot_table, f.pos, safe.holder, f.shot_clock)
+            rest = probs[:, :CLS_SHOT] / probs[:, :CLS_SHOT].sum(-1, keepdim=True).clamp_min(1e-9)
+            probs = torch.cat([rest * (1.0 - p)[:, None], p[:, None]], dim=-1)
         cls = (u[:, None] > probs.cumsum(-1)).sum(-1).clamp(max=N_CLASSES - 1)
         return torch.where(f.holder >= 1, cls, torch.full_like(cls, -1))
 

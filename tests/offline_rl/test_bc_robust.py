@@ -1,0 +1,112 @@
+"""Issue 11: the BC offense's robustness pieces: the data as demonstrator (perturbed
+states labelled with the way back) and the league's shot-selection table."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.court import shot_zone
+from engine.sim.step import DEF, OFF, Decision, SimConfig
+from envs.core import default_outcomes
+from envs.starts import scenario_starts
+from offline_rl.bc import BCOffense, FittedOffense, OffenseBCConfig, OffenseNet, load, save
+from offline_rl.bc.augment import perturb
+from offline_rl.bc.features import CLS_HOLD, CLS_SHOT, Frames
+from offline_rl.bc.shot_select import TABLE_SHAPE, ZONES, fit_table, p_shoot, zone_index
+
+
+def _frames(b: int = 64, seed: int = 0) -> Frames:
+    g = np.random.default_rng(seed)
+    pos = np.zeros((b, 11, 3), np.float32)
+    pos[..., 0] = g.uniform(60, 90, (b, 11))
+    pos[..., 1] = g.uniform(5, 45, (b, 11))
+    holder = torch.from_numpy(g.integers(1, 6, b))
+    pos[np.arange(b), 0, :2] = pos[np.arange(b), holder.numpy(), :2]
+    return Frames(pos=torch.from_numpy(pos), vel=torch.zeros(b, 11, 2), holder=holder,
+                  shot_clock=torch.full((b,), 12.0), action=torch.zeros(b, dtype=torch.long),
+                  next_disp=torch.from_numpy(g.normal(0, 2, (b, 5, 2)).astype(np.float32)),
+                  valid_move=torch.ones(b, dtype=torch.bool))
+
+
+def test_perturbed_states_are_labelled_back_to_the_logged_next_position():
+    f = _frames()
+    p = perturb(f, sigma_ft=3.0, frac=1.0, return_frames=1.0, rng=np.random.default_rng(1))
+    assert not torch.allclose(p.pos[:, OFF, :2], f.pos[:, OFF, :2])
+    assert not torch.allclose(p.pos[:, DEF, :2], f.pos[:, DEF, :2])
+    # perturbed position + new target = logged position + logged target (the next frame)
+    torch.testing.assert_close(p.pos[:, OFF, :2] + p.next_disp, f.pos[:, OFF, :2] + f.next_disp)
+    rows = torch.arange(len(f.holder))
+    torch.testing.assert_close(p.pos[:, 0, :2], p.pos[rows, f.holder, :2])   # ball with holder
+    assert torch.equal(p.action, f.action)
+    assert torch.equal(f.pos, _frames().pos)                                  # input unchanged
+
+
+def test_perturb_share_and_off_switch():
+    f = _frames(400)
+    same = perturb(f, sigma_ft=0.0, frac=1.0, return_frames=1.0, rng=np.random.default_rng(0))
+    assert same is f
+    p = perturb(f, sigma_ft=2.0, frac=0.25, return_frames=2.0, rng=np.random.default_rng(0))
+    moved = (p.pos[:, OFF, :2] != f.pos[:, OFF, :2]).any(-1).any(-1).float().mean().item()
+    assert 0.15 < moved < 0.35
+    half = (p.pos[:, OFF, :2] - f.pos[:, OFF, :2]) / 2.0                        # 2 frames back
+    torch.testing.assert_close(p.next_disp, f.next_disp - half)
+
+
+def test_zone_index_is_engine_court_shot_zone():
+    g = np.random.default_rng(0)
+    xy = np.stack([g.uniform(47, 94, 5000), g.uniform(0, 50, 5000)], -1).astype(np.float32)
+    names = shot_zone(xy.astype(np.float64))
+    idx = zone_index(torch.from_numpy(xy)).numpy()
+    assert (np.array(ZONES, dtype=object)[idx] == names).mean() > 0.999   # float32 edges only
+    assert set(np.unique(idx)) == set(range(len(ZONES)))
+
+
+def test_shot_table_learns_where_shots_are_taken_and_shrinks_empty_cells():
+    f = _frames(3000, seed=2)
+    rows = torch.arange(3000)
+    xy = f.pos[rows, f.holder, :2]
+    z = zone_index(xy)
+    three = z == ZONES.index("above_break_three")
+    cls = torch.where(three, CLS_SHOT, CLS_HOLD)
+    t = fit_table(f.pos, f.holder, f.shot_clock, cls, prior=1.0)
+    assert t.shape == TABLE_SHAPE
+    p = p_shoot(t, f.pos, f.holder, f.shot_clock)
+    assert three.any() and p[three].min() > 0.5 and p[~three].max() < 0.05
+    # every frame has 12 s on the clock: the empty < 4 s cells take their zone's rate
+    assert torch.allclose(t[:, :, 0], t[:, :1, 0].expand(-1, TABLE_SHAPE[1]))
+    assert t[ZONES.index("above_break_three"), :, 0].min() > 0.9
+
+
+def _start(n: int = 6):
+    starts = scenario_starts()
+    idx = np.arange(n) % len(starts)
+    return starts.to_sim(idx, "cpu", default_outcomes(torch.device("cpu")), SimConfig())
+
+
+def _policy(table: torch.Tensor | None) -> BCOffense:
+    torch.manual_seed(0)
+    cfg = OffenseBCConfig(hidden=16, shot_model=table is not None)
+    return BCOffense(FittedOffense(OffenseNet(cfg.hidden).eval(), cfg, {}, table))
+
+
+def test_shot_model_decides_shoot_or_not():
+    state = _start()
+    for value, want in ((1.0, True), (0.0, False)):
+        pol = _policy(torch.full(TABLE_SHAPE, value))
+        _, dec, _ = pol.act(state, {}, torch.Generator().manual_seed(0))
+        assert bool((dec == int(Decision.SHOOT)).all()) == want
+        if not want:
+            assert not (dec == int(Decision.SHOOT)).any()
+
+
+def test_shot_table_travels_with_the_checkpoint(tmp_path):
+    table = torch.rand(TABLE_SHAPE, generator=torch.Generator().manual_seed(0))
+    pol = _policy(table)
+    save(FittedOffense(pol.net, pol.cfg, {}, table), tmp_path / "m")
+    back = load(tmp_path / "m")
+    assert back.cfg.shot_model and torch.equal(back.shot_table, table)
+    state = _start()
+    a = pol.act(state, {}, torch.Generator().manual_seed(0))
+    b = BCOffense(back).act(state, {}, torch.Generator().manual_seed(0))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
