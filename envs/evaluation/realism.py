@@ -9,11 +9,16 @@ starting states, every state is run once and the rest are a random second (third
 run of distinct states, so every held-out possession carries (nearly) equal weight, as
 in the play-by-play rates.
 
-The real side, from the same held-out games only:
+The real side, from the same held-out games only, like with like:
 
-- rates (points per possession, turnovers, offensive rebounds, shot mix and FG% by
-  distance) from their play-by-play, all periods (:mod:`engine.possessions.from_pbp`,
-  :func:`engine.outcomes.evaluation.pbp_shots`, :func:`engine.outcomes.evaluation.pbp_counts`);
+- period-dependent rates (points per possession, turnovers, offensive rebounds,
+  three-point attempt rate, shot shares) from their play-by-play in the same periods as
+  the simulated starts (the first quarters when the tracking covers first quarters;
+  ``meta['real_periods']``), possession length from the starts' own possessions;
+- FG% per distance bin from every period of the same games: shot-making does not depend
+  on the quarter, and four quarters give four times the shots
+  (:mod:`engine.possessions.from_pbp`, :func:`engine.outcomes.evaluation.pbp_shots`,
+  :func:`engine.outcomes.evaluation.pbp_counts`);
 - possession length and player speeds from their tracking, measured like for like: from
   the same starting frames to each possession's end (the play-by-play end clock);
   speeds of all ten players over consecutive fully tracked frames one interval apart,
@@ -30,6 +35,7 @@ rim = two-pointers under 3 ft, mid = other two-pointers, three.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,19 +109,44 @@ def sim_measures(parts: list[dict]) -> dict:
 
 
 # ------------------------------------------------------------------ real side
-def real_pbp_measures(games: list) -> dict:
+def in_periods(pbp, periods) -> object:
+    """A copy of one game's play-by-play (engine.logs.pbp.PlayByPlay) keeping only the
+    events of ``periods`` (None: all)."""
+    if periods is None:
+        return pbp
+    ev = pbp.events
+    return dataclasses.replace(pbp, events=ev[ev["period"].isin(list(periods))].reset_index(drop=True))
+
+
+def real_pbp_measures(games: list, periods=None) -> dict:
     """Play-by-play of the held-out games (engine.logs.pbp.PlayByPlay list) -> points and
-    turnover per possession, shots DataFrame, oreb / live-miss rebound counts."""
+    turnover per possession, shots DataFrame, oreb / live-miss rebound counts, from the
+    events of ``periods`` (None: all); ``shots_all``: the shots of every period (for FG%
+    per bin); ``box``: the box-score counts of those periods (FGA, OREB, TOV, FTA,
+    points) for the independent possession estimate."""
     from engine.outcomes.evaluation import pbp_counts, pbp_shots
     from engine.possessions.from_pbp import segment_possessions
 
-    poss = pd.concat([segment_possessions(g) for g in games], ignore_index=True)
-    shots = pd.concat([pbp_shots(g) for g in games], ignore_index=True)
-    counts = pd.DataFrame([pbp_counts(g) for g in games])
+    part = [in_periods(g, periods) for g in games]
+    poss = pd.concat([segment_possessions(g) for g in part], ignore_index=True)
+    cols = ["distance_ft", "is_three", "made"]
+    shots_all = pd.concat([pbp_shots(g) for g in games], ignore_index=True)
+    shots = pd.concat([pbp_shots(g) for g in part], ignore_index=True)
+    counts = pd.DataFrame([pbp_counts(g) for g in part])
+    box = {k: int(counts[k].sum()) for k in ("fga", "oreb", "fta")}
+    box.update(tov=int(poss["n_tov"].sum()), points=int(poss["points"].sum()))
     return {"points": poss["points"].to_numpy(float),
             "turnover": (poss["outcome"] == "turnover").to_numpy(float),
-            "shots": shots[["distance_ft", "is_three", "made"]].dropna(),
-            "oreb": int(counts["oreb"].sum()), "live_miss": int(counts["fg_miss_rebounds"].sum())}
+            "shots": shots[cols].dropna(), "shots_all": shots_all[cols].dropna(),
+            "oreb": int(counts["oreb"].sum()), "live_miss": int(counts["fg_miss_rebounds"].sum()),
+            "box": box}
+
+
+def box_score_ppp(box: dict) -> float:
+    """Points per possession with possessions = FGA - OREB + TOV + 0.44 FTA (the
+    box-score estimate, ~2% above an exact count)."""
+    n = box["fga"] - box["oreb"] + box["tov"] + 0.44 * box["fta"]
+    return box["points"] / n if n > 0 else float("nan")
 
 
 def real_tracking_measures(ds: PossessionSet, starts, glitch_ftps: float) -> dict:
@@ -191,8 +222,10 @@ def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]
                                           _rate(real["oreb"], real["live_miss"]),
                                           t("offensive_rebound_rate"))}
     s_ind, r_ind = _shot_indicators(sim["shots"]), _shot_indicators(real["shots"])
+    r_all = _shot_indicators(real.get("shots_all", real["shots"]))   # FG%: every period
     for name in METRIC_NAMES[3:12]:
-        m[name] = _entry(mean_ci95(s_ind[name]), mean_ci95(r_ind[name]), t(name))
+        r = r_all if name.startswith("fg_pct") else r_ind
+        m[name] = _entry(mean_ci95(s_ind[name]), mean_ci95(r[name]), t(name))
     for name, key in (("possession_length_ks", "length_s"), ("player_speed_ks", "speeds")):
         ks = float(ks_2samp(sim[key], real[key]).statistic)
         m[name] = _entry(median_ci95(sim[key]), median_ci95(real[key]), t(name), diff=ks)

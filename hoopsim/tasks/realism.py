@@ -23,6 +23,7 @@ from engine.runtime import resolve_device
 from envs.defense.bc_cache import fit_or_load_defense
 from envs.evaluation.realism import (
     RealismConfig,
+    box_score_ppp,
     compare,
     markdown_table,
     real_pbp_measures,
@@ -96,14 +97,17 @@ def main(cfg) -> int:
     games = sorted(set(test.meta["game_id"].astype(str)))
     pbp_files = [p for p in expand_paths(path_spec(cfg.pbp), PBP_SUFFIXES)
                  if any(g in Path(p).name for g in games)]
-    real = real_pbp_measures([read_pbp(p) for p in tqdm(pbp_files, desc="held-out pbp")])
+    periods = sorted({int(p) for p in starts.period})   # like with like: the starts' periods
+    real = real_pbp_measures([read_pbp(p) for p in tqdm(pbp_files, desc="held-out pbp")], periods)
     real.update(real_tracking_measures(test, starts, rcfg.glitch_ftps))
     report = {"meta": {"games": games, "n_games": len(games), "n_starts": int(rcfg.n_starts),
                        "n_distinct_starts": len(starts), "cutoff": rcfg.cutoff,
                        "seed": rcfg.seed, "git_rev": git_rev(),
                        "n_train_games": int(train.meta["game_id"].nunique()),
                        "n_real_possessions_pbp": int(len(real["points"])),
-                       "n_real_shots_pbp": int(len(real["shots"])),
+                       "n_real_shots_pbp": int(len(real["shots"])), "real_periods": periods,
+                       "n_real_shots_pbp_all_periods": int(len(real["shots_all"])),
+                       "real_ppp_box_score": box_score_ppp(real["box"]),
                        "n_sim_shots": int(len(sim["shots"])), "sim_truncated": sim["truncated"],
                        "offense_bc_heldout": info.get("heldout"), "wall_s": None},
               "metrics": _finite(compare(sim, real, rcfg.targets))}

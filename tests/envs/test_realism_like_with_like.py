@@ -1,0 +1,51 @@
+"""Issue 11, like with like: the realism report's period-dependent real rates come from the
+simulated starts' periods, FG% per distance bin from every period of the same games."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.logs.pbp import read_pbp
+from envs.evaluation.realism import (
+    _default_targets,
+    box_score_ppp,
+    compare,
+    in_periods,
+    real_pbp_measures,
+)
+
+
+def _shots(n: int, dist: float, three: bool, made: float) -> pd.DataFrame:
+    return pd.DataFrame({"distance_ft": np.full(n, dist), "is_three": np.full(n, three),
+                         "made": np.arange(n) < made * n})
+
+
+def test_fg_pct_from_all_periods_shares_from_the_starts_periods():
+    first = pd.concat([_shots(50, 1.0, False, 0.4), _shots(50, 25.0, True, 0.3)])
+    every = pd.concat([first, _shots(300, 1.0, False, 0.7), _shots(100, 12.0, False, 0.5)])
+    real = {"points": np.ones(10), "turnover": np.zeros(10), "oreb": 1, "live_miss": 4,
+            "shots": first, "shots_all": every, "length_s": np.ones(10), "speeds": np.ones(10)}
+    sim = {**real, "shots": first.assign(fouled=False)}
+    m = compare(sim, real, _default_targets())
+    assert m["shot_share_rim"]["real"] == 0.5 and m["shot_share_three"]["real"] == 0.5
+    assert m["three_point_attempt_rate"]["real"] == 0.5
+    assert np.isclose(m["fg_pct_0_3ft"]["real"], (20 + 210) / 350)        # all periods
+    assert m["fg_pct_10_16ft"]["real"] == 0.5
+
+
+def test_box_score_ppp():
+    assert np.isclose(box_score_ppp({"fga": 80, "oreb": 10, "tov": 14, "fta": 25, "points": 100}),
+                      100 / (80 - 10 + 14 + 11))
+
+
+def test_real_pbp_measures_keep_the_periods(shared_data):
+    game = read_pbp(shared_data / "pbp" / "0021500500.csv.gz")
+    q1 = in_periods(game, [1])
+    assert set(q1.events["period"]) == {1} and len(game.events) > len(q1.events)
+    one, every = real_pbp_measures([game], [1]), real_pbp_measures([game])
+    assert 0 < len(one["points"]) < len(every["points"])
+    assert len(one["shots"]) < len(one["shots_all"]) == len(every["shots"])
+    assert one["live_miss"] < every["live_miss"]
+    box = one["box"]
+    assert abs(box_score_ppp(box) - one["points"].mean()) < 0.15
