@@ -13,7 +13,8 @@ Gaussian offsets of ``sigma_ft`` feet (the ball with its holder), optionally add
 target to the logged next position: ``next_disp - offset / return_frames`` (ft per
 frame; ``return_frames`` 1 = back on the trajectory at the next frame). Decision labels
 stay the logged ones: a handler a few feet off his spot still makes the logged play.
-Positions are kept on the court.
+Positions are kept on the court. The rows are flagged (``Frames.jittered``): they teach
+the movement model its mean (the way back), not its spread, which stays the logged one.
 """
 
 from __future__ import annotations
@@ -50,4 +51,4 @@ def perturb(f: Frames, sigma_ft: float, frac: float, return_frames: float,
     vel[:, OFF] += d_vel
     return Frames(pos=pos, vel=vel, holder=f.holder, shot_clock=f.shot_clock, action=f.action,
                   next_disp=f.next_disp - moved / max(return_frames, 1e-6),
-                  valid_move=f.valid_move)
+                  valid_move=f.valid_move, jittered=on[:, 0, 0].bool())

@@ -26,7 +26,8 @@ from offline_rl.bc.features import (
 class TrainingData:
     """move_feats (m, 5, N_MOVE); move_target (m, 5, 2) ft per frame; const_vel_disp
     (m, 5, 2) ft per frame (velocity * dt, the baseline); ctx (k, N_CTX); mates
-    (k, 5, N_MATE); self_mask (k, 5) bool; cls (k,) long decision class."""
+    (k, 5, N_MATE); self_mask (k, 5) bool; cls (k,) long decision class; move_jittered
+    (m,) bool: a perturbed state (its target teaches the mean only)."""
 
     move_feats: torch.Tensor
     move_target: torch.Tensor
@@ -35,6 +36,7 @@ class TrainingData:
     mates: torch.Tensor
     self_mask: torch.Tensor
     cls: torch.Tensor
+    move_jittered: torch.Tensor | None = None
 
 
 def _chunks(n: int, size: int = 50_000):
@@ -52,12 +54,13 @@ def build_training_data(ds, dt_s: float, glitch_ftps: float, max_frames: int,
     idx = frame_index(ds, dt_s, glitch_ftps)
     sc = impute_shot_clock(ds)
     rows, cols = sample_pairs(idx["move"], max_frames, rng)
-    mf, mt, cv = [], [], []
+    mf, mt, cv, jt = [], [], [], []
     for s in _chunks(len(rows)):
         f = jit(gather_frames(ds, rows[s], cols[s], dt_s, sc, idx["cls"], idx["holder"]))
         mf.append(movement_features(f, action_onehot(f.holder, f.action)))
         mt.append(f.next_disp)
         cv.append(f.vel[:, 1:6] * dt_s)
+        jt.append(f.jittered if f.jittered is not None else torch.zeros(len(f.holder), dtype=torch.bool))
     rows, cols = sample_pairs(idx["decision"], max_frames, rng)
     ctx, mates, mask, cls = [], [], [], []
     for s in _chunks(len(rows)):
@@ -70,4 +73,4 @@ def build_training_data(ds, dt_s: float, glitch_ftps: float, max_frames: int,
     cat = lambda xs, shape: torch.cat(xs) if xs else torch.zeros(shape)  # noqa: E731
     return TrainingData(cat(mf, (0, 5, N_MOVE)), cat(mt, (0, 5, 2)), cat(cv, (0, 5, 2)),
                         cat(ctx, (0, N_CTX)), cat(mates, (0, 5, N_MATE)),
-                        cat(mask, (0, 5)).bool(), cat(cls, (0,)).long())
+                        cat(mask, (0, 5)).bool(), cat(cls, (0,)).long(), cat(jt, (0,)).bool())

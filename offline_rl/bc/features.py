@@ -46,7 +46,8 @@ class Frames:
     """A batch of states: pos (b, 11, 3) feet; vel (b, 11, 2) ft/s; holder (b,) long
     offensive slot 1..5 holding the ball or -1; shot_clock (b,) s; action (b,) long class
     of the holder's decision (-1 unknown); next_disp (b, 5, 2) ft per frame (movement
-    target, NaN unknown); valid_move (b,) bool."""
+    target, NaN unknown); valid_move (b,) bool; jittered (b,) bool or None: the row is a
+    perturbed state (:mod:`offline_rl.bc.augment`)."""
 
     pos: torch.Tensor
     vel: torch.Tensor
@@ -55,6 +56,7 @@ class Frames:
     action: torch.Tensor
     next_disp: torch.Tensor
     valid_move: torch.Tensor
+    jittered: torch.Tensor | None = None
 
 
 def three_spot(xy: torch.Tensor) -> torch.Tensor:

@@ -151,6 +151,8 @@ def gaussian_nll(mean: torch.Tensor, log_std: torch.Tensor, target: torch.Tensor
 def _batch_losses(net: OffenseNet, data: TrainingData, gen: torch.Generator, n: int) -> torch.Tensor:
     i = torch.randint(0, len(data.move_target), (n,), generator=gen)
     mean, log_std = net.move(data.move_feats[i])
+    if data.move_jittered is not None:    # perturbed states teach the mean, not the spread
+        log_std = torch.where(data.move_jittered[i, None, None], log_std.detach(), log_std)
     move = gaussian_nll(mean, log_std, data.move_target[i])
     j = torch.randint(0, len(data.cls), (n,), generator=gen)
     logits = net.decide(data.ctx[j], data.mates[j], data.self_mask[j])
@@ -262,6 +264,7 @@ def load(directory: str | Path) -> FittedOffense:
 
 
 SAMPLING_KNOBS = ("temperature", "move_noise", "drive_min_ftps")
+FIT_VERSION = 2     # bump when the fitting code changes what a config fits
 
 
 def fit_key(train_ds: PossessionSet, cfg: OffenseBCConfig) -> str:
@@ -269,7 +272,7 @@ def fit_key(train_ds: PossessionSet, cfg: OffenseBCConfig) -> str:
     d = {k: v for k, v in asdict(cfg).items() if k not in SAMPLING_KNOBS}
     m = train_ds.meta
     ident = (m["game_id"].astype(str) + ":" + m["poss_index"].astype(str)).str.cat(sep=",")
-    return cache_key(KIND, d, ident, int(train_ds.arrays["frame_valid"].sum()))
+    return cache_key(KIND, FIT_VERSION, d, ident, int(train_ds.arrays["frame_valid"].sum()))
 
 
 def fit_or_load(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,

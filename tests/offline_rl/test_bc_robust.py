@@ -110,3 +110,24 @@ def test_shot_table_travels_with_the_checkpoint(tmp_path):
     a = pol.act(state, {}, torch.Generator().manual_seed(0))
     b = BCOffense(back).act(state, {}, torch.Generator().manual_seed(0))
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_jittered_rows_teach_the_mean_not_the_spread():
+    from offline_rl.bc.data import TrainingData
+    from offline_rl.bc.features import N_CTX, N_MATE, N_MOVE
+    from offline_rl.bc.offense import _batch_losses
+
+    torch.manual_seed(0)
+    net = OffenseNet(8)
+    m, k = 32, 16
+    data = TrainingData(torch.randn(m, 5, N_MOVE), 10 * torch.randn(m, 5, 2), torch.zeros(m, 5, 2),
+                        torch.randn(k, N_CTX), torch.randn(k, 5, N_MATE),
+                        torch.zeros(k, 5, dtype=torch.bool), torch.zeros(k, dtype=torch.long),
+                        torch.ones(m, dtype=torch.bool))
+    _batch_losses(net, data, torch.Generator().manual_seed(0), 64).backward()
+    bias = net.move_net[-1].bias.grad
+    assert bias[:2].abs().sum() > 0 and torch.equal(bias[2:], torch.zeros(2))
+    net.zero_grad()
+    data.move_jittered = torch.zeros(m, dtype=torch.bool)
+    _batch_losses(net, data, torch.Generator().manual_seed(0), 64).backward()
+    assert net.move_net[-1].bias.grad[2:].abs().sum() > 0
