@@ -4,10 +4,14 @@ expected-points effect of the player adjustments.
 
 Shot table (:func:`pbp_shots`): one row per field-goal attempt: game_id, event_num,
 period, clock (s left), shooter_id, shooter_name, team_id, made, is_three, distance_ft,
-distance_is_filled, shot_kind. :func:`tracking_shot_features` adds, per (game_id,
-event_num) of tracked shots: defender_ft (closest defender to the shooter at the release
-frame, feet), angle_deg (0 = straight at the hoop, 90 = along the baseline), shot_clock
-(s, NaN unknown) and track_distance_ft (shooter to hoop, a check on the release frame).
+distance_is_filled, shot_kind, and_one, end_clock (engine.outcomes.fouls.pbp_shot_ends).
+:func:`tracking_shot_features` adds, per (game_id, event_num) of tracked shots:
+defender_ft (closest defender to the shooter at the release frame, feet), angle_deg
+(0 = straight at the hoop, 90 = along the baseline), shot_clock (s, NaN unknown),
+track_distance_ft (shooter to hoop at the release frame: where the simulator places a
+shot), approach_ftps (the shooter's speed toward the hoop over the frame before the
+release, ft/s; NaN when that frame is untracked or not one frame interval earlier) and
+release_clock (game clock at the release frame, s left in the period).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from scipy.special import expit
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.logs.pbp import EventType, PlayByPlay
+from engine.outcomes.fouls import pbp_foul_counts, pbp_shot_ends
 from engine.outcomes.models import TRACK_COLUMNS, OutcomeModels
 from engine.outcomes.passing import pbp_turnovers
 from engine.possessions.dataset import PossessionSet
@@ -48,7 +53,8 @@ def pbp_shots(pbp: PlayByPlay) -> pd.DataFrame:
         "is_three": fga["is_three"].to_numpy(bool),
         "distance_ft": fga["shot_distance_ft"].to_numpy(float),
         "distance_is_filled": fga["distance_is_filled"].to_numpy(bool),
-        "shot_kind": fga["shot_kind"].to_numpy(object)})
+        "shot_kind": fga["shot_kind"].to_numpy(object)}).merge(
+            pbp_shot_ends(pbp).drop(columns="game_id"), on="event_num", how="left")
 
 
 def _fg_miss_rebounds(ev: pd.DataFrame) -> tuple[int, int]:
@@ -75,7 +81,7 @@ def pbp_counts(pbp: PlayByPlay) -> dict:
     poss = segment_possessions(pbp)
     fouls = (ev["msg_type"] == EventType.FOUL) & ev["action_type"].isin(SHOOTING_FOUL_ACTIONS)
     tov = pbp_turnovers(pbp)["kind"]
-    return {"interceptions": int((tov == "interception").sum()),
+    return {**pbp_foul_counts(pbp, poss), "interceptions": int((tov == "interception").sum()),
             "shot_clock_turnovers": int((tov == "shot_clock").sum()),"game_id": pbp.game_id,
             "fga": int(ev["msg_type"].isin((EventType.MADE_FG, EventType.MISSED_FG)).sum()),
             "fta": len(ft), "ftm": int(ft["ft_made"].sum()), "fg_miss_rebounds": reb,
@@ -86,6 +92,20 @@ def pbp_counts(pbp: PlayByPlay) -> dict:
 
 def _shots_of(cell) -> list[dict]:
     return json.loads(cell) if isinstance(cell, str) else list(cell)
+
+
+def _approach(ds: PossessionSet, i: int, f: int, slot: int) -> float:
+    """Speed (ft/s) of ``slot`` toward the right hoop from frame f - 1 to f of possession
+    i; NaN when either frame is untracked or they are not one frame interval apart."""
+    a = ds.arrays
+    if f < 1 or not (a["valid"][i, f - 1, slot] and a["valid"][i, f, slot]):
+        return float("nan")
+    dt = float(a["time_s"][i, f] - a["time_s"][i, f - 1])
+    if abs(dt * ds.rate_hz - 1.0) > 0.3:
+        return float("nan")
+    p0, p1 = a["positions"][i, f - 1, slot, :2].astype(float), a["positions"][i, f, slot, :2].astype(float)
+    hoop = np.array([RIGHT_HOOP_X, HOOP_Y])
+    return float((np.hypot(*(hoop - p0)) - np.hypot(*(hoop - p1))) / dt)
 
 
 def tracking_shot_features(ds: PossessionSet) -> pd.DataFrame:
@@ -112,8 +132,11 @@ def tracking_shot_features(ds: PossessionSet) -> pd.DataFrame:
             rows.append({"game_id": gid, "event_num": int(s["event_num"]), "defender_ft": gap,
                          "angle_deg": float(np.degrees(np.arctan2(dy, dx))),
                          "shot_clock": float(sclock[i, f]),
-                         "track_distance_ft": float(np.hypot(dx, dy))})
-    cols = ["game_id", "event_num", *TRACK_COLUMNS, "track_distance_ft"]
+                         "track_distance_ft": float(np.hypot(dx, dy)),
+                         "approach_ftps": _approach(ds, i, f, 1 + slot[0]),
+                         "release_clock": float(ds.arrays["game_clock"][i, f])})
+    cols = ["game_id", "event_num", *TRACK_COLUMNS, "track_distance_ft", "approach_ftps",
+            "release_clock"]
     return pd.DataFrame(rows, columns=cols).drop_duplicates(["game_id", "event_num"])
 
 

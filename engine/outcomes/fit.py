@@ -37,9 +37,11 @@ from engine.outcomes.passing import fit_interception, pass_table
 from engine.outcomes.stats import fit_kappa, shrink
 from engine.outcomes.timing import (
     fit_pass_speed,
+    fit_shot_end,
     fit_shot_flight,
     fit_turnover_hazard,
     holding_table,
+    nonshooting_foul_hazard,
     shot_flight_table,
 )
 from engine.possessions.dataset import PossessionSet
@@ -114,6 +116,8 @@ def fit_all(tables: OutcomeTables, cfg: OutcomeConfig) -> OutcomeModels:
     """The version-2 outcome models from ``tables``, fitted on games before ``cfg.cutoff``
     (module docstring); parts whose tables are missing are left empty."""
     models = fit_outcome_models(tables.shots, tables.counts, cfg)
+    log.info("league foul rates: %s", {k: models.rates.get(k) for k in (
+        "and_one_rate", "shooting_foul_miss_rate", "nonshooting_fouls_per_possession", "bonus_share")})
     fit_shots = _before(tables.shots, cfg.cutoff).reset_index(drop=True)
     models.teams = team_adjustments(models, fit_shots)
     if tables.free_throws is not None:
@@ -128,6 +132,8 @@ def fit_all(tables: OutcomeTables, cfg: OutcomeConfig) -> OutcomeModels:
         models.rates.update(fit_shot_flight(tables.flights, cfg.cutoff, tables.rate_hz))
     if tables.holding is not None and tables.passes is not None:
         models.rates.update(fit_turnover_hazard(tables.holding, tables.passes, cfg.cutoff))
+        models.rates.update(nonshooting_foul_hazard(models.rates))
+    models.timing = fit_shot_end(tables.shots, cfg.cutoff)
     return models
 
 
@@ -153,5 +159,6 @@ def fit_held_out(tables: OutcomeTables, cutoff: str, cfg: OutcomeConfig | None =
         models.passing = {**fallback.passing, "borrowed_from": "default models"}
         for k, v in fallback.rates.items():
             models.rates.setdefault(k, v)
+        models.kinds, models.timing = models.kinds or fallback.kinds, models.timing or fallback.timing
     models.cutoff = f">={cutoff}"
     return models

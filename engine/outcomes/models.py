@@ -42,11 +42,19 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from engine.atomic import write_text_atomic
-from engine.outcomes.stats import fit_kappa, fit_logistic, round_floats, shrink
+from engine.outcomes.kinds import KINDS, fit_kind_model, kind_group, kind_probs
+from engine.outcomes.stats import (
+    fit_kappa,
+    fit_logistic,
+    fit_logistic_bounded,
+    round_floats,
+    shrink,
+)
 
 log = logging.getLogger(__name__)
 
-VERSION = 2  # 2: pass interception model, timing rates, FT% and team offsets
+VERSION = 3  # 2: pass interception model, timing rates, FT% and team offsets;
+# 3: shot kinds in the make model, the kind model, foul rates, logged shot-end times
 TRACK_COLUMNS = ("defender_ft", "angle_deg", "shot_clock")
 
 
@@ -58,6 +66,7 @@ class FeatureSpec:
     max_distance_ft: float = 47.0        # heaves beyond half court are treated as 47 ft
     defender_cap_ft: float = 15.0        # farther than this counts as "open" all the same
     late_clock_s: float = 4.0
+    shot_kinds: bool = True              # kind offsets (engine.outcomes.kinds) in the model
     centers: dict[str, float] = field(default_factory=lambda: {
         "defender": 0.0, "angle": 0.0, "clock": 0.0, "late": 0.0})
 
@@ -96,9 +105,16 @@ def raw_terms(features, spec: FeatureSpec) -> dict[str, np.ndarray]:
             "late": np.maximum(spec.late_clock_s - clk, 0.0) / spec.late_clock_s}
 
 
+def _kinds_of(features, n: int) -> np.ndarray:
+    """The shot_kind column (n,), or "jumper" (the baseline) everywhere when absent."""
+    has = "shot_kind" in features if isinstance(features, (pd.DataFrame, dict)) else False
+    return np.asarray(features["shot_kind"], object) if has else np.full(n, "jumper", object)
+
+
 def design(features, spec: FeatureSpec, kind: str = "full") -> tuple[np.ndarray, list[str]]:
     """Model matrix. features: DataFrame / dict with distance_ft (n,) feet, is_three (n,)
-    bool and, for ``kind="full"``, defender_ft, angle_deg, shot_clock (NaN = untracked).
+    bool, shot_kind (n,) (engine.logs.pbp.shot_kind; absent: every shot a jumper) and,
+    for ``kind="full"``, defender_ft, angle_deg, shot_clock (NaN = untracked).
 
     Returns (X (n, k) float64 with an intercept column first, column names).
     ``kind``: "full", "distance" (distance basis + is_three) or "constant".
@@ -115,6 +131,10 @@ def design(features, spec: FeatureSpec, kind: str = "full") -> tuple[np.ndarray,
         names.append(f"dist_gt_{k:g}")
     cols.append(np.asarray(features["is_three"], np.float64).reshape(n))
     names.append("is_three")
+    if spec.shot_kinds:
+        group = kind_group(_kinds_of(features, n))
+        cols += [(group == k).astype(float) for k in KINDS[:-1]]
+        names += [f"kind_{k}" for k in KINDS[:-1]]
     if kind == "full":
         t = raw_terms(features, spec)
         c = spec.centers
@@ -157,6 +177,9 @@ class OutcomeModels:
     players: {player_id: {n, made, expected, logit_adj, ft_n, ft_made, ft_pct}};
     teams: {team_id: {n, made, expected, logit_adj}} (shrunk team offsets);
     passing: the interception model (engine.outcomes.passing.fit_interception);
+    kinds: the kind model (engine.outcomes.kinds.fit_kind_model);
+    timing: {"shot_end_quantiles": {"made": [...], "missed": [...]}} seconds from the
+    release to the logged end of the possession (engine.outcomes.timing.fit_shot_end);
     support: 1st / 99th percentiles of the fit's distance, defender distance, shot clock.
     """
 
@@ -170,6 +193,8 @@ class OutcomeModels:
     support: dict[str, list[float]]
     passing: dict = field(default_factory=dict)
     teams: dict[int, dict] = field(default_factory=dict)
+    kinds: dict = field(default_factory=dict)
+    timing: dict = field(default_factory=dict)
     version: int = VERSION
 
     def logit_make(self, features, kind: str = "full", player_adjust: bool = True) -> np.ndarray:
@@ -186,10 +211,21 @@ class OutcomeModels:
 
     def p_make(self, features, kind: str = "full", player_adjust: bool = True) -> np.ndarray:
         """Make probability (n,) in (0, 1). features: DataFrame or dict of (n,) arrays:
-        distance_ft (feet), is_three (bool), optional defender_ft (feet), angle_deg
-        (degrees off the hoop's long axis), shot_clock (s; NaN untracked), shooter_id
-        (adds the shooter's empirical-Bayes offset when ``player_adjust``)."""
-        return expit(self.logit_make(features, kind, player_adjust))
+        distance_ft (feet), is_three (bool), optional shot_kind, defender_ft (feet),
+        angle_deg (degrees off the hoop's long axis), shot_clock (s; NaN untracked),
+        shooter_id (adds the shooter's empirical-Bayes offset when ``player_adjust``).
+        Without shot_kind, a model with a kind model mixes over the kinds:
+        sum_k P(k | distance_ft, approach_ftps (absent: 0)) p(k) (engine.outcomes.kinds)."""
+        eta = self.logit_make(features, kind, player_adjust)
+        has_kind = "shot_kind" in features if isinstance(features, (pd.DataFrame, dict)) else False
+        if has_kind or not self.kinds or kind == "constant" or not self.spec.shot_kinds:
+            return expit(eta)
+        n = eta.shape[0]
+        w = kind_probs(self.kinds["coefficients"], features["distance_ft"],
+                       _col(features, "approach_ftps", n))
+        coef = self.coefficients[kind]
+        offsets = np.array([coef.get(f"kind_{k}", 0.0) for k in KINDS])
+        return (w * expit(eta[:, None] + offsets[None])).sum(axis=1)
 
     def to_dict(self) -> dict:
         return {"version": self.version, "cutoff": self.cutoff, "games_fit": self.games_fit,
@@ -197,7 +233,8 @@ class OutcomeModels:
                 "coefficients": self.coefficients, "rates": self.rates, "kappa": self.kappa,
                 "players": {str(k): v for k, v in sorted(self.players.items())},
                 "teams": {str(k): v for k, v in sorted(self.teams.items())},
-                "support": self.support, "passing": self.passing}
+                "support": self.support, "passing": self.passing, "kinds": self.kinds,
+                "timing": self.timing}
 
     def save(self, path: str | Path, digits: int | None = None) -> Path:
         """Write the versioned JSON atomically; ``digits``: round floats to that many
@@ -224,7 +261,8 @@ class OutcomeModels:
                    coefficients=d["coefficients"], rates=d["rates"], kappa=float(d["kappa"]),
                    players={int(k): v for k, v in d["players"].items()}, support=d["support"],
                    passing=d.get("passing", {}),
-                   teams={int(k): v for k, v in d.get("teams", {}).items()})
+                   teams={int(k): v for k, v in d.get("teams", {}).items()},
+                   kinds=d.get("kinds", {}), timing=d.get("timing", {}))
 
 
 DEFAULT_MODELS = "outcomes_default.json"
@@ -257,7 +295,8 @@ def _support(shots: pd.DataFrame) -> dict[str, list[float]]:
 
 RATE_COUNTS = ("fga", "fta", "ftm", "fg_miss_rebounds", "oreb", "shooting_fouls",
                "possessions", "turnover_ends", "turnovers")
-OPTIONAL_COUNTS = ("interceptions", "shot_clock_turnovers")  # absent in old count tables
+OPTIONAL_COUNTS = ("interceptions", "shot_clock_turnovers", "made_fga", "and_ones",
+                   "nonshooting_fouls", "nonshooting_bonus")  # absent in old count tables
 
 
 def league_rates(counts: pd.DataFrame) -> dict[str, float]:
@@ -266,7 +305,10 @@ def league_rates(counts: pd.DataFrame) -> dict[str, float]:
     goals, placeholders excluded), shooting_foul_rate (per FGA), turnover_rate (share of
     possessions ending in a turnover), turnovers_per_possession (all logged turnovers) and,
     with the optional counts, interception_share_of_turnovers (bad passes with a steal /
-    all turnovers) and league interceptions / shot-clock turnovers per possession."""
+    all turnovers) and league interceptions / shot-clock turnovers per possession; with the
+    foul counts (engine.outcomes.fouls): and_one_rate (per made FGA), shooting_foul_miss_rate
+    (per missed attempt, fouled misses counted in), nonshooting_fouls_per_possession and
+    bonus_share (of those, the share shot as two free throws)."""
     s = {c: float(counts[c].sum()) for c in RATE_COUNTS + OPTIONAL_COUNTS if c in counts}
     div = lambda a, b: s[a] / s[b] if s.get(b, 0) > 0 and a in s else float("nan")  # noqa: E731
     out = {"ft_pct": div("ftm", "fta"), "oreb_rate": div("oreb", "fg_miss_rebounds"),
@@ -278,6 +320,13 @@ def league_rates(counts: pd.DataFrame) -> dict[str, float]:
                    league_interceptions_per_possession=div("interceptions", "possessions"),
                    league_shot_clock_turnovers_per_possession=div("shot_clock_turnovers",
                                                                   "possessions"))
+    if "and_ones" in s:
+        fouled_misses = max(s["shooting_fouls"] - s["and_ones"], 0.0)
+        misses = s["fga"] - s["made_fga"] + fouled_misses
+        out.update(and_one_rate=div("and_ones", "made_fga"),
+                   shooting_foul_miss_rate=fouled_misses / misses if misses > 0 else float("nan"),
+                   nonshooting_fouls_per_possession=div("nonshooting_fouls", "possessions"),
+                   bonus_share=div("nonshooting_bonus", "nonshooting_fouls"))
     return {**out, **{f"n_{c}": int(v) for c, v in s.items()}}
 
 
@@ -294,26 +343,41 @@ def rising_knot(coef: dict[str, float], knots: tuple[float, ...]) -> float | Non
     return None
 
 
+def _segment_basis(x: np.ndarray, names: list[str], spec: FeatureSpec) -> np.ndarray:
+    """Replace the hinge columns (dist, dist_gt_k; d / 10 and max(d - k, 0) / 10) of a
+    design by the segment columns clip(d - k_j, 0, k_{j+1} - k_j) / 10, whose coefficients
+    are the slopes of the segments (same span)."""
+    x = x.copy()
+    d = x[:, names.index("dist")] * 10.0
+    edges = (0.0, *spec.knots, np.inf)
+    for j, name in enumerate(["dist"] + [f"dist_gt_{k:g}" for k in spec.knots]):
+        x[:, names.index(name)] = np.clip(d - edges[j], 0.0, edges[j + 1] - edges[j]) / 10.0
+    return x
+
+
 def _fit_monotone(fit: pd.DataFrame, spec: FeatureSpec, l2: float) -> dict[str, dict]:
-    """Fit the three shot models, dropping a knot wherever the full or distance model's
-    logit rises with distance, until neither does: the logs make 6-8 ft floaters and hooks
-    slightly better than 4-5 ft shots, but a simulator must not reward backing away from
-    the rim. Mutates ``spec.knots`` to the kept knots."""
+    """Fit the three shot models with a make probability that never rises with distance
+    for a given kind and context: every segment's slope is bounded above by 0 (a fit in
+    the segment basis, turned back into the hinge coefficients). The logs make short
+    pull-up jumpers and 6-8 ft floaters worse than 16-footers (they are contested), but a
+    simulator must not reward backing away from the rim; kind offsets
+    (engine.outcomes.kinds) carry what a layup or a dunk adds."""
     y = fit["made"].to_numpy(float)
-    while True:
-        coefficients = {}
-        for kind in ("full", "distance", "constant"):
-            x, names = design(fit, spec, kind)
-            coefficients[kind] = {c: float(b) for c, b in zip(names, fit_logistic(x, y, l2))}
-        bad = [rising_knot(coefficients[k], spec.knots) for k in ("full", "distance")]
-        bad = [k for k in bad if k is not None]
-        if not bad:
-            break
-        log.info("knot %g ft dropped: make probability would rise with distance", min(bad))
-        spec.knots = tuple(k for k in spec.knots if k != min(bad))
-    for kind, coef in coefficients.items():
+    coefficients = {}
+    for kind in ("full", "distance", "constant"):
+        x, names = design(fit, spec, kind)
+        if kind == "constant":
+            beta = fit_logistic(x, y, l2)
+        else:
+            dist_cols = ["dist"] + [f"dist_gt_{k:g}" for k in spec.knots]
+            upper = np.array([0.0 if c in dist_cols else np.inf for c in names])
+            beta = fit_logistic_bounded(_segment_basis(x, names, spec), y, upper, l2)
+            slopes = [beta[names.index(c)] for c in dist_cols]
+            for j, c in enumerate(dist_cols):
+                beta[names.index(c)] = slopes[j] - (slopes[j - 1] if j else 0.0)
+        coefficients[kind] = {c: float(b) for c, b in zip(names, beta)}
         log.info("fitted %s shot model on %d shots: %s", kind, len(y),
-                 {c: round(b, 3) for c, b in coef.items()})
+                 {c: round(b, 3) for c, b in coefficients[kind].items()})
     return coefficients
 
 
@@ -329,9 +393,11 @@ def fit_outcome_models(shots: pd.DataFrame, counts: pd.DataFrame,
         raise ValueError(f"no shots in games before cutoff {cfg.cutoff}")
     spec = FeatureSpec(**{**asdict(cfg.spec), "knots": tuple(cfg.spec.knots)})
     spec.centers = _centers(fit, spec)
+    kinds = fit_kind_model(fit, cfg.cutoff) if {"track_distance_ft", "approach_ftps"} <= set(fit) else {}
     coefficients = _fit_monotone(fit, spec, cfg.l2)
     games = sorted(set(fit["game_id"].astype(str)) | set(
         counts.loc[counts["game_id"].astype(str) < cfg.cutoff, "game_id"].astype(str)))
-    models = OutcomeModels(cfg.cutoff, games, spec, coefficients, rates, 0.0, {}, _support(fit))
+    models = OutcomeModels(cfg.cutoff, games, spec, coefficients, rates, 0.0, {}, _support(fit),
+                           kinds=kinds)
     models.kappa, models.players = player_adjustments(fit, models.p_make(fit, player_adjust=False))
     return models

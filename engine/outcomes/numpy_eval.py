@@ -11,7 +11,13 @@ baseline), shot clock in seconds, rates per second, probabilities in (0, 1).
 (engine.outcomes.models.design with tracked = has_clock = 1): distance clipped to
 ``[0, max_distance_ft]``, defender distance to ``[0, defender_cap_ft]``, |angle| to
 ``[0, 180]`` and the shot clock to ``[0, 24]`` (the numpy model would call a clock
-outside that range unknown; a simulator's clock never is).
+outside that range unknown; a simulator's clock never is). A simulator does not know a
+shot's kind: with a kind model, ``p_make`` is the mixture
+``sum_k P(k | distance, approach_ftps) * sigmoid(eta + kind offset k)``
+(engine.outcomes.kinds), approach_ftps the shooter's speed toward the hoop (ft/s).
+``shot_end_s(u, made)``: seconds from the release to the logged end of the possession,
+drawn by the piecewise-linear inverse CDF through the fitted quantiles
+(engine.outcomes.timing.fit_shot_end) at the uniform u; 0 without them.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from engine.outcomes.kinds import APPROACH_CLIP_FTPS, KIND_FEATURES, KIND_KNOTS_FT, KINDS
 from engine.outcomes.models import OutcomeModels
 
 SCALARS = ("oreb_rate", "shooting_foul_rate", "ft_pct", "live_turnover_per_s",
-           "pass_speed_ftps", "turnover_rate")
+           "pass_speed_ftps", "turnover_rate", "and_one_rate", "shooting_foul_miss_rate",
+           "nonshooting_foul_per_s", "bonus_share")
+NO_END = (0.0,) * 11     # no logged-end times: a shot resolves when it reaches the rim
 
 
 @dataclass
@@ -35,7 +44,10 @@ class OutcomeParams:
     centers: the tracking terms' means; passing: interception coefficients and centers
     ({} when the models have none); flight: (intercept s, slope s/ft, floor s);
     ids / logit_adj / ft_pct: players sorted by id (ft_pct NaN where unknown);
-    team_ids / team_adj: teams sorted by id; scalars: league rates (:data:`SCALARS`).
+    team_ids / team_adj: teams sorted by id; scalars: league rates (:data:`SCALARS`);
+    kind_coef: (5, 7) kind-model weights in engine.outcomes.kinds.KINDS order, None
+    without a kind model; kind_offset: (5,) the make model's kind offsets (jumper 0);
+    end_made / end_missed: 11 quantiles (s) of the release-to-logged-end time.
     """
 
     shot: dict[str, float]
@@ -52,6 +64,10 @@ class OutcomeParams:
     team_ids: np.ndarray
     team_adj: np.ndarray
     scalars: dict[str, float]
+    kind_coef: tuple | None = None
+    kind_offset: tuple = (0.0,) * 5
+    end_made: tuple = NO_END
+    end_missed: tuple = NO_END
 
     @classmethod
     def from_models(cls, models: OutcomeModels) -> "OutcomeParams":
@@ -72,7 +88,37 @@ class OutcomeParams:
             ft_pct=np.array([p.get("ft_pct", np.nan) for p in rows], float),
             team_ids=teams,
             team_adj=np.array([models.teams[int(t)]["logit_adj"] for t in teams], float),
-            scalars={k: float(r.get(k, np.nan)) for k in SCALARS})
+            scalars={k: float(r.get(k, np.nan)) for k in SCALARS}, **_kinds_and_ends(models))
+
+
+def _kinds_and_ends(models: OutcomeModels) -> dict:
+    shot, q = models.coefficients["full"], models.timing.get("shot_end_quantiles", {})
+    out = {"kind_offset": tuple(float(shot.get(f"kind_{k}", 0.0)) for k in KINDS),
+           "end_made": tuple(q.get("made", NO_END)), "end_missed": tuple(q.get("missed", NO_END))}
+    if models.kinds and models.spec.shot_kinds:
+        c = models.kinds["coefficients"]
+        out["kind_coef"] = tuple(tuple(c.get(k, [0.0] * len(KIND_FEATURES))) for k in KINDS)
+    return out
+
+
+def kind_logits(coef, d, v, log1p, clip) -> list:
+    """Kind-model logits (5 items) at distance d (ft) and approach v (ft/s), written once
+    for numpy, torch and floats: ``log1p`` and ``clip(x, lo, hi)`` of the caller's kind."""
+    d = clip(d, 0.0, 47.0)
+    v = clip(v, APPROACH_CLIP_FTPS[0], APPROACH_CLIP_FTPS[1]) / 10.0
+    ld = log1p(d)
+    h = [clip(d - k, 0.0, 47.0) / 10.0 for k in KIND_KNOTS_FT]
+    return [w[0] + w[1] * d / 10.0 + w[2] * ld + w[3] * h[0] + w[4] * h[1] + w[5] * h[2] + w[6] * v
+            for w in coef]
+
+
+def end_index(u, floor):
+    """Segment i (0..9) and fraction of uniforms u in [0, 1] on the 11-quantile inverse
+    CDF (value ``q[i] + frac * (q[i + 1] - q[i])``); ``floor`` of the caller's kind,
+    capped at 9."""
+    t = u * 10.0
+    i = floor(t)
+    return i, t - i
 
 
 def _lookup(table_ids: np.ndarray, values: np.ndarray, query, default: float) -> np.ndarray:
@@ -93,6 +139,7 @@ class OutcomeArrays:
         self.params = params
         for k, v in params.scalars.items():
             setattr(self, k, v)
+        self.uses_approach = params.kind_coef is not None   # the simulator passes approach_ftps
 
     @classmethod
     def from_models(cls, models: OutcomeModels) -> "OutcomeArrays":
@@ -116,11 +163,32 @@ class OutcomeArrays:
         return eta + np.asarray(logit_adj, float)
 
     def p_make(self, distance_ft, is_three, defender_ft, angle_deg, shot_clock_s,
-               logit_adj=0.0) -> np.ndarray:
+               logit_adj=0.0, approach_ftps=0.0) -> np.ndarray:
         """Make probability of a tracked shot: distance to the hoop (ft), is_three (bool),
-        closest defender (ft), angle (deg), shot clock (s), the shooter's logit offset."""
-        return expit(self.logit_make(distance_ft, is_three, defender_ft, angle_deg,
-                                     shot_clock_s, logit_adj))
+        closest defender (ft), angle (deg), shot clock (s), the shooter's logit offset and
+        speed toward the hoop (ft/s; the kind mixture, module docstring)."""
+        eta = self.logit_make(distance_ft, is_three, defender_ft, angle_deg, shot_clock_s,
+                              logit_adj)
+        p = self.params
+        if p.kind_coef is None:
+            return expit(eta)
+        d = np.asarray(distance_ft, float)
+        v = np.nan_to_num(np.asarray(approach_ftps, float)) + np.zeros_like(d)
+        z = np.stack(kind_logits(p.kind_coef, d, v, np.log1p, np.clip), axis=-1)
+        w = np.exp(z - z.max(axis=-1, keepdims=True))
+        w = w / w.sum(axis=-1, keepdims=True)
+        return (w * expit(np.asarray(eta)[..., None] + np.array(p.kind_offset))).sum(axis=-1)
+
+    def shot_end_s(self, u, made) -> np.ndarray:
+        """Seconds from the release to the logged end of the possession (module docstring)."""
+        u = np.clip(np.asarray(u, float), 0.0, 1.0)
+        out = []
+        for q in (self.params.end_made, self.params.end_missed):
+            q = np.asarray(q, float)
+            i, f = end_index(u, lambda t: np.minimum(np.floor(t), 9.0))
+            i = i.astype(int)
+            out.append(q[i] + f * (q[i + 1] - q[i]))
+        return np.where(np.asarray(made, bool), out[0], out[1])
 
     def p_intercept(self, lane_ft, pass_ft) -> np.ndarray:
         """P(pass intercepted): closest defender's distance to the lane (ft), pass length (ft)."""

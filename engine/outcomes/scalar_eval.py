@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from engine.outcomes.numpy_eval import end_index, kind_logits
+
 
 def _sigmoid(x: float) -> float:
     if x >= 0:
@@ -26,9 +28,10 @@ class ScalarOutcomes:
         for k, v in p.scalars.items():
             setattr(self, k, float(v))
         self._knots = [(float(k), float(p.shot[f"dist_gt_{k:g}"])) for k in p.knots]
+        self.uses_approach = p.kind_coef is not None
 
     def p_make(self, distance_ft: float, is_three: bool, defender_ft: float, angle_deg: float,
-               shot_clock_s: float, logit_adj: float = 0.0) -> float:
+               shot_clock_s: float, logit_adj: float = 0.0, approach_ftps: float = 0.0) -> float:
         p, c, b = self.params, self.params.centers, self.params.shot
         d = min(max(distance_ft, 0.0), p.max_distance_ft)
         eta = b["intercept"] + b["dist"] * d / 10.0 + b["tracked"]
@@ -41,7 +44,19 @@ class ScalarOutcomes:
         late = max(p.late_clock_s - clk, 0.0) / p.late_clock_s
         eta += (b["log_defender"] * (dfn - c["defender"]) + b["angle"] * (ang - c["angle"])
                 + b["shot_clock"] * (clk / 24.0 - c["clock"]) + b["late_clock"] * (late - c["late"]))
-        return _sigmoid(eta + logit_adj)
+        eta += logit_adj
+        if p.kind_coef is None:
+            return _sigmoid(eta)
+        v = 0.0 if math.isnan(approach_ftps) else approach_ftps
+        z = kind_logits(p.kind_coef, distance_ft, v, math.log1p, lambda x, lo, hi: min(max(x, lo), hi))
+        top = max(z)
+        w = [math.exp(x - top) for x in z]
+        return sum(wk * _sigmoid(eta + o) for wk, o in zip(w, p.kind_offset)) / sum(w)
+
+    def shot_end_s(self, u: float, made: bool) -> float:
+        q = self.params.end_made if made else self.params.end_missed
+        i, f = end_index(min(max(u, 0.0), 1.0), lambda t: min(int(t), 9))
+        return q[i] + f * (q[i + 1] - q[i])
 
     def p_intercept(self, lane_ft: float, pass_ft: float) -> float:
         q = self.params.passing

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import betaln, expit, logit
 
 
@@ -30,6 +30,26 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, iters: int = 50
         if np.max(np.abs(step)) < 1e-8:
             break
     return beta
+
+
+def fit_logistic_bounded(x: np.ndarray, y: np.ndarray, upper: np.ndarray,
+                         l2: float = 1e-3) -> np.ndarray:
+    """:func:`fit_logistic` with coefficients bounded above by ``upper`` (k,) (inf: free),
+    by L-BFGS-B from the unbounded fit clipped to the bounds."""
+    n, k = x.shape
+    pen = np.full(k, l2 * n)
+    pen[0] = 0.0
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = x @ beta
+        nll = np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(pen * beta * beta)
+        return nll / n, (x.T @ (expit(eta) - y) + pen * beta) / n
+
+    start = np.minimum(fit_logistic(x, y, l2), upper)
+    res = minimize(loss, start, jac=True, method="L-BFGS-B",
+                   bounds=[(None, None if not np.isfinite(u) else float(u)) for u in upper],
+                   options={"maxiter": 500, "gtol": 1e-10})
+    return res.x
 
 
 def fit_kappa(makes: np.ndarray, attempts: np.ndarray, expected_rate: np.ndarray) -> float:

@@ -24,6 +24,11 @@ All measures keep games before the cutoff only (``game_id < cutoff``).
   were not truncated. The per-possession decomposition (interceptions, live, shot clock,
   held seconds and passes per possession) travels with it so a simulator can check that
   its total turnover rate matches the league's.
+* **Non-shooting fouls** (1/s of holding): the league's non-shooting defensive fouls per
+  possession (engine.outcomes.fouls) over the held seconds per possession above
+  (``nonshooting_foul_per_s``, :func:`nonshooting_foul_hazard`).
+* **Logged end of a shot's possession** (:func:`fit_shot_end`): seconds from the
+  tracked release to the row that ends the logged possession.
 """
 
 from __future__ import annotations
@@ -139,3 +144,38 @@ def fit_turnover_hazard(holding: pd.DataFrame, passes: pd.DataFrame, cutoff: str
             "shot_clock_turnovers_per_possession": float(tov["n_shot_clock"] / n),
             "tracked_passes_per_possession": float(p["poss"].isin(keep).sum() / n),
             "n_hazard_possessions": n}
+
+
+def nonshooting_foul_hazard(rates: dict) -> dict[str, float]:
+    """{nonshooting_foul_per_s}: non-shooting fouls per possession / held s per possession
+    (NaN when either is missing)."""
+    per_poss = rates.get("nonshooting_fouls_per_possession", float("nan"))
+    held = rates.get("held_s_per_possession", float("nan"))
+    return {"nonshooting_foul_per_s": float(per_poss / held) if held and held > 0 else float("nan")}
+
+
+END_QUANTILES = tuple(np.linspace(0.0, 1.0, 11))   # 0, 0.1, ..., 1 (ends: 1st / 99th pct)
+
+
+def fit_shot_end(shots: pd.DataFrame, cutoff: str) -> dict:
+    """Seconds from a tracked shot's release frame to the logged end of its possession
+    (the made shot's row; a missed shot's rebound row; engine.outcomes.fouls), by result.
+    shots: the shot table with release_clock (tracking, s left), end_clock (pbp), made and
+    and_one. Returns {"shot_end_quantiles": {"made": [11], "missed": [11]}, "n_made",
+    "n_missed"}: the quantiles at :data:`END_QUANTILES` (the 1st and 99th percentiles at
+    the ends), a piecewise-linear inverse CDF the simulator draws from (no fixed timer).
+    And-ones are left out: the whistle stops the clock at the release. {} when untracked."""
+    if "release_clock" not in shots:
+        return {}
+    s = _before(shots, cutoff).dropna(subset=["release_clock", "end_clock"])
+    s = s[~s["and_one"].astype(bool)]
+    lag = (s["release_clock"] - s["end_clock"]).clip(lower=0.0)
+    out: dict = {"shot_end_quantiles": {}}
+    for name, m in (("made", s["made"].astype(bool)), ("missed", ~s["made"].astype(bool))):
+        v = lag[m].to_numpy(float)
+        if len(v) < 20:
+            return {}
+        q = np.quantile(v, [0.01, *END_QUANTILES[1:-1], 0.99])
+        out["shot_end_quantiles"][name] = [float(x) for x in np.maximum.accumulate(q)]
+        out[f"n_{name}"] = int(len(v))
+    return out

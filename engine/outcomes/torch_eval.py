@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from engine.outcomes.models import OutcomeModels
-from engine.outcomes.numpy_eval import SCALARS, OutcomeArrays, OutcomeParams
+from engine.outcomes.numpy_eval import SCALARS, OutcomeArrays, OutcomeParams, end_index, kind_logits
 
 __all__ = ["OutcomeTensors", "OutcomeArrays", "OutcomeParams"]
 
@@ -36,6 +36,9 @@ class OutcomeTensors:
         ft[np.isnan(ft)] = params.scalars["ft_pct"]  # unknown -> league
         self._ft = as_t(ft)
         self._team_ids, self._team_adj = as_t(params.team_ids, torch.int64), as_t(params.team_adj)
+        self._kind_offset = as_t(np.array(params.kind_offset, float))
+        self._end = as_t(np.array([params.end_made, params.end_missed], float))   # (2, 11)
+        self.uses_approach = params.kind_coef is not None
 
     @classmethod
     def from_models(cls, models: OutcomeModels, device: torch.device | str = "cpu",
@@ -63,12 +66,31 @@ class OutcomeTensors:
 
     def p_make(self, distance_ft: torch.Tensor, is_three: torch.Tensor,
                defender_ft: torch.Tensor, angle_deg: torch.Tensor, shot_clock_s: torch.Tensor,
-               logit_adj: torch.Tensor | float = 0.0) -> torch.Tensor:
+               logit_adj: torch.Tensor | float = 0.0,
+               approach_ftps: torch.Tensor | float = 0.0) -> torch.Tensor:
         """Make probability (b,) of tracked shots: distance to the hoop (ft), is_three
-        (bool), closest defender (ft), angle (deg, 0 = straight on), shot clock (s) and
-        the shooter's logit offset (:meth:`player_logit_adj`)."""
-        return torch.sigmoid(self.logit_make(distance_ft, is_three, defender_ft, angle_deg,
-                                             shot_clock_s, logit_adj))
+        (bool), closest defender (ft), angle (deg, 0 = straight on), shot clock (s), the
+        shooter's logit offset (:meth:`player_logit_adj`) and his speed toward the hoop
+        (ft/s): the mixture over shot kinds (engine.outcomes.numpy_eval)."""
+        eta = self.logit_make(distance_ft, is_three, defender_ft, angle_deg, shot_clock_s,
+                              logit_adj)
+        if self.params.kind_coef is None:
+            return torch.sigmoid(eta)
+        d = distance_ft.to(self.dtype)
+        v = torch.nan_to_num(torch.as_tensor(approach_ftps, dtype=self.dtype, device=d.device)
+                             ).expand_as(d)
+        z = torch.stack(kind_logits(self.params.kind_coef, d, v, torch.log1p, torch.clamp), dim=-1)
+        w = torch.softmax(z, dim=-1)
+        return (w * torch.sigmoid(eta[..., None] + self._kind_offset)).sum(dim=-1)
+
+    def shot_end_s(self, u: torch.Tensor, made: torch.Tensor) -> torch.Tensor:
+        """Seconds (b,) from the release to the logged end of the possession of shots
+        with uniforms u (b,) and results made (b,) bool (engine.outcomes.numpy_eval)."""
+        q = self._end[(~made).long()]                                       # (b, 11)
+        i, f = end_index(u.to(self.dtype).clamp(0.0, 1.0), lambda t: t.floor().clamp_max(9.0))
+        i = i.long()[:, None]
+        lo, hi = torch.gather(q, 1, i)[:, 0], torch.gather(q, 1, i + 1)[:, 0]
+        return lo + f * (hi - lo)
 
     def p_intercept(self, lane_ft: torch.Tensor, pass_ft: torch.Tensor) -> torch.Tensor:
         """P(pass intercepted) (b,): closest defender's distance to the passer-receiver

@@ -94,8 +94,9 @@ def test_torch_functions_are_differentiable(models):
 
 def test_torch_numpy_and_scalar_evaluators_are_twins(models):
     """engine.outcomes torch_eval / numpy_eval / scalar_eval through tests/contracts.py's
-    twin_tester: shot make, interception and shot flight time on random inputs with the
-    clipping edges first (the numpy evaluator is the reference)."""
+    twin_tester: shot make (kind mixture with the approach speed), interception, shot flight
+    time and the logged shot-end draw on random inputs with the clipping edges first (the
+    numpy evaluator is the reference)."""
     arr = OutcomeArrays.from_models(models)
     out = OutcomeTensors.from_models(models, "cpu", dtype=torch.float64)
     sca = ScalarOutcomes(arr)
@@ -103,28 +104,39 @@ def test_torch_numpy_and_scalar_evaluators_are_twins(models):
     adj = arr.player_logit_adj(f["shooter_id"])
     rng = np.random.default_rng(RNG_SEED)
     lane, length = rng.uniform(-1.0, 40.0, 400), rng.uniform(-1.0, 100.0, 400)
+    # approach speed toward the hoop (ft/s, past both clipping edges), end-time uniform
+    approach, u = rng.uniform(-15.0, 25.0, 400), rng.uniform(0.0, 1.0, 400)
+    u[:3] = (0.0, 1.0, 0.95)
     shot_keys = ("distance_ft", "is_three", "defender_ft", "angle_deg", "shot_clock")
-    cases = [({k: f[k][i] for k in shot_keys}, adj[i], lane[i], length[i]) for i in range(400)]
+    cases = [({k: f[k][i] for k in shot_keys}, adj[i], lane[i], length[i], approach[i], u[i])
+             for i in range(400)]
+    assert arr.uses_approach and out.uses_approach and sca.uses_approach   # a kind model
+    assert max(arr.params.end_missed) > 1.0                                 # logged shot ends
 
     def numpy_eval(case):
-        shot, a, ln, pl = case
+        shot, a, ln, pl, v, uu = case
         args = [np.atleast_1d(shot[k]) for k in shot_keys]
-        return {"p_make": arr.p_make(*args, np.atleast_1d(a))[0],
+        return {"p_make": arr.p_make(*args, np.atleast_1d(a), np.atleast_1d(v))[0],
                 "p_intercept": arr.p_intercept(np.atleast_1d(ln), np.atleast_1d(pl))[0],
-                "flight_s": arr.shot_flight_s(np.atleast_1d(shot["distance_ft"]))[0]}
+                "flight_s": arr.shot_flight_s(np.atleast_1d(shot["distance_ft"]))[0],
+                "end_s": [arr.shot_end_s(np.atleast_1d(uu), np.atleast_1d(m))[0] for m in (True, False)]}
 
     def torch_eval(case):
-        shot, a, ln, pl = case
+        shot, a, ln, pl, v, uu = case
         t = [torch.as_tensor(np.atleast_1d(shot[k])) for k in shot_keys]
-        return {"p_make": out.p_make(*t, torch.as_tensor(np.atleast_1d(a)))[0],
+        return {"p_make": out.p_make(*t, torch.as_tensor(np.atleast_1d(a)),
+                                     approach_ftps=torch.tensor([v], dtype=torch.float64))[0],
                 "p_intercept": out.p_intercept(torch.tensor([ln]), torch.tensor([pl]))[0],
-                "flight_s": out.shot_flight_s(torch.tensor([shot["distance_ft"]]))[0]}
+                "flight_s": out.shot_flight_s(torch.tensor([shot["distance_ft"]]))[0],
+                "end_s": [float(out.shot_end_s(torch.tensor([uu], dtype=torch.float64),
+                                               torch.tensor([m]))[0]) for m in (True, False)]}
 
     def scalar_eval(case):
-        shot, a, ln, pl = case
-        return {"p_make": sca.p_make(*(float(shot[k]) for k in shot_keys), float(a)),
+        shot, a, ln, pl, v, uu = case
+        return {"p_make": sca.p_make(*(float(shot[k]) for k in shot_keys), float(a), float(v)),
                 "p_intercept": sca.p_intercept(float(ln), float(pl)),
-                "flight_s": sca.shot_flight_s(float(shot["distance_ft"]))}
+                "flight_s": sca.shot_flight_s(float(shot["distance_ft"])),
+                "end_s": [sca.shot_end_s(float(uu), m) for m in (True, False)]}
 
     assert twin_tester(numpy_eval, {"torch_eval": torch_eval, "scalar_eval": scalar_eval}, cases,
                        atol=1e-12, min_cases=400) == 400
