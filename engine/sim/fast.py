@@ -37,6 +37,7 @@ from engine.court import (
 )
 from engine.sim.step import (
     SHOT_CLOCK_S,
+    SIDE_OUT_SHOT_CLOCK_S,
     BallMode,
     Decision,
     Noise,
@@ -61,6 +62,7 @@ class FastState:
     dst: np.ndarray
     flight_t: float
     flight_total: float
+    resolve_s: float
     pass_to: int
     intercepted: bool
     shot_made: bool
@@ -95,9 +97,9 @@ class FastState:
 _HX, _HY = float(RIGHT_HOOP_X), float(HOOP_Y)
 _CORNER_X = COURT_LENGTH - CORNER_LINE_LENGTH
 _HELD, _PASS, _SHOT, _DEAD = int(BallMode.HELD), int(BallMode.PASS), int(BallMode.SHOT), int(BallMode.DEAD)
-_STEAL, _INTERCEPT, _MAKE, _FOUL, _FT_1, _REBOUND = (int(Noise.STEAL), int(Noise.INTERCEPT),
-                                                    int(Noise.MAKE), int(Noise.FOUL),
-                                                    int(Noise.FT_1), int(Noise.REBOUND))
+_STEAL, _INTERCEPT, _MAKE, _FOUL, _FT_1, _FT_2, _REBOUND = (
+    int(Noise.STEAL), int(Noise.INTERCEPT), int(Noise.MAKE), int(Noise.FOUL), int(Noise.FT_1),
+    int(Noise.FT_2), int(Noise.REBOUND))
 
 
 def initial_state(pos: np.ndarray, handler: int, shot_clock: float, game_clock: float,
@@ -117,7 +119,7 @@ def initial_state(pos: np.ndarray, handler: int, shot_clock: float, game_clock: 
     sc = SHOT_CLOCK_S if math.isnan(shot_clock) else float(shot_clock)
     return FastState(
         pos=pos, vel=vel, handler=handler, ball_mode=_HELD, src=pos[0].copy(), dst=pos[0].copy(),
-        flight_t=0.0, flight_total=0.0, pass_to=-1, intercepted=False, shot_made=False,
+        flight_t=0.0, flight_total=0.0, resolve_s=0.0, pass_to=-1, intercepted=False, shot_made=False,
         fouled=False, shot_value=2, ft_points=0.0, shot_clock=sc, game_clock=float(game_clock),
         elapsed=0.0, points=0.0, done=False, outcome=int(Outcome.ONGOING),
         logit_adj=np.zeros(5) if logit_adj is None else np.array(logit_adj, dtype=float),
@@ -199,7 +201,8 @@ def _shot_lands(s: FastState, u, out, ev: dict) -> None:
 def _arrivals(s: FastState, u, out, cfg: SimConfig, ev: dict) -> None:
     if s.ball_mode != _HELD:
         s.flight_t += cfg.dt_s
-    if s.ball_mode == _HELD or s.ball_mode == _DEAD or s.flight_t < s.flight_total - 1e-6:
+    due = s.resolve_s if s.ball_mode == _SHOT else s.flight_total
+    if s.ball_mode == _HELD or s.ball_mode == _DEAD or s.flight_t < due - 1e-6:
         return
     if s.ball_mode == _PASS:
         if s.intercepted:
@@ -232,15 +235,25 @@ def _start_shot(s: FastState, u, out, cfg: SimConfig, ev: dict) -> None:
     dist, three, angle = shot_geometry((x, y))
     defender = min(math.hypot(p[0] - x, p[1] - y) for p in s.pos[6:])
     k = s.handler - 1
-    p = out.p_make(dist, three, defender, angle, min(max(s.shot_clock, 0.0), SHOT_CLOCK_S),
-                   float(s.logit_adj[k]))
+    clock = min(max(s.shot_clock, 0.0), SHOT_CLOCK_S)
+    if getattr(out, "uses_approach", False):
+        v = s.vel[s.handler]
+        approach = (v[0] * (_HX - x) + v[1] * (_HY - y)) / max(dist, 1e-6)
+        p = out.p_make(dist, three, defender, angle, clock, float(s.logit_adj[k]),
+                       approach_ftps=approach)
+    else:
+        p = out.p_make(dist, three, defender, angle, clock, float(s.logit_adj[k]))
     s.shot_made = bool(u[_MAKE] < p)
-    s.fouled = bool(u[_FOUL] < out.shooting_foul_rate)
+    base = out.shooting_foul_rate
+    rate = getattr(out, "and_one_rate", base) if s.shot_made else getattr(out, "shooting_foul_miss_rate", base)
+    s.fouled = bool(u[_FOUL] < rate)
     s.shot_value = 3 if three else 2
     n_ft, ft = (1 if s.shot_made else s.shot_value), float(s.ft_pct[k])
     s.ft_points = float(sum(u[_FT_1 + i] < ft for i in range(n_ft)))
     s.src, s.dst = [x, y, cfg.release_height_ft], [_HX, _HY, cfg.rim_height_ft]
     s.flight_t, s.flight_total = 0.0, float(out.shot_flight_s(dist))
+    end = float(out.shot_end_s(u[_INTERCEPT], s.shot_made)) if hasattr(out, "shot_end_s") else 0.0
+    s.resolve_s = s.flight_total if s.fouled else max(s.flight_total, end)
     s.ball_mode, s.n_shots = _SHOT, s.n_shots + 1
     ev["shot"], ev["p_make"], ev["foul"] = True, float(p), s.fouled
 
@@ -253,9 +266,27 @@ def _decide(s: FastState, decision: int, u, out, cfg: SimConfig, ev: dict) -> No
         _start_pass(s, target, u, out, cfg, ev)
     elif decision == Decision.SHOOT:
         _start_shot(s, u, out, cfg, ev)
-    elif u[_STEAL] < 1.0 - math.exp(-out.live_turnover_per_s * cfg.dt_s):
-        ev["steal"] = True
-        _finish(s, Outcome.TURNOVER)
+    else:
+        p_steal = 1.0 - math.exp(-out.live_turnover_per_s * cfg.dt_s)
+        if u[_STEAL] < p_steal:
+            ev["steal"] = True
+            _finish(s, Outcome.TURNOVER)
+        else:
+            p_foul = 1.0 - math.exp(-getattr(out, "nonshooting_foul_per_s", 0.0) * cfg.dt_s)
+            if u[_STEAL] < p_steal + p_foul:
+                _nonshooting_foul(s, u, out, ev)
+
+
+def _nonshooting_foul(s: FastState, u, out, ev: dict) -> None:
+    """engine.sim.step._nonshooting_foul: two free throws in the bonus, else a side-out."""
+    ev["nonshooting_foul"] = True
+    if u[_INTERCEPT] < getattr(out, "bonus_share", 0.0):
+        ft = float(s.ft_pct[s.handler - 1])
+        fts = float((u[_FT_1] < ft) + (u[_FT_2] < ft))
+        s.points += fts
+        ev["ft_made"] = ev.get("ft_made", 0.0) + fts
+        ev["bonus"] = True
+        _finish(s, Outcome.FREE_THROWS)
 
 
 def _place_ball(s: FastState, cfg: SimConfig) -> list:
@@ -271,10 +302,14 @@ def _place_ball(s: FastState, cfg: SimConfig) -> list:
     return [h[0], h[1], cfg.hold_height_ft]
 
 
-def _clocks(s: FastState, cfg: SimConfig, ev: dict) -> None:
-    s.shot_clock -= cfg.dt_s
-    s.game_clock -= cfg.dt_s
-    s.elapsed += cfg.dt_s
+def _clocks(s: FastState, cfg: SimConfig, ev: dict, stopped: bool) -> None:
+    """``stopped``: a fouled shot was in flight at the start of the step."""
+    if not stopped:
+        s.shot_clock -= cfg.dt_s
+        s.game_clock -= cfg.dt_s
+        s.elapsed += cfg.dt_s
+    if ev.get("nonshooting_foul") and not s.done:
+        s.shot_clock = max(s.shot_clock, SIDE_OUT_SHOT_CLOCK_S)
     if s.done or s.ball_mode == _SHOT:
         return
     if s.game_clock <= 1e-6:
@@ -330,6 +365,6 @@ def step(s: FastState, off_vel, def_vel, decision: int, u, out, cfg: SimConfig,
     n.vel[0] = [(ball[0] - old[0]) / cfg.dt_s, (ball[1] - old[1]) / cfg.dt_s,
                 (ball[2] - old[2]) / cfg.dt_s]
     n.pos[0] = ball
-    _clocks(n, cfg, ev)
+    _clocks(n, cfg, ev, s.ball_mode == _SHOT and s.fouled)
     ev["points"], ev["done"] = n.points - s.points, n.done
     return (n if lists else _as_arrays(n)), ev

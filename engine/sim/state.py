@@ -13,6 +13,7 @@ import torch
 OFF = slice(1, 6)
 DEF = slice(6, 11)
 SHOT_CLOCK_S = 24.0
+SIDE_OUT_SHOT_CLOCK_S = 14.0   # 2015-16: a side-out after a foul resets a lower clock to 14
 
 
 class BallMode(IntEnum):
@@ -44,14 +45,14 @@ class Outcome(IntEnum):
     TURNOVER = 3        # interception or live-ball turnover
     SHOT_CLOCK = 4      # shot-clock violation
     PERIOD_END = 5
-    FREE_THROWS = 6     # fouled on a missed shot: the possession ends on the free throws
+    FREE_THROWS = 6     # fouled on a missed shot, or a non-shooting foul in the bonus
 
 
 class Noise(IntEnum):
     """Columns of the per-step uniforms."""
 
-    STEAL = 0
-    INTERCEPT = 1
+    STEAL = 0           # also the non-shooting foul (competing with the steal)
+    INTERCEPT = 1       # also a shot's end time and a non-shooting foul's bonus draw
     MAKE = 2
     FOUL = 3
     FT_1 = 4
@@ -89,6 +90,10 @@ class SimState:
     ball_mode      (b,) long  BallMode
     src, dst       (b, 3)     ball flight start / end, feet
     flight_t       (b,)       seconds the ball has flown; flight_total (b,) its duration
+                              (a shot: release to rim)
+    resolve_s      (b,)       seconds after the release when the shot in flight resolves
+                              (>= flight_total: the logged end of the possession, e.g. a
+                              miss's rebound; engine.outcomes.timing.fit_shot_end)
     pass_to        (b,) long  receiving slot of a pass in flight (-1 otherwise)
     intercepted    (b,) bool  the pass in flight was intercepted (drawn at release)
     shot_made, fouled (b,) bool; shot_value (b,) 2 or 3; ft_points (b,) made free throws
@@ -106,6 +111,7 @@ class SimState:
     dst: torch.Tensor
     flight_t: torch.Tensor
     flight_total: torch.Tensor
+    resolve_s: torch.Tensor
     pass_to: torch.Tensor
     intercepted: torch.Tensor
     shot_made: torch.Tensor
@@ -174,7 +180,7 @@ def initial_state(pos: torch.Tensor, handler: torch.Tensor, shot_clock: torch.Te
     state = SimState(
         pos=pos, vel=torch.zeros_like(pos) if vel is None else vel.clone(), handler=handler,
         ball_mode=long0.clone(), src=pos[:, 0].clone(), dst=pos[:, 0].clone(),
-        flight_t=zeros.clone(), flight_total=zeros.clone(), pass_to=long0 - 1,
+        flight_t=zeros.clone(), flight_total=zeros.clone(), resolve_s=zeros.clone(), pass_to=long0 - 1,
         intercepted=false.clone(), shot_made=false.clone(), fouled=false.clone(),
         shot_value=long0 + 2, ft_points=zeros.clone(), shot_clock=sc.to(dt).clone(),
         game_clock=game_clock.to(dt).clone(), elapsed=zeros.clone(), points=zeros.clone(),

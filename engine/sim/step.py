@@ -15,16 +15,24 @@ One step of ``cfg.dt_s`` seconds, in this order:
    players stay on the court (only an inbounder is ever out of bounds in real data,
    and possessions here start live);
 2. a ball in flight advances; a pass that arrives is caught (or was intercepted: a
-   turnover); a shot that arrives scores, or is rebounded (offensive rebound: same
-   possession, shot clock back to 24, the 2015-16 rule), or ends the possession;
+   turnover); a shot resolves at its ``resolve_s`` (drawn at release from the logged
+   release-to-end times: a made shot where its row is logged, a miss at its rebound row,
+   a fouled shot when it reaches the rim): it scores, or is rebounded (offensive rebound:
+   same possession, shot clock back to 24, the 2015-16 rule), or ends the possession;
    free throws of a shooting foul are shot then;
 3. the ball handler's decision (hold / pass to a teammate / shoot) is carried out;
-   the pass's interception and the shot's make, foul and free throws are drawn at
-   release from the data-fitted outcome models (:class:`engine.outcomes.torch_eval.OutcomeTensors`);
-   a holder who does neither can lose the ball (live-ball turnover hazard);
-4. the ball follows its holder or its flight path;
-5. clocks run; holding the ball to 0 on the shot clock is a violation (turnover);
-   the game clock reaching 0 ends the possession (a shot in flight still counts).
+   the pass's interception and the shot's make (a mixture over shot kinds given the
+   distance and the shooter's speed toward the hoop), foul (and-one rate if made, the
+   fouled-miss rate if not) and free throws are drawn at release from the data-fitted
+   outcome models (:class:`engine.outcomes.torch_eval.OutcomeTensors`); a holder who
+   does neither can lose the ball (live-ball turnover hazard) or be fouled (non-shooting
+   foul hazard: two free throws in the bonus, else a side-out);
+4. the ball follows its holder or its flight path (it waits at the rim until the shot
+   resolves);
+5. clocks run, except while a fouled shot flies (the whistle stopped them); a side-out
+   raises a shot clock below 14 s to 14; holding the ball to 0 on the shot clock is a
+   violation (turnover); the game clock reaching 0 ends the possession (a shot in flight
+   still counts).
 
 Where things live: :mod:`engine.sim.state` (slots, enums, :class:`SimConfig`,
 :class:`SimState`, :func:`initial_state`, :func:`merge`) and :mod:`engine.sim.geometry`
@@ -65,6 +73,7 @@ from engine.sim.state import (
     N_NOISE,
     OFF,
     SHOT_CLOCK_S,
+    SIDE_OUT_SHOT_CLOCK_S,
     BallMode,
     Decision,
     Noise,
@@ -119,6 +128,13 @@ class _Step:
         return _pick(self.x, h), _pick(self.y, h)
 
 
+def _foul_rates(out) -> tuple[float, float]:
+    """(P(shooting foul | made), P(shooting foul | missed)); outcome objects without the
+    split rates use ``shooting_foul_rate`` for both."""
+    base = out.shooting_foul_rate
+    return getattr(out, "and_one_rate", base), getattr(out, "shooting_foul_miss_rate", base)
+
+
 def _no_flight_events(st: _Step) -> None:
     z = torch.zeros_like(st.s.done)
     for k in ("interception", "catch", "made", "miss", "oreb", "dreb"):
@@ -134,7 +150,8 @@ def _arrivals(st: _Step, alive: torch.Tensor, dt_t: torch.Tensor) -> None:
         _no_flight_events(st)
         return
     s.flight_t = torch.where(flying, s.flight_t + dt_t, s.flight_t)
-    arrived = alive & (s.flight_t >= s.flight_total - 1e-6)
+    due = torch.where(mode == _SHOT, s.resolve_s, s.flight_total)
+    arrived = alive & (s.flight_t >= due - 1e-6)
     passed = arrived & (mode == _PASS)
     stolen, caught = passed & s.intercepted, passed & ~s.intercepted
     ev["interception"], ev["catch"] = stolen, caught
@@ -241,9 +258,17 @@ def _start_shot(st: _Step, go: torch.Tensor) -> None:
     rows = go.nonzero()[:, 0]
     u = st.noise.index_select(0, rows)
     x, y, dist, three, angle, defender, clock, adj, ft_pct = _shot_features(st, rows)
-    p = out.p_make(dist, three, defender, angle, clock, adj)
+    if getattr(out, "uses_approach", False):
+        h = s.handler.index_select(0, rows)[:, None] - 1
+        vx, vy = torch.gather(st.vx.index_select(0, rows), 1, h)[:, 0], torch.gather(
+            st.vy.index_select(0, rows), 1, h)[:, 0]
+        approach = (vx * (RIGHT_HOOP_X - x) + vy * (HOOP_Y - y)) / dist.clamp_min(1e-6)
+        p = out.p_make(dist, three, defender, angle, clock, adj, approach_ftps=approach)
+    else:
+        p = out.p_make(dist, three, defender, angle, clock, adj)
     made = u[:, Noise.MAKE] < p
-    fouled = u[:, Noise.FOUL] < out.shooting_foul_rate
+    and_one, miss_foul = _foul_rates(out)
+    fouled = u[:, Noise.FOUL] < torch.where(made, and_one, miss_foul)
     value = torch.where(three, 3, 2)
     n_ft = torch.where(made, 1, value)
     # free throws taken in order: the first always, the second and third when due
@@ -255,7 +280,12 @@ def _start_shot(st: _Step, go: torch.Tensor) -> None:
     s.ft_points = s.ft_points.index_copy(0, rows, fts.to(s.points.dtype))
     src = torch.stack([x, y, torch.full_like(x, cfg.release_height_ft)], dim=1)
     dst = torch.tensor([RIGHT_HOOP_X, HOOP_Y, cfg.rim_height_ft], device=x.device, dtype=x.dtype)
-    _release(s, rows, src, dst.expand_as(src), out.shot_flight_s(dist), _SHOT)
+    flight = out.shot_flight_s(dist)
+    _release(s, rows, src, dst.expand_as(src), flight, _SHOT)
+    # the shot resolves at the logged end of the possession (a fouled one: at the rim)
+    end = out.shot_end_s(u[:, Noise.INTERCEPT], made) if hasattr(out, "shot_end_s") else flight
+    s.resolve_s = s.resolve_s.index_copy(0, rows, torch.where(fouled, flight, torch.maximum(
+        flight, end.to(flight.dtype))))
     s.n_shots = s.n_shots + go.long()
     st.ev["shot"] = go
     st.ev["p_make"] = torch.zeros(go.shape, device=p.device, dtype=p.dtype).index_copy_(0, rows, p)
@@ -280,9 +310,34 @@ def _decide(st: _Step, decision: torch.Tensor) -> None:
         ev["p_make"] = torch.zeros(shooting.shape, device=shooting.device,
                                    dtype=getattr(st.out, "dtype", s.points.dtype))
     p_steal = 1.0 - math.exp(-st.out.live_turnover_per_s * st.cfg.dt_s)
-    steal = holding & ~passing & ~shooting & (st.noise[:, Noise.STEAL] < p_steal)
+    idle = holding & ~passing & ~shooting
+    steal = idle & (st.noise[:, Noise.STEAL] < p_steal)
     ev["steal"] = steal
     _finish(s, steal, Outcome.TURNOVER)
+    _nonshooting_foul(st, idle & ~steal, p_steal)
+
+
+def _nonshooting_foul(st: _Step, idle: torch.Tensor, p_steal: float) -> None:
+    """A defensive non-shooting foul on a holder who neither passes, shoots nor loses the
+    ball (hazard ``nonshooting_foul_per_s``, drawn on the steal's uniform above the steal's
+    share): in the bonus (``bonus_share``) two free throws end the possession, else a
+    side-out keeps it (the shot clock is raised to 14 s in :func:`_clocks`)."""
+    s, u = st.s, st.noise
+    rate = getattr(st.out, "nonshooting_foul_per_s", 0.0)
+    p_foul = 1.0 - math.exp(-rate * st.cfg.dt_s)
+    foul = idle & (u[:, Noise.STEAL] < p_steal + p_foul)
+    st.ev["nonshooting_foul"] = foul
+    if not any_row(foul):
+        st.ev["bonus"] = foul.clone()
+        return
+    bonus = foul & (u[:, Noise.INTERCEPT] < getattr(st.out, "bonus_share", 0.0))
+    ft = _pick(s.ft_pct, (s.handler - 1).clamp(0, 4))
+    fts = ((u[:, Noise.FT_1] < ft).to(s.points.dtype) + (u[:, Noise.FT_2] < ft).to(s.points.dtype))
+    fts = torch.where(bonus, fts, 0.0)
+    s.points = s.points + fts
+    st.ev["ft_made"] = st.ev["ft_made"] + fts
+    st.ev["bonus"] = bonus
+    _finish(s, bonus, Outcome.FREE_THROWS)
 
 
 def _place_ball(st: _Step, old: torch.Tensor) -> list[torch.Tensor]:
@@ -304,12 +359,18 @@ def _place_ball(st: _Step, old: torch.Tensor) -> list[torch.Tensor]:
 
 
 def _clocks(st: _Step, alive: torch.Tensor | None, dt_t: torch.Tensor) -> None:
-    """Run the clocks of the rows alive at the start of the step (None: all of them)."""
+    """Run the clocks of the rows ``alive`` (None: all of them): those alive at the start
+    of the step, less those whose fouled shot is in flight (the whistle stopped the clock).
+    A side-out raises a shot clock below 14 s to 14 s (2015-16 rule)."""
     s = st.s
     dt = dt_t if alive is None else torch.where(alive, st.cfg.dt_s, 0.0).to(s.shot_clock.dtype)
     s.shot_clock = s.shot_clock - dt
     s.game_clock = s.game_clock - dt
     s.elapsed = s.elapsed + dt
+    side_out = st.ev["nonshooting_foul"] & ~s.done
+    if any_row(side_out):
+        s.shot_clock = torch.where(side_out, s.shot_clock.clamp_min(SIDE_OUT_SHOT_CLOCK_S),
+                                   s.shot_clock)
     live = ~s.done & (s.ball_mode != _SHOT)
     period = live & (s.game_clock <= 1e-6)
     _finish(s, period, Outcome.PERIOD_END)
@@ -341,7 +402,11 @@ def advance(state: SimState, wx: torch.Tensor, wy: torch.Tensor, decision: torch
         v = (b - old[:, i]) / cfg.dt_s
         s.vel[:, 0, i] = torch.where(alive, v, 0.0) if any_done else v
         s.pos[:, 0, i] = b
-    _clocks(st, alive if any_done else None, dt_t)
+    stopped = (state.ball_mode == _SHOT) & state.fouled
+    if any_row(stopped):
+        _clocks(st, alive & ~stopped, dt_t)
+    else:
+        _clocks(st, alive if any_done else None, dt_t)
     ev = st.ev
     ev["points"] = s.points - state.points
     ev["done"] = s.done & ~state.done
@@ -356,7 +421,9 @@ def step(state: SimState, off_vel: torch.Tensor, def_vel: torch.Tensor, decision
     noise (b, N_NOISE) uniforms; out: OutcomeTensors (engine.outcomes.torch_eval).
     Returns the new state (inputs untouched) and events: (b,) tensors ``pass``,
     ``catch``, ``interception``, ``steal``, ``shot``, ``p_make``, ``foul``, ``made``,
-    ``miss``, ``ft_made``, ``oreb``, ``dreb``, ``shot_clock_violation``,
+    ``miss``, ``ft_made`` (free-throw points, bonus ones included), ``oreb``, ``dreb``,
+    ``nonshooting_foul``, ``bonus`` (that foul was shot as two free throws),
+    ``shot_clock_violation``,
     ``period_end``, ``points`` (scored this step) and ``done`` (ended this step).
     """
     wanted = torch.cat([off_vel, def_vel], dim=1)

@@ -15,7 +15,7 @@ from engine.sim.step import N_NOISE, SimConfig, initial_state, step
 from tests.contracts import twin_tester
 
 EVENTS = ("pass", "catch", "interception", "steal", "shot", "made", "miss", "oreb", "dreb",
-          "shot_clock_violation", "period_end")
+          "nonshooting_foul", "bonus", "shot_clock_violation", "period_end")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,8 @@ class TorchStep:
         self.s, ev = step(self.s, off, dfn, dec, u, self.out, SimConfig())
         s = self.s
         return {"pos": s.pos[0], "events": [k for k in EVENTS if bool(ev[k][0])],
-                "outcome": int(s.outcome[0]), "points": float(s.points[0]), "done": bool(s.done[0])}
+                "outcome": int(s.outcome[0]), "points": float(s.points[0]), "done": bool(s.done[0]),
+                "clocks": [float(s.shot_clock[0]), float(s.elapsed[0])]}
 
 
 class FastStep:
@@ -63,7 +64,7 @@ class FastStep:
                                    int(dec), u[0].double().numpy(), self.out, SimConfig())
         f = self.f
         return {"pos": f.pos, "events": [k for k in EVENTS if ev.get(k)], "outcome": f.outcome,
-                "points": f.points, "done": bool(f.done)}
+                "points": f.points, "done": bool(f.done), "clocks": [f.shot_clock, f.elapsed]}
 
 
 def step_cases(g: torch.Generator, n: int, ref: TorchStep):
@@ -85,8 +86,32 @@ def test_fast_step_matches_torch_step(outcomes, seed):
     g = torch.Generator().manual_seed(seed)
     ref = TorchStep(out_t)
     n = twin_tester(ref, {"engine.sim.fast": FastStep(out_a)}, step_cases(g, 300, ref),
-                    atol={"pos": 1e-3}, min_cases=300)
+                    atol={"pos": 1e-3, "clocks": 1e-4}, min_cases=300)
     assert n == 300
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_fast_step_matches_torch_step_with_frequent_fouls(outcomes, seed):
+    """Issue 11's rules in both twins: non-shooting fouls (side-outs and bonus free
+    throws), and-ones, fouled misses and the logged shot ends, each made frequent."""
+    out_t, out_a = (type(o).__new__(type(o)) for o in outcomes)
+    for new, old in zip((out_t, out_a), outcomes):
+        new.__dict__.update(old.__dict__)
+        new.nonshooting_foul_per_s, new.bonus_share = 0.6, 0.5
+        new.and_one_rate, new.shooting_foul_miss_rate = 0.3, 0.4
+    g = torch.Generator().manual_seed(100 + seed)
+    ref = TorchStep(out_t)
+    seen: set = set()
+
+    class Seen(FastStep):
+        def __call__(self, case):
+            got = super().__call__(case)
+            seen.update(got["events"])
+            return got
+
+    twin_tester(ref, {"engine.sim.fast": Seen(out_a)}, step_cases(g, 300, ref),
+                atol={"pos": 1e-3, "clocks": 1e-4}, min_cases=300)
+    assert {"nonshooting_foul", "bonus", "made", "miss"} <= seen
 
 
 def test_fast_initial_state_matches_torch():

@@ -193,3 +193,66 @@ def test_done_rows_stay_frozen():
     s = spread_state(shooter_xy=(80.0, 25.0))
     states, _ = run(s, Forced(make=1.0), [Decision.SHOOT] + [Decision.HOLD] * 3)
     assert torch.equal(states[2].pos, states[3].pos) and float(states[3].points[0]) == 2.0
+
+
+# ----------------------------------------------------------------- issue 11: fouls, shot ends
+class Rules(Forced):
+    """Forced plus the rates of issue 11's rules: and-one / fouled-miss rates, the
+    non-shooting foul hazard and bonus share, and a fixed release-to-logged-end time."""
+
+    def __init__(self, and_one=0.0, miss_foul=0.0, foul_per_s=0.0, bonus=0.0, end_s=0.0, **kw):
+        super().__init__(**kw)
+        self.and_one_rate, self.shooting_foul_miss_rate = and_one, miss_foul
+        self.nonshooting_foul_per_s, self.bonus_share, self.end_s = foul_per_s, bonus, end_s
+
+    def shot_end_s(self, u, made):
+        return torch.full_like(u, self.end_s)
+
+
+@pytest.mark.parametrize("clock, want", [(10.0, 14.0), (20.0, 20.0 - CFG.dt_s)])
+def test_side_out_foul_keeps_the_ball_with_the_2015_16_shot_clock(clock, want):
+    s = spread_state(shot_clock=clock)
+    states, evs = run(s, Rules(foul_per_s=1e6, bonus=0.0), [Decision.HOLD], noise=0.5)
+    assert bool(evs[0]["nonshooting_foul"][0]) and not bool(evs[0]["bonus"][0])
+    assert not bool(states[0].done[0]) and int(states[0].handler[0]) == 1
+    assert float(states[0].shot_clock[0]) == pytest.approx(want)
+
+
+def test_foul_in_the_bonus_is_two_free_throws_and_ends_the_possession():
+    s = spread_state(ft=1.0)
+    states, evs = run(s, Rules(foul_per_s=1e6, bonus=1.0), [Decision.HOLD], noise=0.5)
+    assert bool(evs[0]["bonus"][0]) and bool(states[0].done[0])
+    assert int(states[0].outcome[0]) == Outcome.FREE_THROWS
+    assert float(states[0].points[0]) == 2.0 and float(evs[0]["ft_made"][0]) == 2.0
+
+
+def test_steal_wins_over_the_foul_on_the_same_uniform():
+    s = spread_state()
+    _, evs = run(s, Rules(steal_per_s=1e6, foul_per_s=1e6), [Decision.HOLD], noise=0.5)
+    assert bool(evs[0]["steal"][0]) and not bool(evs[0]["nonshooting_foul"][0])
+
+
+@pytest.mark.parametrize("make, and_one, miss_foul, fouled", [
+    (1.0, 1.0, 0.0, True), (1.0, 0.0, 1.0, False), (0.0, 1.0, 0.0, False), (0.0, 0.0, 1.0, True)])
+def test_shooting_foul_rate_depends_on_the_make(make, and_one, miss_foul, fouled):
+    s = spread_state(shooter_xy=(80.0, 25.0))
+    _, evs = run(s, Rules(make=make, and_one=and_one, miss_foul=miss_foul), [Decision.SHOOT])
+    assert bool(evs[0]["foul"][0]) == fouled
+
+
+def test_missed_shot_ends_at_its_logged_rebound_not_at_the_rim():
+    s = spread_state(shooter_xy=(80.0, 25.0))
+    out = Rules(make=0.0, oreb=0.0, end_s=2.0)        # the rim after 0.5 s, the rebound at 2 s
+    states, evs = run(s, out, [Decision.SHOOT] + [Decision.HOLD] * 5, noise=0.9)
+    ends = [i for i, ev in enumerate(evs) if bool(ev["dreb"][0])]
+    assert ends == [4]                                  # 4 steps of 0.52 s after the release
+    assert float(states[4].elapsed[0]) == pytest.approx(5 * CFG.dt_s)
+    assert float(states[4].pos[0, 0, 0]) == pytest.approx(RIGHT_HOOP_X, abs=1e-4)
+
+
+def test_fouled_shot_stops_the_clock_while_it_flies():
+    s = spread_state(shooter_xy=(80.0, 25.0), ft=1.0)
+    states, evs = run(s, Rules(make=0.0, miss_foul=1.0, end_s=3.0), [Decision.SHOOT, Decision.HOLD])
+    assert bool(evs[1]["miss"][0]) and int(states[1].outcome[0]) == Outcome.FREE_THROWS
+    assert float(states[1].elapsed[0]) == pytest.approx(CFG.dt_s)      # the release step only
+    assert float(states[1].points[0]) == 2.0
