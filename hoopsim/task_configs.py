@@ -67,14 +67,13 @@ class DataConfig:
 @dataclass(frozen=True, kw_only=True)
 class PlannerPreset:
     """The ``planner`` group: U-Net ``widths`` and value-net ``value_widths`` (channels per
-    level), ``n_diffusion_steps``, planning horizon ``horizon_s`` (s), ``predict``
-    (epsilon | sample), training ``steps`` / ``value_steps``, ``batch`` and ``lr``."""
+    level), ``n_diffusion_steps``, planning horizon ``horizon_s`` (s), training ``steps`` /
+    ``value_steps``, ``batch`` and ``lr``."""
 
     widths: tuple[int, ...] = at_least(1)
     value_widths: tuple[int, ...] = at_least(1)
     n_diffusion_steps: int = at_least(1)
     horizon_s: float = above(0)
-    predict: Literal["epsilon", "sample"]
     steps: int = at_least(0)
     value_steps: int = at_least(0)
     batch: int = at_least(1)
@@ -176,7 +175,7 @@ class ViewTask(TaskConfig):
     """``hoopsim view``: possession ``index`` of ``cache`` at ``speed`` x real time."""
 
     cache: str
-    index: int = at_least(0)
+    index: int                    # checked against the cache's size when it loads
     speed: float = above(0)
     width_px: int = at_least(1)
     half_court: bool
@@ -189,7 +188,7 @@ class RenderTask(RunTask):
     frame at ``fps`` (null: real time)."""
 
     cache: str
-    index: int = at_least(0)
+    index: int                    # checked against the cache's size when it loads
     format: Literal[RENDER_FORMATS]
     every: int = at_least(1)
     fps: float | None = above(0)

@@ -29,8 +29,7 @@ def model_config(preset, rate_hz: float, reward_column: str):
 
     horizon = max(4, int(round(preset.horizon_s * rate_hz)))
     return PlannerModelConfig(unet=UNetConfig(widths=preset.widths),
-                              diffusion=DiffusionConfig(n_train_steps=preset.n_diffusion_steps,
-                                                        predict=preset.predict),
+                              diffusion=DiffusionConfig(n_train_steps=preset.n_diffusion_steps),
                               horizon=horizon, rate_hz=rate_hz, reward=reward_column)
 
 

@@ -72,7 +72,7 @@ def test_the_conversion_types_every_value():
     ("evaluate", "table5.horizons_s=[6,-1]", "table5.horizons_s[1]=-1.0: must be greater than 0"),
     ("evaluate", "playbest.sampler=slow", "playbest.sampler='slow': choose one of"),
     ("evaluate", "device=gpu", "device='gpu'"),
-    ("train", "planner.predict=x0", "planner.predict='x0': expected one of epsilon, sample"),
+    ("train", "planner.widths=[16,wide]", "planner.widths[1]='wide': expected an integer"),
     ("ingest", "periods=some", "periods='some': expected one of tracked, all or a list"),
     ("ingest", "max_seconds=-1", "max_seconds=-1.0: must be greater than 0"),
     ("realism", "offense.hidden=wide", "offense.hidden='wide': expected an integer"),
@@ -176,3 +176,16 @@ def test_library_code_never_sees_hydra():
                 offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names
                               if n.split(".")[0] in ("hydra", "omegaconf")]
     assert offenders == []
+
+
+def test_evaluate_trains_no_planner_it_does_not_play(tmp_path):
+    """table5.method is a planner id, but with table5.possessions=0 it never plays: no
+    planner is trained (before the typed config every evaluate trained one)."""
+    import json
+
+    out, cache = tmp_path / "ev", tmp_path / "cache"
+    assert main(["evaluate", "data.games=2", "data.n_periods=1", "data.seconds_per_period=200",
+                 "workers=1", "methods=[scripted]", "defenses=[man_to_man]", "possessions=4",
+                 "table5.possessions=0", f"cache_dir={cache}", f"out={out}"]) == 0
+    assert json.loads((out / "results.json").read_text())["meta"]["planner_checkpoint"] is None
+    assert not list(cache.glob("planner-*"))
