@@ -330,19 +330,6 @@ def league_rates(counts: pd.DataFrame) -> dict[str, float]:
     return {**out, **{f"n_{c}": int(v) for c, v in s.items()}}
 
 
-def rising_knot(coef: dict[str, float], knots: tuple[float, ...]) -> float | None:
-    """The knot to drop where the logit first rises with distance (the slope of a segment
-    is the sum of "dist" and the hinges before it), or None when it never rises."""
-    if coef["dist"] > 0 and knots:
-        return knots[0]  # merge the first two segments
-    slope = coef["dist"]
-    for k in knots:
-        slope += coef[f"dist_gt_{k:g}"]
-        if slope > 0:
-            return k
-    return None
-
-
 def _segment_basis(x: np.ndarray, names: list[str], spec: FeatureSpec) -> np.ndarray:
     """Replace the hinge columns (dist, dist_gt_k; d / 10 and max(d - k, 0) / 10) of a
     design by the segment columns clip(d - k_j, 0, k_{j+1} - k_j) / 10, whose coefficients

@@ -36,8 +36,9 @@ One step of ``cfg.dt_s`` seconds, in this order:
 
 Where things live: :mod:`engine.sim.state` (slots, enums, :class:`SimConfig`,
 :class:`SimState`, :func:`initial_state`, :func:`merge`) and :mod:`engine.sim.geometry`
-(hoop geometry, shot features, pass lanes, the player move); this module holds the step
-and re-exports every public name of both.
+(hoop geometry, shot features, pass lanes, the player move), :mod:`engine.sim.fouls`
+(shooting and non-shooting foul rules); this module holds the step and re-exports every
+public name of the first two.
 
 Speed (CPU, B in the thousands). :func:`advance` is the step on per-coordinate inputs;
 :func:`step` converts (b, 5, 2) velocities and calls it. The step runs on contiguous
@@ -56,6 +57,8 @@ import math
 import torch
 
 from engine.court import HOOP_Y, RIGHT_HOOP_X
+from engine.sim.fouls import finish as _finish
+from engine.sim.fouls import foul_rates, nonshooting_foul
 from engine.sim.geometry import (
     any_row,
     hoop_xy,
@@ -107,14 +110,6 @@ def _pick(t: torch.Tensor, col: torch.Tensor) -> torch.Tensor:
     return torch.gather(t, 1, col[:, None])[:, 0]
 
 
-def _finish(s: SimState, mask: torch.Tensor, outcome: Outcome) -> None:
-    """Mark rows ``mask`` done with ``outcome`` (fresh tensors; nothing when no row)."""
-    if any_row(mask):
-        s.done = s.done | mask
-        s.outcome = s.outcome.masked_fill(mask, int(outcome))
-        s.ball_mode = s.ball_mode.masked_fill(mask, _DEAD)
-
-
 class _Step:
     """One call of :func:`advance`: the new state ``s`` and the players' new planar
     positions / velocities ``x, y, vx, vy`` (b, 10) of slots 1..10."""
@@ -126,13 +121,6 @@ class _Step:
     def handler_xy(self) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.s.handler - 1
         return _pick(self.x, h), _pick(self.y, h)
-
-
-def _foul_rates(out) -> tuple[float, float]:
-    """(P(shooting foul | made), P(shooting foul | missed)); outcome objects without the
-    split rates use ``shooting_foul_rate`` for both."""
-    base = out.shooting_foul_rate
-    return getattr(out, "and_one_rate", base), getattr(out, "shooting_foul_miss_rate", base)
 
 
 def _no_flight_events(st: _Step) -> None:
@@ -267,7 +255,7 @@ def _start_shot(st: _Step, go: torch.Tensor) -> None:
     else:
         p = out.p_make(dist, three, defender, angle, clock, adj)
     made = u[:, Noise.MAKE] < p
-    and_one, miss_foul = _foul_rates(out)
+    and_one, miss_foul = foul_rates(out)
     fouled = u[:, Noise.FOUL] < torch.where(made, and_one, miss_foul)
     value = torch.where(three, 3, 2)
     n_ft = torch.where(made, 1, value)
@@ -314,30 +302,12 @@ def _decide(st: _Step, decision: torch.Tensor) -> None:
     steal = idle & (st.noise[:, Noise.STEAL] < p_steal)
     ev["steal"] = steal
     _finish(s, steal, Outcome.TURNOVER)
-    _nonshooting_foul(st, idle & ~steal, p_steal)
+    foul, bonus, fts = nonshooting_foul(s, idle & ~steal, st.noise, st.out, st.cfg.dt_s, p_steal)
+    ev["nonshooting_foul"], ev["bonus"] = foul, bonus
+    if fts is not None:
+        ev["ft_made"] = ev["ft_made"] + fts
 
 
-def _nonshooting_foul(st: _Step, idle: torch.Tensor, p_steal: float) -> None:
-    """A defensive non-shooting foul on a holder who neither passes, shoots nor loses the
-    ball (hazard ``nonshooting_foul_per_s``, drawn on the steal's uniform above the steal's
-    share): in the bonus (``bonus_share``) two free throws end the possession, else a
-    side-out keeps it (the shot clock is raised to 14 s in :func:`_clocks`)."""
-    s, u = st.s, st.noise
-    rate = getattr(st.out, "nonshooting_foul_per_s", 0.0)
-    p_foul = 1.0 - math.exp(-rate * st.cfg.dt_s)
-    foul = idle & (u[:, Noise.STEAL] < p_steal + p_foul)
-    st.ev["nonshooting_foul"] = foul
-    if not any_row(foul):
-        st.ev["bonus"] = foul.clone()
-        return
-    bonus = foul & (u[:, Noise.INTERCEPT] < getattr(st.out, "bonus_share", 0.0))
-    ft = _pick(s.ft_pct, (s.handler - 1).clamp(0, 4))
-    fts = ((u[:, Noise.FT_1] < ft).to(s.points.dtype) + (u[:, Noise.FT_2] < ft).to(s.points.dtype))
-    fts = torch.where(bonus, fts, 0.0)
-    s.points = s.points + fts
-    st.ev["ft_made"] = st.ev["ft_made"] + fts
-    st.ev["bonus"] = bonus
-    _finish(s, bonus, Outcome.FREE_THROWS)
 
 
 def _place_ball(st: _Step, old: torch.Tensor) -> list[torch.Tensor]:

@@ -8,7 +8,11 @@ import pandas as pd
 import pytest
 
 from engine.logs.pbp import read_pbp
-from engine.outcomes.fouls import NONSHOOTING_FOUL_ACTIONS, pbp_foul_counts, pbp_shot_ends
+from engine.outcomes.fouls import (
+    NONSHOOTING_FOUL_ACTIONS,
+    pbp_foul_counts,
+    pbp_shot_ends,
+)
 from engine.outcomes.kinds import KINDS, fit_kind_model, kind_group, kind_probs
 from engine.possessions.from_pbp import segment_possessions
 
