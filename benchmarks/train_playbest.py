@@ -47,6 +47,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--widths", default="32,64,128")
     p.add_argument("--horizon-s", type=float, default=12.0)
     p.add_argument("--reward", default="reward")
+    p.add_argument("--sigma-data", type=float, default=DiffusionConfig.sigma_data)
+    p.add_argument("--loss-weight", default=DiffusionConfig.loss_weight, choices=("edm", "none"))
     p.add_argument("--n-speed", type=int, default=256)
     p.add_argument("--n-forecast", type=int, default=100)
     p.add_argument("--threads", type=int, default=1)
@@ -68,7 +70,8 @@ def main(argv=None) -> None:
     windows = make_windows(ds, args.horizon_s, reward=args.reward)
     train_w, test_w = windows.select_split("train"), windows.select_split("test")
     cfg = PlannerModelConfig(unet=UNetConfig(widths=tuple(int(w) for w in args.widths.split(","))),
-                             diffusion=DiffusionConfig(), horizon=windows.horizon,
+                             diffusion=DiffusionConfig(sigma_data=args.sigma_data,
+                                                       loss_weight=args.loss_weight), horizon=windows.horizon,
                              rate_hz=windows.rate_hz, reward=args.reward)
     tcfg = TrainConfig(lr=args.lr, seed=args.seed, save_every=500, log_every=500)
     log.info("%d train / %d held-out windows, h=%d", len(train_w), len(test_w), windows.horizon)

@@ -22,11 +22,15 @@ from diffusers import DDIMScheduler, DDPMScheduler
 class DiffusionConfig:
     n_train_steps: int = 100               # K, diffusion steps of the forward process
     beta_schedule: str = "squaredcos_cap_v2"
-    sigma_data: float = 0.5                # std of clean normalised windows (preconditioning)
+    sigma_data: float = 0.1                # preconditioning scale (see planners.denoiser)
     max_observed: int = 4                  # training observes a random 1..max_observed leading frames
     bucket_drop: float = 0.15              # share of training windows whose reward bucket is hidden
+    loss_weight: str = "edm"               # "edm": x0 MSE times 1 / c_out^2 per step | "none"
 
     def __post_init__(self):
+        if self.loss_weight not in ("edm", "none"):
+            raise ValueError(f"DiffusionConfig.loss_weight must be 'edm' or 'none', not "
+                             f"{self.loss_weight!r}")
         if self.sigma_data <= 0 or self.max_observed < 1 or not 0 <= self.bucket_drop <= 1:
             raise ValueError("DiffusionConfig: sigma_data > 0, max_observed >= 1, "
                              "0 <= bucket_drop <= 1")

@@ -38,7 +38,7 @@ def toy_possessions(n: int = 12, t_max: int = 20, rate_hz: float = 2.0, seed: in
 
 
 def tiny_config(horizon: int = 8, n_train_steps: int = 20, rate_hz: float = 2.0,
-                sigma_data: float = 0.5) -> PlannerModelConfig:
+                sigma_data: float = 0.1) -> PlannerModelConfig:
     return PlannerModelConfig(unet=UNetConfig(widths=(16, 32)),
                               diffusion=DiffusionConfig(n_train_steps=n_train_steps, sigma_data=sigma_data),
                               normalizer=NormalizerConfig("feet"), horizon=horizon, rate_hz=rate_hz)

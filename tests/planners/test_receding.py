@@ -207,3 +207,25 @@ def test_same_seed_same_rollout():
     planner = small_planner()
     assert torch.equal(_rollout(planner, 3), _rollout(planner, 3))
     assert not torch.equal(_rollout(planner, 3), _rollout(planner, 4))
+
+
+def test_executor_conditions_on_its_recent_history():
+    """Each plan inpaints the last ``history`` simulator states (one planning frame per
+    step here), and the executor reads the plan from the current state's frame on."""
+    planner = small_planner()
+    spy = PlanSpy(planner)
+    rcfg = RecedingConfig(n_candidates=2, replan_every=1, history=3,
+                          sampler=SamplerConfig(method="ddim", n_steps=3))
+    policy = RecedingHorizonOffense(planner, None, SimConfig().dt_s, rcfg)
+    gen = torch.Generator().manual_seed(0)
+    states = [start_state(2, x) for x in (50.0, 52.0, 54.0, 56.0)]
+    memory = policy.init(states[0], gen)
+    for s in states:
+        _, _, memory = policy.act(s, memory, gen)
+    assert [c["history"].shape[1] for c in spy.calls] == [1, 2, 3, 3]
+    assert (memory["now"] == 2).all()
+    for t, s in enumerate(states[1:]):                           # frames 0..2 = last 3 states
+        assert torch.allclose(memory["plan"][:, t, 3], s.pos[:, 1, 0], atol=1e-4)
+    assert torch.allclose(memory["plan"][:, 2, 23 + 3], torch.full((2,), 2.0), atol=1e-4)  # velocity
+    slow = RecedingHorizonOffense(planner, None, 2 * SimConfig().dt_s, rcfg)
+    assert slow.n_hist == 1                                      # steps are not planning frames

@@ -11,7 +11,7 @@ from planners.guides import (
     ball_near_hoop,
 )
 from planners.planner import Planner, shift_plan
-from planners.sampler import SamplerConfig, WarmStart, sample
+from planners.sampler import RAW, SamplerConfig, WarmStart, sample
 from planners.windows import make_windows, windows_to_positions
 from tests.planners.helpers import tiny_config, toy_possessions
 
@@ -129,3 +129,33 @@ def test_grouped_conditions_rank_and_reject_within_each_group(planner):
     assert torch.allclose(res.plans[:2, 0], state().expand(2, -1), atol=1e-5)
     assert torch.allclose(res.plans[2:, 0], other.expand(2, -1), atol=1e-5)
     assert res.values[0] >= res.values[1] and res.values[2] >= res.values[3]
+
+
+def test_raw_mode_applies_no_projection_and_no_guide(planner):
+    """The gates measure the model's own samples: raw output equals a run with every
+    projection off, ignores a guide, and keeps speeds a tight cap would have clipped."""
+    guide = RewardGuide(ball_near_hoop, planner.normalizer)
+    off = SamplerConfig(method="ddim", n_steps=10, player_speed_cap_ftps=None, clamp_to_court=False)
+    raw = run(planner, 2, None, RAW)
+    projected = run(planner, 2, None, off).plans
+    assert torch.equal(raw.plans[..., :23], projected[..., :23])
+    assert not torch.equal(raw.plans[..., 23:], projected[..., 23:])  # raw keeps model velocities
+    assert torch.equal(raw.plans, run(planner, 2, guide, RAW).plans)
+    capped_raw = run(planner, 2, None, SamplerConfig(method="ddim", n_steps=10, raw=True,
+                                                     player_speed_cap_ftps=0.5))
+    assert torch.equal(capped_raw.plans, raw.plans)
+    pos = windows_to_positions(raw.plans)
+    assert ((pos[:, 1:, 1:, :2] - pos[:, :-1, 1:, :2]).norm(dim=-1) * 2.0).max() > 0.5
+
+
+def test_classifier_free_guidance_weight(planner):
+    """Weight 0 is the unconditioned sampler whatever the bucket; weight 1 conditions."""
+    cfg0 = SamplerConfig(method="ddim", n_steps=4, cfg_weight=0.0, player_speed_cap_ftps=None)
+    cfg1 = SamplerConfig(method="ddim", n_steps=4, cfg_weight=1.0, player_speed_cap_ftps=None)
+    gen = lambda: torch.Generator().manual_seed(5)  # noqa: E731
+    args = (planner.model, planner.normalizer, planner.cfg.diffusion, 4, H, {0: state()})
+    plain = sample(*args, gen(), cfg=cfg0, rate_hz=2.0)
+    assert torch.equal(sample(*args, gen(), cfg=cfg0, rate_hz=2.0, bucket=3).plans, plain.plans)
+    three = sample(*args, gen(), cfg=cfg1, rate_hz=2.0, bucket=3)
+    zero = sample(*args, gen(), cfg=cfg1, rate_hz=2.0, bucket=0)
+    assert not torch.equal(three.plans, plain.plans) and not torch.equal(three.plans, zero.plans)
