@@ -44,7 +44,7 @@ from engine.runtime.checkpoint import (
 )
 from engine.runtime.training import TrainConfig, run_training, seeded_init
 from engine.sim.step import BallMode, Decision, SimState, hoop_xy
-from offline_rl.bc import shot_select
+from offline_rl.bc import dad, shot_select
 from offline_rl.bc.data import TrainingData, build_training_data
 from offline_rl.bc.features import (
     CLS_DRIVE,
@@ -75,7 +75,10 @@ class OffenseBCConfig:
     data as demonstrator (:mod:`offline_rl.bc.augment`; 0 ft = logged states only);
     shot_model: decide shoot / not with the league's shot-selection table
     (:mod:`offline_rl.bc.shot_select`, ``shot_prior`` pseudo-frames per cell) and the
-    other classes with the net."""
+    other classes with the net. dad_rounds: rounds of the data as demonstrator with the
+    model's own rollouts (:mod:`offline_rl.bc.dad`: ``dad_windows`` logged windows rolled
+    ``dad_horizon`` steps with movement noise ``dad_noise``, labelled back over
+    ``dad_return_frames``), each followed by ``dad_steps`` more training steps."""
 
     hidden: int = 64
     steps: int = 1500
@@ -95,6 +98,12 @@ class OffenseBCConfig:
     jitter_ftps: float = 0.0
     shot_model: bool = False
     shot_prior: float = 50.0
+    dad_rounds: int = 0
+    dad_horizon: int = 8
+    dad_windows: int = 20_000
+    dad_noise: float = 1.0
+    dad_return_frames: float = 2.0
+    dad_steps: int = 1000
 
 
 def _mlp(i: int, w: int, o: int) -> nn.Sequential:
@@ -159,22 +168,28 @@ def _batch_losses(net: OffenseNet, data: TrainingData, gen: torch.Generator, n: 
     return move + nn.functional.cross_entropy(logits, data.cls[j])
 
 
-def train(data: TrainingData, cfg: OffenseBCConfig, progress: bool = True) -> OffenseNet:
+def train(data: TrainingData, cfg: OffenseBCConfig, progress: bool = True,
+          init: OffenseNet | None = None, steps: int | None = None) -> OffenseNet:
     """Fit both heads on ``data`` through the one training loop
     (:func:`engine.runtime.training.run_training`, in memory, kind ``bc-offense``):
     AdamW, a cosine learning-rate schedule to 0 at ``cfg.steps``, no gradient clipping;
     the raw model is returned (not the EMA). Deterministic given cfg.seed (weights and
     batches). Measured on 11 train / 3 held-out real games (seeds 0, 1): the held-out
     metrics equal those of the former own loop (movement error 1.393 / 1.386 ft,
-    decision log-loss 0.809 / 0.816 nats)."""
-    net = seeded_init(lambda: OffenseNet(cfg.hidden), cfg.seed)
-    net.move_norm.fit(data.move_feats)
-    net.ctx_norm.fit(data.ctx)
-    net.mate_norm.fit(data.mates)
+    decision log-loss 0.809 / 0.816 nats). ``init``: continue from this net (its
+    normalisers kept) for ``steps`` (default cfg.steps) more steps."""
+    if init is None:
+        net = seeded_init(lambda: OffenseNet(cfg.hidden), cfg.seed)
+        net.move_norm.fit(data.move_feats)
+        net.ctx_norm.fit(data.ctx)
+        net.mate_norm.fit(data.mates)
+    else:
+        net = init.train()
     tcfg = TrainConfig(lr=cfg.lr, weight_decay=cfg.weight_decay, grad_clip=None,
                        lr_schedule="cosine", seed=cfg.seed, log_every=100)
     run_training(net, lambda gen: _batch_losses(net, data, gen, cfg.batch), None,
-                 max(cfg.steps, 0), torch.device("cpu"), {"config": asdict(cfg)}, tcfg,
+                 max(cfg.steps if steps is None else steps, 0), torch.device("cpu"),
+                 {"config": asdict(cfg)}, tcfg,
                  progress=progress, kind=KIND)
     return net.eval()
 
@@ -217,6 +232,17 @@ class FittedOffense:
     shot_table: torch.Tensor | None = None
 
 
+def with_movement(data: TrainingData, feats: torch.Tensor, target: torch.Tensor) -> TrainingData:
+    """``data`` plus movement samples (m, 5, N_MOVE), (m, 5, 2) flagged as perturbed."""
+    m = len(target)
+    jit = data.move_jittered if data.move_jittered is not None else torch.zeros(
+        len(data.move_target), dtype=torch.bool)
+    return TrainingData(torch.cat([data.move_feats, feats]), torch.cat([data.move_target, target]),
+                        torch.cat([data.const_vel_disp, torch.zeros(m, 5, 2)]), data.ctx,
+                        data.mates, data.self_mask, data.cls,
+                        torch.cat([jit, torch.ones(m, dtype=torch.bool)]))
+
+
 def _jitter(cfg: OffenseBCConfig) -> dict | None:
     if cfg.jitter_ft <= 0.0:
         return None
@@ -232,6 +258,12 @@ def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
     data = build_training_data(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.max_frames, rng,
                                _jitter(cfg))
     net = train(data, cfg, progress)
+    for r in range(cfg.dad_rounds):
+        feats, target = dad.rollout_samples(
+            net, train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.dad_horizon, cfg.dad_windows, rng,
+            torch.Generator().manual_seed(cfg.seed + r), cfg.dad_noise, cfg.dad_return_frames)
+        data = with_movement(data, feats, target)
+        net = train(data, cfg, progress, init=net, steps=cfg.dad_steps)
     table = (shot_select.fit_from_dataset(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.shot_prior)
              if cfg.shot_model else None)
     rates = np.bincount(data.cls.numpy(), minlength=N_CLASSES) / max(len(data.cls), 1)

@@ -131,3 +131,57 @@ def test_jittered_rows_teach_the_mean_not_the_spread():
     data.move_jittered = torch.zeros(m, dtype=torch.bool)
     _batch_losses(net, data, torch.Generator().manual_seed(0), 64).backward()
     assert net.move_net[-1].bias.grad[2:].abs().sum() > 0
+
+
+def _walking_log(n: int = 3, t: int = 12, dt: float = 0.52):
+    """A fake PossessionSet (arrays only): attackers walk +2 ft in x per frame, defenders
+    stand, attacker 1 holds the ball, every frame tracked and labelled HOLD."""
+    from types import SimpleNamespace
+
+    from engine.possessions.labels import Action
+
+    pos = np.zeros((n, t, 11, 3), np.float32)
+    pos[..., 1] = np.linspace(5, 45, 11)[None, None]
+    pos[..., 0] = 60.0
+    pos[:, :, 1:6, 0] += 2.0 * np.arange(t)[None, :, None]
+    pos[:, :, 0, :2] = pos[:, :, 1, :2]
+    arrays = {"positions": pos, "valid": np.ones((n, t, 11), bool),
+              "frame_valid": np.ones((n, t), bool),
+              "time_s": np.broadcast_to(dt * np.arange(t), (n, t)).astype(np.float32),
+              "handler": np.ones((n, t), np.int8), "action": np.full((n, t), int(Action.HOLD)),
+              "pass_target": np.full((n, t), -1), "shot_clock": np.full((n, t), 20.0, np.float32),
+              "game_clock": np.full((n, t), 600.0, np.float32)}
+    return SimpleNamespace(arrays=arrays)
+
+
+class _SlowNet:
+    """Predicts +1 ft in x per frame, no spread."""
+
+    def move(self, feats):
+        mean = torch.zeros(feats.shape[:-1] + (2,))
+        mean[..., 0] = 1.0
+        return mean, torch.full_like(mean, -30.0)
+
+
+def test_dad_windows_stay_inside_the_usable_frames():
+    from offline_rl.bc.dad import windows
+
+    move = np.array([[1, 1, 1, 0, 1, 1, 1, 1]], bool)
+    assert windows(move, 3).tolist() == [[1, 0, 0, 0, 1, 1, 0, 0]]
+
+
+def test_dad_labels_lead_back_to_the_logged_trajectory():
+    from offline_rl.bc.dad import rollout_samples
+
+    ds = _walking_log()
+    feats, target = rollout_samples(_SlowNet(), ds, 0.52, 35.0, horizon=4, n_windows=100,
+                                    rng=np.random.default_rng(0), gen=torch.Generator(),
+                                    return_frames=1.0)
+    assert feats.shape[1:] == (5, feats.shape[-1]) and len(feats) == len(target) > 0
+    # after k model steps an attacker is k ft behind the log: the way back to the logged
+    # next position is 2 + k ft; k = 1, 2, 3 appear (steps 1 .. horizon - 1)
+    assert set(np.round(target[..., 0].unique().numpy(), 4)) == {3.0, 4.0, 5.0}
+    assert torch.allclose(target[..., 1], torch.zeros(()))
+    _, half = rollout_samples(_SlowNet(), ds, 0.52, 35.0, 4, 100, np.random.default_rng(0),
+                              torch.Generator(), return_frames=2.0)
+    assert set(np.round(half[..., 0].unique().numpy(), 4)) == {2.5, 3.0, 3.5}
