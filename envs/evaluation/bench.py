@@ -98,24 +98,76 @@ def vec_steps_per_s(num_envs: int, steps: int = 50, repeats: int = 5, device: st
     return statistics.median(run(steps) for _ in range(repeats))
 
 
+def step_profile(num_envs: int = 4096, steps: int = 20, top: int = 12,
+                 device: str = "cpu") -> dict:
+    """Where the vector env's step spends its time: torch.profiler over ``steps`` steps
+    after a warm-up -> {"batch", "steps", "total_ms_per_step" (the profiled ops' self time;
+    the profiler adds its own overhead, so compare shares, not totals, with the steps/s
+    figures), "ops": [{"op", "ms_per_step", "calls_per_step", "share"}, ...] the ``top``
+    ops by self CPU time}."""
+    from torch.profiler import ProfilerActivity, profile
+
+    env = HalfCourtVectorEnv(num_envs=num_envs, device=device)
+    env.reset(seed=0)
+    g = torch.Generator().manual_seed(0)
+    action = {"move": (torch.rand(num_envs, 5, 2, generator=g) * 2 - 1).to(env.device),
+              "decision": torch.where(torch.rand(num_envs, generator=g) < 0.04, 6, 0).to(env.device)}
+    for _ in range(5):
+        env.step(action)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            env.step(action)
+    rows = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in rows) or 1.0
+    ops = [{"op": e.key, "ms_per_step": round(e.self_cpu_time_total / steps / 1e3, 4),
+            "calls_per_step": round(e.count / steps, 2),
+            "share": round(e.self_cpu_time_total / total, 4)} for e in rows[:top]]
+    return {"batch": num_envs, "steps": steps, "ops": ops,
+            "total_ms_per_step": round(total / steps / 1e3, 3),
+            "ops_per_step": round(sum(e.count for e in rows) / steps, 1)}
+
+
+def _load1() -> float | None:
+    load = load_average()
+    return None if load is None else round(load[0], 2)
+
+
 def bench_env_steps(repeats: int = 5, sizes: tuple[int, ...] = (1, 256, 4096),
                     device: str = "cpu", torch_path: bool = True, compile: bool = False,
-                    threads: int | None = DEFAULT_THREADS) -> dict:
+                    threads: int | None = DEFAULT_THREADS, large: tuple[int, ...] = (16384,),
+                    profile: bool = True) -> dict:
     """{"gym_steps_s": fast path, "gym_torch_steps_s": torch path (the baseline the fast
-    path replaces), "vec": {"1": .., "256": .., "4096": ..} eager, "vec_compiled": the
-    same through torch.compile (compile=True only), "threads": torch threads used,
-    "load_avg": (1, 5, 15) min before / after} — medians of ``repeats`` after a warm-up."""
+    path replaces), "vec": {"1": .., "256": .., "4096": ..} eager, "vec_large":
+    {"16384": ..} the same for the ``large`` sizes, "vec_compiled": the same through
+    torch.compile (compile=True only), "step_profile": :func:`step_profile` at B = 4096
+    (profile=True), "load_avg_1min": {figure: 1-minute load average when it was taken}
+    (the machine's load beside each figure), "threads": torch threads used, "load_avg":
+    (1, 5, 15) min before / after} — medians of ``repeats`` after a warm-up."""
     out: dict = {"load_avg_before": load_average()}
+    loads: dict = {}
     with torch_threads(threads) as used:
         out["threads"] = used
         out["gym_steps_s"] = gym_steps_per_s(True, repeats=repeats)
+        loads["gym_steps_s"] = _load1()
         if torch_path:
             out["gym_torch_steps_s"] = gym_steps_per_s(False, steps=500, repeats=repeats)
-        out["vec"] = {str(b): vec_steps_per_s(b, steps=200 if b == 1 else 30, repeats=repeats,
-                                              device=device) for b in sizes}
+            loads["gym_torch_steps_s"] = _load1()
+        out["vec"] = {}
+        for b in sizes:
+            out["vec"][str(b)] = vec_steps_per_s(b, steps=200 if b == 1 else 30,
+                                                 repeats=repeats, device=device)
+            loads[f"vec.{b}"] = _load1()
+        out["vec_large"] = {}
+        for b in large:
+            out["vec_large"][str(b)] = vec_steps_per_s(b, steps=10, repeats=repeats,
+                                                       device=device)
+            loads[f"vec_large.{b}"] = _load1()
+        if profile:
+            out["step_profile"] = step_profile(4096, device=device)
         if compile:
             out["vec_compiled"] = {str(b): vec_steps_per_s(b, steps=200 if b == 1 else 30,
                                                            repeats=repeats, device=device,
                                                            compile=True) for b in sizes}
+    out["load_avg_1min"] = loads
     out["load_avg_after"] = load_average()
     return out

@@ -12,8 +12,9 @@ bench.json is rewritten after each section. Writes ``<out>/bench.json``:
     {"machine": {"cpu", "cores", "ram_gb", "torch", "device", "git_rev"},
      "ingest": [{"format", "file_mb", "ours_s", "naive_s", "speedup", "peak_rss_mb",
                  "rss_over_file"}, ...],
-     "sim": {"gym_steps_s", "gym_torch_steps_s", "vec": {"1", "256", "4096"}, "threads",
-             "load_avg_before", "load_avg_after"},
+     "sim": {"gym_steps_s", "gym_torch_steps_s", "vec": {"1", "256", "4096"},
+             "vec_large": {"16384"}, "step_profile": {"batch", "ops": [...], ...},
+             "load_avg_1min": {figure: load}, "threads", "load_avg_before", "load_avg_after"},
      "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "fastest", "fastest_s",
               "fastest_speedup", "latency", "ppp_paper", "ppp_fast", "ppp_diff_ci95", ...},
      "train": {"planner_samples_s", "batch", "horizon", "n_params", "device", "repeats"}}
@@ -96,7 +97,12 @@ def table(res: dict) -> str:
         lines.append(f"sim: single gym env {s['gym_steps_s']:,.0f} steps/s"
                      + (f" (torch path {s['gym_torch_steps_s']:,.0f})" if "gym_torch_steps_s" in s else "")
                      + "; vector " + ", ".join(f"b={k}: {v:,.0f}/s" for k, v in s["vec"].items())
+                     + "".join(f", b={k}: {v:,.0f}/s" for k, v in s.get("vec_large", {}).items())
                      + f"; torch threads {s.get('threads')}, load avg {s.get('load_avg_before')}")
+        prof = s.get("step_profile")
+        if prof:
+            top = ", ".join(f"{o['op']} {100 * o['share']:.0f}%" for o in prof["ops"][:5])
+            lines.append(f"  step profile b={prof['batch']}: {prof['ops_per_step']:.0f} ops/step; {top}")
     if "plan" in res:
         p = res["plan"]
         lines.append(f"plan (one decision): paper {p['paper_cfg_s']:.2f} s, fast {p['fast_cfg_s']:.3f} s "
