@@ -49,6 +49,7 @@ TASKS = {
     "simulate": ("hoopsim.tasks.simulate", "one offense vs one defense -> possession / shot tables, GIF"),
     "evaluate": ("hoopsim.tasks.evaluate", "paired PPP of offenses vs defenses on held-out starts"),
     "bench": ("hoopsim.tasks.bench", "speed figures of ingest, simulator, planner -> bench.json"),
+    "soak": ("hoopsim.tasks.soak", "every scheme x offense, many possessions, checked -> soak.json"),
     "realism": ("hoopsim.tasks.realism", "BC offense vs BC defense on held-out starts vs real rates"),
 }
 

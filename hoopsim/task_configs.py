@@ -270,6 +270,26 @@ class RealismTask(RunTask):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SoakTask(RunTask):
+    """``hoopsim soak``: ``possessions`` in total over every scheme x offense cell, in chunks
+    of ``batch`` rows, each cut after ``max_steps`` steps (0.52 s) and then counted as
+    unfinished; ``threads`` torch threads (null: torch's default); ``starts``: a .npz or
+    dataset cache (null: the named scenarios); ``court_margin_ft`` (ft) and ``ppp_range``
+    the limits of the checks (envs.evaluation.soak)."""
+
+    possessions: int = at_least(1)
+    batch: int = at_least(1)
+    max_steps: int = at_least(1)
+    threads: int | None = None
+    device: str = checked(_device)
+    starts: str | None = None
+    schemes: tuple[str, ...]
+    offenses: tuple[str, ...]
+    court_margin_ft: float = above(0)
+    ppp_range: tuple[float, ...]       # (low, high) points per possession
+
+
+@dataclass(frozen=True, kw_only=True)
 class BenchIngest:
     tmpdir: str | None = None     # where the synthetic game files go (null: the cache folder)
 

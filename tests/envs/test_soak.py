@@ -1,0 +1,69 @@
+"""hoopsim soak (issue 11): every scheme x offense, checked; each check can fail."""
+import json
+
+import pytest
+import torch
+
+from engine.sim.step import Outcome
+from envs.core import default_outcomes, default_sim_config
+from envs.evaluation.soak import SoakConfig, _row_checks, run_soak, summarize, table
+from envs.starts import scenario_starts
+
+CPU = torch.device("cpu")
+
+
+def _soak(n: int, **kw) -> dict:
+    return run_soak(SoakConfig(possessions=n, **kw), scenario_starts(), default_outcomes(CPU),
+                    default_sim_config(), CPU, progress=False)
+
+
+def test_row_checks_flag_nan_off_court_and_speed():
+    pos, vel = torch.full((4, 11, 3), 10.0), torch.zeros(4, 11, 3)
+    pos[1, 3, 0] = float("nan")
+    pos[2, 7, 1] = -2.5                       # 2.5 ft beyond the sideline
+    vel[3, 2, 0] = 30.0                       # over a 20.7 ft/s cap
+    nonfinite, off, fast = _row_checks(pos, vel, 20.7, 2.0)
+    assert nonfinite.tolist() == [False, True, False, False]
+    assert off.tolist() == [False, False, True, False]
+    assert fast.tolist() == [False, False, False, True]
+
+
+def test_small_soak_passes_every_check_and_counts_outcomes():
+    res = _soak(240, batch=64, schemes=("man_to_man", "zone_2_3"),
+                offenses=("random_walk", "pick_and_roll"))
+    assert res["ok"], res["failures"]
+    assert res["possessions"] == 240 and len(res["cells"]) == 4
+    for c in res["cells"]:
+        assert sum(c["outcomes"].values()) == c["n"] == 60
+        assert c["outcomes"]["ONGOING"] == 0
+    assert "all checks passed" in table(res)
+
+
+def test_failed_check_and_ppp_out_of_range_are_reported():
+    cell = {"scheme": "zone_2_3", "offense": "motion", "n": 10, "points": 30.0, "ppp": 3.0,
+            "wall_s": 0.1, "steps": 5, "nonfinite": 0, "off_court": 1, "over_speed": 0,
+            "unfinished": 0, "illegal_outcome": 0, "points_mismatch": 0,
+            "outcomes": {o.name: 0 for o in Outcome}}
+    res = summarize([cell], SoakConfig(), 1.0)
+    assert not res["ok"] and res["failures"][0].startswith("off_court: 1 of 10")
+    assert any(f.startswith("ppp: zone_2_3 3.000") for f in res["failures"])
+
+
+def test_hoopsim_soak_writes_json_and_exits_2_on_failure(tmp_path, capsys):
+    from hoopsim.cli import main
+
+    ok = main(["soak", f"out={tmp_path / 'a'}", "possessions=48", "batch=16",
+               "schemes=[man_to_man]", "offenses=[random_walk,isolation]"])
+    res = json.loads((tmp_path / "a" / "soak.json").read_text())
+    assert res["possessions"] == 48 and res["threads"] == 1
+    bad = main(["soak", f"out={tmp_path / 'b'}", "possessions=16", "batch=16",
+                "schemes=[man_to_man]", "offenses=[isolation]", "ppp_range=[5.0,6.0]"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (ok, bad) == (0, 2) and err[-1].startswith("soak failed: ppp: man_to_man")
+
+
+@pytest.mark.slow
+def test_ci_soak_10000_possessions():
+    res = _soak(10_000)
+    assert res["ok"], res["failures"]
+    assert res["possessions"] >= 10_000
