@@ -13,7 +13,6 @@ import json
 import logging
 import sys
 
-
 from engine.atomic import write_text_atomic
 from engine.errors import HoopsimConfigError
 from engine.runtime import resolve_device
