@@ -50,6 +50,72 @@ def test_decision_read_from_the_ball_path():
     assert read_decision(to_third, f, torch.tensor([3]), cfg).item() == Decision.HOLD
 
 
+def sim_from_plan(plan, t=0):
+    """Simulated positions (1, 11, 3) equal to the plan's frame t (identity role order)."""
+    from planners.windows import windows_to_positions
+    return windows_to_positions(plan[:, t]).clone()
+
+
+def test_shot_only_by_the_planned_shooter_near_the_release_and_inside_the_support():
+    """Issue 10: the executor shot from wherever the simulated handler stood (unguided
+    plans shot from a median 64 ft). Now: only the planned shooter, within release_ft of
+    the planned release, inside the training shots' support."""
+    from planners.support import Support
+
+    cfg = RecedingConfig()
+    shot = plan_with_ball([(80, 25), (86, 25), (88.5, 25)] + [(88.75, 25)] * 3)
+    shot[0, :, 3:5] = torch.tensor([80.0, 25.0])           # off_0 (the handler) releases at (80, 25)
+    shot[0, :, 13:15] = torch.tensor([84.0, 25.0])          # def_0 4 ft away
+    f, f_now, one = torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([1])
+    sim = sim_from_plan(shot)
+    support = Support(shot_distance_ft=(1.0, 28.0), defender_ft=(0.0, 15.0))
+    kw = dict(sim_pos=sim, support=support, f_now=f_now)
+    assert read_decision(shot, f, one, cfg, **kw).item() == Decision.SHOOT
+    far = sim.clone()
+    far[0, 1, :2] = torch.tensor([50.0, 25.0])              # simulated handler 30 ft from the release
+    assert read_decision(shot, f, one, cfg, sim_pos=far, f_now=f_now).item() == Decision.HOLD
+    # another attacker holds the ball in the simulation: not the planned shooter
+    assert read_decision(shot, f, torch.tensor([2]), cfg, **kw).item() != Decision.SHOOT
+    tight = Support(shot_distance_ft=(1.0, 5.0), defender_ft=(0.0, 15.0))   # 8.75 ft: outside
+    assert read_decision(shot, f, one, cfg, sim_pos=sim, support=tight, f_now=f_now).item() == Decision.HOLD
+    open_court = Support(shot_distance_ft=(1.0, 28.0), defender_ft=(6.0, 15.0))  # 4 ft: outside
+    assert read_decision(shot, f, one, cfg, sim_pos=sim, support=open_court, f_now=f_now).item() \
+        == Decision.HOLD
+
+
+def test_pass_only_when_the_receiver_is_near_the_planned_catch():
+    cfg = RecedingConfig()
+    to_third = plan_with_ball([(60, 5), (60, 25)] + [(60, 25)] * 4)
+    f, f_now, one = torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([1])
+    sim = sim_from_plan(to_third)
+    assert read_decision(to_third, f, one, cfg, sim_pos=sim, f_now=f_now).item() == Decision.PASS_2
+    sim[0, 3, :2] = torch.tensor([40.0, 25.0])              # receiver 20 ft from the catch point
+    assert read_decision(to_third, f, one, cfg, sim_pos=sim, f_now=f_now).item() == Decision.HOLD
+
+
+def test_plans_are_made_and_followed_in_role_order():
+    """The handler is role 0 of the windows the model learnt from: the executor orders
+    the state that way and maps the plan back to slots."""
+    from planners.receding import slot_positions
+
+    planner = small_planner()
+    spy = PlanSpy(planner)
+    policy = RecedingHorizonOffense(planner, None, SimConfig().dt_s,
+                                    RecedingConfig(n_candidates=2, replan_every=1,
+                                                   sampler=SamplerConfig(method="ddim", n_steps=3)))
+    state = start_state(2)
+    state.handler[:] = 4                                     # slot 4 holds the ball
+    state.pos[:, 0, :2] = state.pos[:, 4, :2] + 0.5
+    gen = torch.Generator().manual_seed(0)
+    memory = policy.init(state, gen)
+    _, _, memory = policy.act(state, memory, gen)
+    assert (memory["perm"][:, 1] == 4).all()                 # role 0 is the handler's slot
+    hist = spy.calls[0]["history"]
+    assert torch.allclose(hist[:, -1, 1], state.pos[:, 4].float())
+    back = slot_positions(hist[:, -1], memory["perm"])
+    assert torch.allclose(back, state.pos.float())
+
+
 def test_closed_loop_in_the_simulator(tmp_path):
     w = make_windows(toy_possessions(n=16), horizon_s=4.0, stride=1).select_split("train")
     train(tiny_config(rate_hz=1 / 0.52), w, steps=10, batch=8, device="cpu", out_dir=tmp_path,
