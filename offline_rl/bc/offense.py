@@ -96,7 +96,7 @@ class OffenseBCConfig:
     jitter_frac: float = 0.5
     jitter_return_frames: float = 1.0
     jitter_ftps: float = 0.0
-    shot_model: bool = False
+    shot_model: bool = True
     shot_prior: float = 50.0
     dad_rounds: int = 0
     dad_horizon: int = 8
@@ -296,7 +296,7 @@ def load(directory: str | Path) -> FittedOffense:
 
 
 SAMPLING_KNOBS = ("temperature", "move_noise", "drive_min_ftps")
-FIT_VERSION = 2     # bump when the fitting code changes what a config fits
+FIT_VERSION = 3     # bump when the fitting code changes what a config fits
 
 
 def fit_key(train_ds: PossessionSet, cfg: OffenseBCConfig) -> str:

@@ -10,7 +10,14 @@ from engine.court import shot_zone
 from engine.sim.step import DEF, OFF, Decision, SimConfig
 from envs.core import default_outcomes
 from envs.starts import scenario_starts
-from offline_rl.bc import BCOffense, FittedOffense, OffenseBCConfig, OffenseNet, load, save
+from offline_rl.bc import (
+    BCOffense,
+    FittedOffense,
+    OffenseBCConfig,
+    OffenseNet,
+    load,
+    save,
+)
 from offline_rl.bc.augment import perturb
 from offline_rl.bc.features import CLS_HOLD, CLS_SHOT, Frames
 from offline_rl.bc.shot_select import TABLE_SHAPE, ZONES, fit_table, p_shoot, zone_index
@@ -73,9 +80,21 @@ def test_shot_table_learns_where_shots_are_taken_and_shrinks_empty_cells():
     assert t.shape == TABLE_SHAPE
     p = p_shoot(t, f.pos, f.holder, f.shot_clock)
     assert three.any() and p[three].min() > 0.5 and p[~three].max() < 0.05
-    # every frame has 12 s on the clock: the empty < 4 s cells take their zone's rate
-    assert torch.allclose(t[:, :, 0], t[:, :1, 0].expand(-1, TABLE_SHAPE[1]))
-    assert t[ZONES.index("above_break_three"), :, 0].min() > 0.9
+    # every frame has 12 s on the clock: the empty < 4 s cells take their coarser rate
+    assert torch.allclose(t[..., 0], t[:, :, :1, 0].expand(-1, -1, TABLE_SHAPE[2]))
+    assert t[ZONES.index("above_break_three"), -1, :, 0].min() > 0.9
+
+
+def test_shot_table_separates_distances_within_a_zone():
+    f = _frames(3000, seed=3)
+    rows = torch.arange(3000)
+    xy = f.pos[rows, f.holder, :2]
+    rim = (xy - torch.tensor([88.75, 25.0])).norm(dim=-1)
+    three = zone_index(xy) == ZONES.index("above_break_three")
+    cls = torch.where(three & (rim < 25.0), CLS_SHOT, CLS_HOLD)       # no shots from deep
+    p = p_shoot(fit_table(f.pos, f.holder, f.shot_clock, cls, prior=1.0), f.pos, f.holder,
+                f.shot_clock)
+    assert p[three & (rim < 25.0)].min() > 0.5 and p[three & (rim >= 28.0)].max() < 0.1
 
 
 def _start(n: int = 6):
