@@ -5,6 +5,7 @@ and training-throughput measurements live in planners.bench.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,17 +15,11 @@ import torch
 
 from engine.runtime import resolve_device
 from planners.diffusion import DIFFUSION_FOLDER, PlannerModelConfig, load_diffusion
-from planners.guides import (
-    ConstraintGuide,
-    Guide,
-    RewardGuide,
-    SumGuide,
-    ValueGuide,
-    ball_near_hoop,
-)
+from planners.guides import Guide, RewardGuide, ValueGuide, ball_near_hoop
 from planners.denoiser import Denoiser
 from planners.normalizer import Normalizer, feet_stats
 from planners.sampler import SamplerConfig, SampleResult, WarmStart, sample
+from planners.support import Support
 from planners.value import VALUE_FOLDER, ValueConfig, ValueNet, load_value
 from planners.windows import CHANNELS, POS_CHANNELS, positions_to_windows, with_velocity
 
@@ -95,25 +90,26 @@ class Planner:
     and users all go through it."""
 
     def __init__(self, model: Denoiser, normalizer: Normalizer, cfg: PlannerModelConfig,
-                 value_model: torch.nn.Module | None = None, device: str | torch.device = "cpu"):
+                 value_model: torch.nn.Module | None = None, device: str | torch.device = "cpu",
+                 support: Support | None = None, outcomes: dict | None = None):
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.normalizer = normalizer
         self.cfg = cfg
         self.value_model = None if value_model is None else value_model.to(self.device).eval()
+        self.support = support                # training data's support (planners.support)
+        self.outcomes = outcomes              # training-game outcome models (a plain dict)
 
-    def default_guide(self, constraint_weight: float = 0.01) -> Guide:
-        """The value guide (if a value model is loaded) or 'ball near the hoop', each
-        plus a weighted ConstraintGuide."""
-        main = (ValueGuide(self.value_model) if self.value_model is not None
+    def default_guide(self) -> Guide:
+        """The value guide (if a value model is loaded) or 'ball near the hoop'. Hard
+        constraints are not a guide: the sampler projects the x0 estimate."""
+        return (ValueGuide(self.value_model) if self.value_model is not None
                 else RewardGuide(ball_near_hoop, self.normalizer))
-        cons = ConstraintGuide(self.normalizer, self.cfg.rate_hz)
-        return SumGuide([main, cons], [1.0, constraint_weight])
 
     def plan(self, current_state, generator: torch.Generator, n_candidates: int = 64,
              horizon: int | None = None, guide: Guide | None | str = "default",
              sampler: SamplerConfig | None = None, warm_start: WarmStart | None = None,
-             score: bool = False, history=None, bucket=None) -> PlanResult:
+             score: bool = False, history=None, bucket=None, ranker=None) -> PlanResult:
         """Plan from one state or a batch of g states (see :func:`as_window_states`),
         each inpainted at frame 0; or, with ``history`` ((t, 11, 3) or (g, t, 11, 3)
         feet at the planning rate, oldest first, the last frame now; current_state is
@@ -121,7 +117,8 @@ class Planner:
         (PlanResult.now = t - 1). ``n_candidates`` candidates per state, ranked within
         each state's group. guide 'default' -> default_guide(), None -> unguided.
         bucket: reward bucket 0..3 (or (g,)) for classifier-free guidance (used when
-        sampler.cfg_weight > 0). warm_start.plan: (h, c) or (g, h, c) feet, aligned
+        sampler.cfg_weight > 0). ranker: planners.sampler's ranking callable (e.g.
+        planners.objective.PlanObjective), None: rank by the guide. warm_start.plan: (h, c) or (g, h, c) feet, aligned
         with this plan's frames. ``score`` fills PlanResult.value_score. All noise
         comes from ``generator`` (on this planner's device or the CPU). Returns
         tensors on the planner's device."""
@@ -137,7 +134,7 @@ class Planner:
         res: SampleResult = sample(
             self.model, self.normalizer, self.cfg.diffusion, n_candidates * g, h, cond,
             generator, guide=guide, cfg=sampler, warm_start=warm_start, rate_hz=self.cfg.rate_hz,
-            device=self.device, bucket=bucket)
+            device=self.device, bucket=bucket, ranker=ranker)
         candidates = res.plans.view(g, -1, h, res.plans.shape[-1])
         now = len(cond) - 1
         out = PlanResult(candidates[:, 0], candidates, res.values.view(g, -1),
@@ -167,7 +164,36 @@ def load_planner(path: str | Path, device: str | torch.device = "auto", ema: boo
     value = None
     if (root / VALUE_FOLDER / "checkpoint.json").is_file():
         value, _, _, _ = load_value(root / VALUE_FOLDER, device, ema)
-    return Planner(model, normalizer, cfg, value, device)
+    extras = load_planning_extras(root)
+    return Planner(model, normalizer, cfg, value, device, Support.from_dict(extras.get("support")),
+                   extras.get("outcomes"))
+
+
+PLANNING_FILE = "planning.json"
+
+
+def save_planning_extras(out_dir: str | Path, support: Support | None = None,
+                         outcomes: dict | None = None, **info) -> Path:
+    """Write ``<out_dir>/planning.json``: what planning needs besides the networks --
+    the training data's support, the outcome models fitted on the training games
+    (``OutcomeModels.to_dict()``), and any plain ``info`` (e.g. the value report)."""
+    from engine.atomic import write_text_atomic
+
+    path = Path(out_dir) / PLANNING_FILE
+    old = load_planning_extras(out_dir)
+    new = {**old, **info}
+    if support is not None:
+        new["support"] = support.to_dict()
+    if outcomes is not None:
+        new["outcomes"] = outcomes
+    write_text_atomic(path, json.dumps(new, indent=1) + "\n")
+    return path
+
+
+def load_planning_extras(out_dir: str | Path) -> dict:
+    """``<out_dir>/planning.json`` as a dict ({} when absent)."""
+    path = Path(out_dir) / PLANNING_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def untrained_planner(cfg: PlannerModelConfig, device: str | torch.device = "cpu",

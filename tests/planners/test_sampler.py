@@ -74,7 +74,7 @@ def test_first_generated_frame_respects_speed_cap(planner):
 def test_reward_guidance_beats_unguided_with_same_seed(planner):
     guide = RewardGuide(ball_near_hoop, planner.normalizer)
     base = SamplerConfig(method="ddpm", scale=0.0, player_speed_cap_ftps=None)
-    guided = SamplerConfig(method="ddpm", scale=1.0, player_speed_cap_ftps=None)
+    guided = SamplerConfig(method="ddpm", scale=3.0, player_speed_cap_ftps=None)
     reward = lambda plans: ball_near_hoop(windows_to_positions(plans))
     r0 = reward(run(planner, 7, guide, base, n=8).plans)
     r1 = reward(run(planner, 7, guide, guided, n=8).plans)
@@ -85,7 +85,7 @@ def test_reward_guidance_beats_unguided_with_same_seed(planner):
 
 def test_early_rejection_keeps_requested_share(planner):
     guide = SumGuide([RewardGuide(ball_near_hoop, planner.normalizer),
-                      ConstraintGuide(planner.normalizer, 2.0)], [1.0, 0.01])
+                      RewardGuide(ball_near_hoop, planner.normalizer)], [1.0, 0.01])
     cfg = SamplerConfig(method="ddim", n_steps=6, guide_start=0.5, early_reject=(0.5, 0.25))
     res = run(planner, 0, guide, cfg, n=16)
     assert res.plans.shape == (4, H, 46) and res.n_started == 16 and res.values.shape == (4,)
@@ -135,7 +135,8 @@ def test_raw_mode_applies_no_projection_and_no_guide(planner):
     """The gates measure the model's own samples: raw output equals a run with every
     projection off, ignores a guide, and keeps speeds a tight cap would have clipped."""
     guide = RewardGuide(ball_near_hoop, planner.normalizer)
-    off = SamplerConfig(method="ddim", n_steps=10, player_speed_cap_ftps=None, clamp_to_court=False)
+    off = SamplerConfig(method="ddim", n_steps=10, player_speed_cap_ftps=None, clamp_to_court=False,
+                        ball_hold_ft=None)
     raw = run(planner, 2, None, RAW)
     projected = run(planner, 2, None, off).plans
     assert torch.equal(raw.plans[..., :23], projected[..., :23])
@@ -159,3 +160,63 @@ def test_classifier_free_guidance_weight(planner):
     three = sample(*args, gen(), cfg=cfg1, rate_hz=2.0, bucket=3)
     zero = sample(*args, gen(), cfg=cfg1, rate_hz=2.0, bucket=0)
     assert not torch.equal(three.plans, plain.plans) and not torch.equal(three.plans, zero.plans)
+
+
+class SpyGuide:
+    """Records the inputs the sampler differentiates; value = mean ball x (feet)."""
+
+    def __init__(self, normalizer):
+        self.normalizer, self.seen = normalizer, []
+
+    def value(self, x, k):
+        return self.normalizer.unnormalize(x)[..., 0].mean(dim=-1)
+
+    def gradients(self, x, k):
+        self.seen.append((x.detach().clone(), k.clone()))
+        with torch.enable_grad():
+            x = x.detach().requires_grad_(True)
+            y = self.value(x, k)
+            (g,) = torch.autograd.grad(y.sum(), x)
+        return y.detach(), g
+
+
+def test_guidance_and_constraints_act_on_the_x0_estimate(planner):
+    """Issue 10: the constraint guide pushed the noisy x_k (~300 ft steps). Now guides
+    see x0 estimates at k = 0 (feet-sized, not noise-sized), each guide step moves x0 by
+    ``scale`` feet, and the hard constraints project x0."""
+    spy = SpyGuide(planner.normalizer)
+    cfg = SamplerConfig(method="ddim", n_steps=6, scale=2.0, n_guide_steps=1, t_stopgrad=0,
+                        guide_start=0.0, player_speed_cap_ftps=None, clamp_to_court=False,
+                        ball_hold_ft=None)
+    res = run(planner, 0, spy, cfg)
+    assert len(spy.seen) == 6 and all(int(k.max()) == 0 for _, k in spy.seen)
+    first_x = planner.normalizer.unnormalize(spy.seen[0][0])[..., 3:23]
+    assert first_x.abs().max() < 400                        # an x0 estimate, not pure noise
+    assert abs(res.guide_move_ft - 2.0) < 1e-3
+    base = run(planner, 0, None, cfg)
+    assert windows_to_positions(res.plans)[:, 1:, 0, 0].mean() > windows_to_positions(base.plans)[:, 1:, 0, 0].mean()
+
+
+def test_projection_keeps_the_ball_with_an_attacker_unless_in_flight():
+    from planners.sampler import hold_ball
+
+    pos = torch.zeros(1, 3, 11, 3)
+    pos[0, :, 1:6, 0] = torch.tensor([50.0, 60, 70, 80, 85])
+    pos[0, :, 1:6, 1] = 25.0
+    pos[0, :, 0] = torch.tensor([50.0, 40.0, 4.0])          # 15 ft off off_0 at pass height
+    pos[0, 2, 0, 2] = 12.0                                   # frame 2 in flight (high)
+    out = hold_ball(pos, {0}, 2.0, SamplerConfig())
+    assert torch.equal(out[0, 0], pos[0, 0]) and torch.equal(out[0, 2, 0], pos[0, 2, 0])
+    assert torch.allclose((out[0, 1, 0, :2] - pos[0, 1, 1, :2]).norm(), torch.tensor(3.0))
+
+
+def test_ranker_orders_candidates_and_puts_rejected_last(planner):
+    def ranker(plans, raw, first):
+        v = windows_to_positions(plans)[:, -1, 0, 0]
+        return v, torch.arange(plans.shape[0]) % 2 == 0      # odd rows outside the support
+    res = sample(planner.model, planner.normalizer, planner.cfg.diffusion, 6, H, {0: state()},
+                 torch.Generator().manual_seed(0), cfg=SamplerConfig(method="ddim", n_steps=4),
+                 rate_hz=2.0, ranker=ranker)
+    assert res.n_rejected == 3
+    top = res.values[:3]
+    assert torch.all(top[:-1] >= top[1:])
