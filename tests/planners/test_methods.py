@@ -19,10 +19,13 @@ from planners.sampler import PAPER
 from tests.planners.test_receding import small_planner
 
 
-@pytest.mark.parametrize("method_id, scale", [("playbest_unguided", 0.0), ("playbest_a0.1", 0.1),
-                                              ("playbest_a1", 1.0), ("playbest_a10", 10.0)])
-def test_method_ids_parse_to_the_playbest_entry(method_id, scale):
-    assert parse_method_id(method_id) == ("playbest", {"scale": scale})
+@pytest.mark.parametrize("method_id, entry, scale", [
+    ("playbest_unguided", "playbest_unguided", 0.0), ("playbest_a0.1", "playbest_grad", 0.1),
+    ("playbest_a1", "playbest_grad", 1.0), ("playbest_a10", "playbest_grad", 10.0),
+    ("playbest_rank", "playbest_rank", 0.0), ("playbest_cfg", "playbest_cfg", 0.0),
+    ("playbest_grad", "playbest_grad", 1.0), ("playbest", "playbest_rank", 0.0)])
+def test_method_ids_parse_to_their_entries(method_id, entry, scale):
+    assert parse_method_id(method_id)[0] == entry
     assert is_planner_method(method_id) and guidance_scale(method_id) == scale
 
 
@@ -30,14 +33,15 @@ def test_other_families_are_not_planner_methods():
     assert not is_planner_method("scripted") and guidance_scale("bc") is None
 
 
-@pytest.mark.parametrize("bad", ["playbest_x", "playbest_a", "playbest_a-1", "playbest_a1x", "playbest"])
+@pytest.mark.parametrize("bad", ["playbest_x", "playbest_a", "playbest_a-1", "playbest_a1x", "playbestt"])
 def test_unknown_planner_method_names_the_choices(bad):
-    with pytest.raises(HoopsimConfigError, match="playbest_unguided, playbest_a<scale>"):
+    with pytest.raises(HoopsimConfigError, match="playbest_rank, playbest_grad, playbest_cfg"):
         parse_method_id(bad)
 
 
 def test_unknown_registry_name_names_the_entries():
-    assert PLANNER_METHODS.names() == ["playbest"]
+    assert PLANNER_METHODS.names() == ["playbest_cfg", "playbest_grad", "playbest_rank",
+                                       "playbest_unguided"]
     with pytest.raises(HoopsimConfigError, match="choose one of playbest"):
         PLANNER_METHODS.make("playbest_a1")
 
@@ -51,6 +55,10 @@ def test_registry_builds_the_executor_from_user_options():
     assert policy.cfg.scale == 0.5 and policy.cfg.n_candidates == 3 and policy.horizon == 6
     assert policy.sampler.method == PAPER.method and policy.sampler.scale == 0.5
     assert make_method("playbest_unguided", planner, dt).guide is None
+    rank = make_method("playbest", planner, dt)
+    assert rank.guide is None and rank.ranker is not None
+    cfg = make_method("playbest_cfg", planner, dt, {"cfg_weight": 2.0})
+    assert cfg.bucket == 3 and cfg.sampler.cfg_weight == 2.0 and cfg.ranker is not None
     with pytest.raises(HoopsimConfigError, match="candidatez"):
         make_method("playbest_a1", planner, dt, {"candidatez": 3})
     with pytest.raises(HoopsimConfigError, match="fast"):
