@@ -5,15 +5,17 @@ synthetic raw game; the ingest benchmark (``bench_ingest``, imported on its own)
 Front door: :func:`load_tracking` (any tracking format -> frames), :func:`read_pbp`.
 """
 
-from engine.logs.io import expand_paths, load_tracking, tracking_format
-from engine.logs.pbp import EventType, PlayByPlay, read_pbp
-from engine.logs.pbp_write import write_pbp
-from engine.logs.rules import RulesConfig
-from engine.logs.sportvu import read_sportvu
-from engine.logs.sportvu_write import write_sportvu
-from engine.logs.tidy_csv import TidyColumns, read_tidy_csv, write_tidy_csv
-from engine.logs.wide_csv import read_wide_csv
+from engine.lazy import lazy_exports
 
-__all__ = ["EventType", "PlayByPlay", "RulesConfig", "TidyColumns", "expand_paths", "load_tracking",
-           "read_pbp", "read_sportvu", "read_tidy_csv", "read_wide_csv", "tracking_format",
-           "write_pbp", "write_sportvu", "write_tidy_csv"]
+_EXPORTS = {
+    "expand_paths": "io", "load_tracking": "io", "tracking_format": "io",
+    "EventType": "pbp", "PlayByPlay": "pbp", "read_pbp": "pbp",
+    "write_pbp": "pbp_write",
+    "RulesConfig": "rules",
+    "read_sportvu": "sportvu",
+    "write_sportvu": "sportvu_write",
+    "TidyColumns": "tidy_csv", "read_tidy_csv": "tidy_csv", "write_tidy_csv": "tidy_csv",
+    "read_wide_csv": "wide_csv",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -11,11 +11,14 @@
   ``scalar_eval`` (:class:`ScalarOutcomes`, Python floats for the single-env fast path).
 """
 
-from engine.outcomes.limits import MovementLimits, default_limits
-from engine.outcomes.models import OutcomeConfig, OutcomeModels, default_models
-from engine.outcomes.numpy_eval import OutcomeArrays, OutcomeParams
-from engine.outcomes.scalar_eval import ScalarOutcomes
-from engine.outcomes.torch_eval import OutcomeTensors
+from engine.lazy import lazy_exports
 
-__all__ = ["MovementLimits", "OutcomeArrays", "OutcomeConfig", "OutcomeModels", "OutcomeParams",
-           "OutcomeTensors", "ScalarOutcomes", "default_limits", "default_models"]
+_EXPORTS = {
+    "MovementLimits": "limits", "default_limits": "limits",
+    "OutcomeConfig": "models", "OutcomeModels": "models", "default_models": "models",
+    "OutcomeArrays": "numpy_eval", "OutcomeParams": "numpy_eval",
+    "ScalarOutcomes": "scalar_eval",
+    "OutcomeTensors": "torch_eval",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

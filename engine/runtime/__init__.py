@@ -2,12 +2,17 @@
 one checkpoint format (``checkpoint``), one training loop with EMA and resume
 (``training``), one cache helper (``cache``)."""
 
-from engine.runtime.cache import cache_folder, cache_key, default_cache_dir, file_stamp
-from engine.runtime.checkpoint import has_checkpoint, load_meta, load_tensors, save_checkpoint
-from engine.runtime.device import code_revision, resolve_device, seed_everything, torch_generator
-from engine.runtime.training import Ema, TrainConfig, TrainResult, run_training, seeded_init
+from engine.lazy import lazy_exports
 
-__all__ = ["Ema", "TrainConfig", "TrainResult", "cache_folder", "cache_key", "code_revision",
-           "default_cache_dir", "file_stamp", "has_checkpoint", "load_meta", "load_tensors",
-           "resolve_device", "run_training", "save_checkpoint", "seed_everything", "seeded_init",
-           "torch_generator"]
+_EXPORTS = {
+    "cache_folder": "cache", "cache_key": "cache", "default_cache_dir": "cache",
+    "file_stamp": "cache",
+    "has_checkpoint": "checkpoint", "load_meta": "checkpoint", "load_tensors": "checkpoint",
+    "save_checkpoint": "checkpoint",
+    "code_revision": "device", "resolve_device": "device", "seed_everything": "device",
+    "torch_generator": "device",
+    "Ema": "training", "TrainConfig": "training", "TrainResult": "training",
+    "run_training": "training", "seeded_init": "training",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
