@@ -74,9 +74,9 @@ class OffenseBCConfig:
     seed: fit seed. jitter_ft / jitter_frac / jitter_return_frames / jitter_ftps: the
     data as demonstrator (:mod:`offline_rl.bc.augment`; 0 ft = logged states only);
     shot_model: decide shoot / not with the league's shot-selection table
-    (:mod:`offline_rl.bc.shot_select`, ``shot_prior`` pseudo-frames per cell) and the
-    other classes with the net. dad_rounds: rounds of the data as demonstrator with the
-    model's own rollouts (:mod:`offline_rl.bc.dad`: ``dad_windows`` logged windows rolled
+    (:mod:`offline_rl.bc.shot_select`, ``shot_prior`` pseudo-frames per cell, rim-distance
+    bins when ``shot_by_distance``) and the other classes with the net. dad_rounds:
+    rounds of the data as demonstrator with the model's own rollouts (:mod:`offline_rl.bc.dad`: ``dad_windows`` logged windows rolled
     ``dad_horizon`` steps with movement noise ``dad_noise``, labelled back over
     ``dad_return_frames``), each followed by ``dad_steps`` more training steps."""
 
@@ -98,6 +98,7 @@ class OffenseBCConfig:
     jitter_ftps: float = 0.0
     shot_model: bool = True
     shot_prior: float = 50.0
+    shot_by_distance: bool = False
     dad_rounds: int = 0
     dad_horizon: int = 8
     dad_windows: int = 20_000
@@ -264,7 +265,8 @@ def fit_offense(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
             torch.Generator().manual_seed(cfg.seed + r), cfg.dad_noise, cfg.dad_return_frames)
         data = with_movement(data, feats, target)
         net = train(data, cfg, progress, init=net, steps=cfg.dad_steps)
-    table = (shot_select.fit_from_dataset(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.shot_prior)
+    table = (shot_select.fit_from_dataset(train_ds, cfg.dt_s, cfg.glitch_ftps, cfg.shot_prior,
+                                              cfg.shot_by_distance)
              if cfg.shot_model else None)
     rates = np.bincount(data.cls.numpy(), minlength=N_CLASSES) / max(len(data.cls), 1)
     info = {"n_train_possessions": len(train_ds), "base_rates": rates.tolist(),
@@ -364,7 +366,8 @@ class BCOffense:
         logits = self.net.decide(*decision_features(safe))
         probs = (logits / max(self.cfg.temperature, 1e-6)).softmax(-1)
         if self.shot_table is not None:       # shoot or not from the league's table
-            p = shot_select.p_shoot(self.shot_table, f.pos, safe.holder, f.shot_clock)
+            p = shot_select.p_shoot(self.shot_table, f.pos, safe.holder, f.shot_clock,
+                                    self.cfg.shot_by_distance)
             rest = probs[:, :CLS_SHOT] / probs[:, :CLS_SHOT].sum(-1, keepdim=True).clamp_min(1e-9)
             probs = torch.cat([rest * (1.0 - p)[:, None], p[:, None]], dim=-1)
         cls = (u[:, None] > probs.cumsum(-1)).sum(-1).clamp(max=N_CLASSES - 1)

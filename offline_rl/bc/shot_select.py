@@ -58,25 +58,27 @@ def zone_index(xy: torch.Tensor) -> torch.Tensor:
     return torch.where(three & ~corner, 4, z)
 
 
-def cell_index(pos: torch.Tensor, holder: torch.Tensor, shot_clock: torch.Tensor
-               ) -> tuple[torch.Tensor, ...]:
+def cell_index(pos: torch.Tensor, holder: torch.Tensor, shot_clock: torch.Tensor,
+               by_distance: bool = True) -> tuple[torch.Tensor, ...]:
     """pos (b, 11, >=2) ft, holder (b,) attacker slot 1..5, shot_clock (b,) s -> (zone,
-    rim-distance bin, defender bin, clock bin), each (b,) long."""
+    rim-distance bin (0 everywhere unless ``by_distance``), defender bin, clock bin),
+    each (b,) long."""
     rows = torch.arange(pos.shape[0], device=pos.device)
     xy = pos[rows, holder.clamp(1, 5), :2]
     dd = (pos[:, DEF, :2] - xy[:, None]).norm(dim=-1).min(1).values
     rim = (xy - hoop_xy(xy)).norm(dim=-1)
     edges = lambda e: torch.tensor(e, dtype=xy.dtype, device=xy.device)
-    return (zone_index(xy), torch.bucketize(rim, edges(DIST_EDGES), right=True),
+    ring = torch.bucketize(rim, edges(DIST_EDGES), right=True)
+    return (zone_index(xy), ring if by_distance else torch.zeros_like(ring),
             torch.bucketize(dd, edges(DEF_EDGES), right=True),
             torch.bucketize(shot_clock.to(xy.dtype), edges(CLOCK_EDGES), right=True))
 
 
 def fit_table(pos: torch.Tensor, holder: torch.Tensor, shot_clock: torch.Tensor,
-              cls: torch.Tensor, prior: float = 50.0) -> torch.Tensor:
+              cls: torch.Tensor, prior: float = 50.0, by_distance: bool = True) -> torch.Tensor:
     """Decision frames (pos (n, 11, 3), holder (n,), shot_clock (n,), cls (n,) decision
     class) -> P(shoot) table :data:`TABLE_SHAPE`, cells shrunk to their zone's rate."""
-    z, r, d, c = cell_index(pos, holder, shot_clock)
+    z, r, d, c = cell_index(pos, holder, shot_clock, by_distance)
     flat = ((z * TABLE_SHAPE[1] + r) * TABLE_SHAPE[2] + d) * TABLE_SHAPE[3] + c
     size = int(np.prod(TABLE_SHAPE))
     shots = torch.bincount(flat, weights=(cls == CLS_SHOT).double(), minlength=size)
@@ -89,13 +91,15 @@ def fit_table(pos: torch.Tensor, holder: torch.Tensor, shot_clock: torch.Tensor,
 
 
 def p_shoot(table: torch.Tensor, pos: torch.Tensor, holder: torch.Tensor,
-            shot_clock: torch.Tensor) -> torch.Tensor:
-    """(b,) probability that the holder shoots this step (see :func:`cell_index`)."""
-    z, r, d, c = cell_index(pos, holder, shot_clock)
+            shot_clock: torch.Tensor, by_distance: bool = True) -> torch.Tensor:
+    """(b,) probability that the holder shoots this step (see :func:`cell_index`; the
+    same ``by_distance`` as the fit)."""
+    z, r, d, c = cell_index(pos, holder, shot_clock, by_distance)
     return table.to(pos.device)[z, r, d, c].to(pos.dtype)
 
 
-def fit_from_dataset(ds, dt_s: float, glitch_ftps: float, prior: float = 50.0) -> torch.Tensor:
+def fit_from_dataset(ds, dt_s: float, glitch_ftps: float, prior: float = 50.0,
+                     by_distance: bool = True) -> torch.Tensor:
     """The table of :func:`fit_table` over every decision frame of ``ds`` (a
     PossessionSet; the caller passes the train split)."""
     from offline_rl.bc.features import frame_index, gather_frames, impute_shot_clock
@@ -103,4 +107,4 @@ def fit_from_dataset(ds, dt_s: float, glitch_ftps: float, prior: float = 50.0) -
     idx = frame_index(ds, dt_s, glitch_ftps)
     rows, cols = np.nonzero(idx["decision"])
     f = gather_frames(ds, rows, cols, dt_s, impute_shot_clock(ds), idx["cls"], idx["holder"])
-    return fit_table(f.pos, f.holder, f.shot_clock, f.action, prior)
+    return fit_table(f.pos, f.holder, f.shot_clock, f.action, prior, by_distance)

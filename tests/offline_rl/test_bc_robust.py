@@ -95,6 +95,9 @@ def test_shot_table_separates_distances_within_a_zone():
     p = p_shoot(fit_table(f.pos, f.holder, f.shot_clock, cls, prior=1.0), f.pos, f.holder,
                 f.shot_clock)
     assert p[three & (rim < 25.0)].min() > 0.5 and p[three & (rim >= 28.0)].max() < 0.1
+    flat = fit_table(f.pos, f.holder, f.shot_clock, cls, prior=1.0, by_distance=False)
+    p = p_shoot(flat, f.pos, f.holder, f.shot_clock, by_distance=False)
+    assert 0.1 < p[three & (rim >= 28.0)].min() < 0.9          # zone only: deep holders too
 
 
 def _start(n: int = 6):
