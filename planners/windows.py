@@ -60,6 +60,8 @@ class WindowSet:
     source   (n_w,)      int64 possession index in the PossessionSet
     start    (n_w,)      int64 first frame of the window (planning-rate frames)
     split    (n_w,)      object 'train' / 'test' (or '' when the meta has no split)
+    end      (n_w,)      int64 last frame of the window's possession (planning-rate
+                         frames, same origin as ``start``); None for sets made elsewhere
     """
 
     windows: np.ndarray
@@ -73,6 +75,7 @@ class WindowSet:
     split: np.ndarray
     rate_hz: float
     reward: str
+    end: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.windows.shape[0])
@@ -85,7 +88,7 @@ class WindowSet:
         keep = np.asarray(keep)
         arrays = {f.name: getattr(self, f.name)[keep] for f in fields(self)
                   if isinstance(getattr(self, f.name), np.ndarray)}
-        return WindowSet(**arrays, rate_hz=self.rate_hz, reward=self.reward)
+        return WindowSet(**arrays, rate_hz=self.rate_hz, reward=self.reward)  # end: an array field
 
     def select_split(self, name: str) -> WindowSet:
         return self.subset(self.split == name)
@@ -271,4 +274,4 @@ def make_windows(ds, horizon_s: float, rate_hz: float | None = None, stride: int
                      np.nan_to_num(ds.meta[reward].to_numpy(np.float32)[src]),
                      np.clip(np.nan_to_num(points), 0, 3).astype(np.int64)[src],
                      _window_handler(handler_src, src, frame, ds.rate_hz / rate, perm),
-                     perm, src, start, split, rate, reward)
+                     perm, src, start, split, rate, reward, (length[src] - 1).astype(np.int64))

@@ -60,3 +60,27 @@ def test_planner_with_value_model_and_benches(tmp_path):
     tp = bench_train_samples_per_s(PlannerModelConfig(unet=UNetConfig(widths=(16, 32)), horizon=8),
                                    batch=4, steps=2)
     assert tp["samples_per_s"] > 0 and tp["n_params"] > 0
+
+
+def test_value_targets_are_discounted_returns_to_go_and_report_per_noise_level(tmp_path):
+    """Issue 10: every window got its whole possession's reward. Now the target is the
+    return discounted by the frames left to the possession's end, and value_report gives
+    R^2 and calibration per noise level."""
+    from planners.value import returns_to_go, value_report
+
+    w = make_windows(toy_possessions(n=16), horizon_s=4.0, stride=1)
+    assert w.end is not None and (w.end >= w.start + w.horizon - 1).all()
+    rtg = returns_to_go(w, 0.9)
+    same = w.source == w.source[np.argmax(w.returns)]
+    later = np.argsort(w.start[same])
+    assert np.all(np.diff(rtg[same][later]) > 0)            # closer to the end: more of the return
+    assert np.allclose(returns_to_go(w, 1.0), w.returns)
+    train_w = w.select_split("train")
+    norm = Normalizer.fit(train_w.windows, train_w.mask, NormalizerConfig("feet"))
+    train_value(TINY_VALUE, train_w, norm, steps=5, batch=8, device="cpu", out_dir=tmp_path,
+                progress=False)
+    model, _, cfg, _ = load_value(tmp_path, "cpu")
+    rep = value_report(model, norm, w, cfg.gamma, cfg.diffusion, levels=(0, 10, 19), n_bins=3)
+    assert set(rep["levels"]) == {0, 10, 19} and rep["n"] == len(w)
+    assert all(len(v["calibration"]) <= 3 for v in rep["levels"].values())
+    assert isinstance(rep["passes"], bool) and rep["r2_clean"] == rep["levels"][0]["r2"]
