@@ -127,18 +127,21 @@ def make_cfg(cfg: PlayBestMethodConfig, planner: Planner, dt_s: float) -> Recedi
                                   bucket=cfg.cfg_bucket)
 
 
+@_register("playbest", f"PlayBest, the preferred method (alias of {PREFERRED})")
+def make_preferred(cfg: PlayBestMethodConfig, planner: Planner, dt_s: float) -> RecedingHorizonOffense:
+    return PLANNER_METHODS.entry(PREFERRED).factory(cfg, planner=planner, dt_s=dt_s)
+
+
 def is_planner_method(method_id: str) -> bool:
     """Whether ``method_id`` belongs to the planner's family (``playbest...``)."""
     return str(method_id).startswith("playbest")
 
 
 def parse_method_id(method_id: str) -> tuple[str, dict]:
-    """Method id -> (registry entry, options from the id): 'playbest' -> (PREFERRED, {}),
-    'playbest_a<x>' -> ('playbest_grad', {'scale': x}), a registered id -> (id, {}).
+    """Method id -> (registry entry, options from the id): a registered id (the alias
+    'playbest' included) -> (id, {}), 'playbest_a<x>' -> ('playbest_grad', {'scale': x}), a registered id -> (id, {}).
     Anything else is a HoopsimConfigError naming the id forms."""
     method_id = str(method_id)
-    if method_id == "playbest":
-        return PREFERRED, {}
     if method_id in PLANNER_METHODS.names():
         return method_id, {}
     found = _GUIDED.fullmatch(method_id)

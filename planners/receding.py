@@ -110,6 +110,12 @@ class RecedingHorizonOffense:
         self.n_plans = 0
         self.scores: list[float] = []     # value-model score of each possession's first plan
 
+    @property
+    def rejected_share(self) -> float | None:
+        """Share of the candidates the ranker's support test rejected so far (None
+        without a ranker that counts them)."""
+        return getattr(self.ranker, "rejected_share", None)
+
     def init(self, state: SimState, generator: torch.Generator) -> dict[str, torch.Tensor]:
         b, dev = state.batch_size, state.device
         return {"step": torch.zeros(b, dtype=torch.long, device=dev),

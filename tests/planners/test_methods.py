@@ -23,7 +23,7 @@ from tests.planners.test_receding import small_planner
     ("playbest_unguided", "playbest_unguided", 0.0), ("playbest_a0.1", "playbest_grad", 0.1),
     ("playbest_a1", "playbest_grad", 1.0), ("playbest_a10", "playbest_grad", 10.0),
     ("playbest_rank", "playbest_rank", 0.0), ("playbest_cfg", "playbest_cfg", 0.0),
-    ("playbest_grad", "playbest_grad", 1.0), ("playbest", "playbest_rank", 0.0)])
+    ("playbest_grad", "playbest_grad", 1.0), ("playbest", "playbest", 0.0)])
 def test_method_ids_parse_to_their_entries(method_id, entry, scale):
     assert parse_method_id(method_id)[0] == entry
     assert is_planner_method(method_id) and guidance_scale(method_id) == scale
@@ -40,10 +40,11 @@ def test_unknown_planner_method_names_the_choices(bad):
 
 
 def test_unknown_registry_name_names_the_entries():
-    assert PLANNER_METHODS.names() == ["playbest_cfg", "playbest_grad", "playbest_rank",
+    assert PLANNER_METHODS.names() == ["playbest", "playbest_cfg", "playbest_grad", "playbest_rank",
                                        "playbest_unguided"]
     with pytest.raises(HoopsimConfigError, match="choose one of playbest"):
         PLANNER_METHODS.make("playbest_a1")
+    assert PLANNER_METHODS.config("playbest", {"candidates": 3}).candidates == 3
 
 
 def test_registry_builds_the_executor_from_user_options():
