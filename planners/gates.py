@@ -16,6 +16,13 @@ guide: planners.sampler.RAW) on held-out windows and returns the gate dict:
     scene_minade20_m, ...       the same with one min per scene (all players together)
     cv_minade_m, cv_minfde_m    a constant-velocity forecast of the same windows
     n_windows, n_forecast       windows measured for speeds / forecasts
+    shot_rate, real_shot_rate   (with ``executor``) the executor's open-loop shots per
+                                decision on the speed windows' samples and on the real
+                                windows read the same way (planners.objective.read_plan
+                                from the last observed frame, up to each plan's first
+                                shot; with a ``support``, shots outside it are holds)
+    shot_distance_median_ft,    median distance to the hoop of those shots (None when
+    real_shot_distance_median_ft  there are none)
 
 Speed windows are conditioned on their first ``n_speed_observed`` frames (planning
 inpaints 2-4 observed frames); speeds are measured from the last observed frame on.
@@ -115,10 +122,12 @@ def _raw_samples(model, normalizer, diffusion, truth: np.ndarray, n_observed: in
 def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_forecast: int = 100,
                   n_samples: int = 20, n_observed: int = 4, n_future: int = 8,
                   n_speed_observed: int = 2, seed: int = 0, sampler: SamplerConfig = RAW,
-                  batch: int = 400, device: str | torch.device = "cpu") -> dict:
+                  batch: int = 400, device: str | torch.device = "cpu", executor=None,
+                  support=None) -> dict:
     """The gate dict (module docstring) of ``model`` (planners.denoiser.Denoiser, eval)
     on held-out ``windows`` (a WindowSet); seeded subsets of n_speed / n_forecast windows
-    (all when fewer or None)."""
+    (all when fewer or None); ``executor`` (planners.receding.RecedingConfig) adds the
+    shot gates, read with ``support`` (planners.support.Support or None)."""
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     rate = windows.rate_hz
@@ -135,7 +144,8 @@ def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_f
         fc = forecast_errors(_raw_samples(model, normalizer, diffusion, truth, n_observed, n_samples,
                                           gen, sampler, batch, device), truth, n_observed, n_future)
     cv = forecast_errors(constant_velocity(truth, n_observed, n_future), truth, n_observed, n_future)
-    return {"speed_ks": ks_statistic(v_f, v_r),
+    shots = {} if executor is None else shot_gates(fake, real, first, executor, support)
+    return {**shots, "speed_ks": ks_statistic(v_f, v_r),
             "speed_p99_ratio": float(np.percentile(v_f, 99) / np.percentile(v_r, 99)),
             "speed_median_ftps": float(np.median(v_f)), "real_speed_median_ftps": float(np.median(v_r)),
             "accel_ks": ks_statistic(a_f, a_r),
@@ -145,3 +155,31 @@ def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_f
             "scene_minade20_m": fc["scene_minade_m"], "scene_minfde20_m": fc["scene_minfde_m"],
             "cv_minade_m": cv["minade_m"], "cv_minfde_m": cv["minfde_m"],
             "n_windows": int(len(real)), "n_forecast": int(len(truth)), "n_samples": n_samples}
+
+
+def open_loop_shots(windows: np.ndarray, first: int, executor, support=None, batch: int = 2048
+                    ) -> tuple[int, np.ndarray]:
+    """The executor's open-loop reading of windows (n, h, c) feet from frame ``first``
+    (planners.objective.read_plan): (number of decisions, distances (ft) of the shots)."""
+    from planners.objective import read_plan
+
+    n_dec, dist = 0, []
+    for lo in range(0, len(windows), batch):
+        plans = torch.from_numpy(np.ascontiguousarray(windows[lo:lo + batch], np.float32))
+        read = read_plan(plans, first, executor, None, support)
+        n_dec += int((read.decisions >= 0).sum())
+        shot = read.shot_frame >= 0
+        dist.append(read.shot_distance_ft[shot].numpy())
+    return n_dec, np.concatenate(dist) if dist else np.zeros(0)
+
+
+def shot_gates(fake: np.ndarray, real: np.ndarray, first: int, executor, support=None) -> dict:
+    """Shot rate per decision and median shot distance of samples ``fake`` and of the
+    ``real`` windows they were conditioned on, read the same way."""
+    out = {}
+    for key, w in (("", fake), ("real_", real)):
+        n_dec, dist = open_loop_shots(w, first, executor, support)
+        out[f"{key}shot_rate"] = float(dist.size / n_dec) if n_dec else None
+        out[f"{key}shot_distance_median_ft"] = float(np.median(dist)) if dist.size else None
+        out[f"{key}n_shots"] = int(dist.size)
+    return out

@@ -77,3 +77,20 @@ def test_measure_gates_returns_the_issue_keys():
     again = measure_gates(model, Normalizer("feet", *feet_stats(46)), cfg.diffusion, w, n_speed=6,
                           n_forecast=3, n_samples=4, seed=0)
     assert again == gates                                              # seeded
+
+
+def test_shot_gates_read_samples_and_real_windows_the_same_way():
+    import torch
+
+    from planners.gates import shot_gates
+    from planners.receding import RecedingConfig
+    from tests.planners.test_objective import shot_from
+    from tests.planners.test_receding import plan_with_ball
+
+    real = torch.cat([shot_from(84.0), plan_with_ball([(60, 5)] * 6)]).numpy()
+    fake = torch.cat([shot_from(70.0), shot_from(80.0)]).numpy()
+    g = shot_gates(fake, real, 0, RecedingConfig())
+    assert g["n_shots"] == 2 and g["real_n_shots"] == 1
+    assert abs(g["shot_distance_median_ft"] - 13.75) < 1e-4
+    assert abs(g["real_shot_distance_median_ft"] - 4.75) < 1e-4
+    assert 0 < g["real_shot_rate"] < g["shot_rate"] <= 1
