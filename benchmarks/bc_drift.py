@@ -23,12 +23,14 @@ between 3 ft from the rim and the three-point line (the drift the issue names) a
 Shots, closed loop vs the logged continuation measured the same way (the shooter's body
 position at the release frame of the 2 Hz tracking; logged: frames labelled SHOT whose
 decision holder is an attacker): shares rim (< 3 ft, two) / paint (3-10 ft, two) / mid
-(other two) / three, mean distance, shots per possession and time to the first shot.
+(other two) / three, mean distance, shots per possession, time to the first shot and passes per possession (logged: the
+whole possession's labelled passes, engine.possessions meta ``passes``; simulated: from the
+start frame).
 
 Usage: ``python benchmarks/bc_drift.py [--data ../shared/data] [--cache DIR] [--n 2000]
 [--defense bc|man_to_man] [--set key=value ...]`` (``--set``: OffenseBCConfig fields).
 
-Before (commit e1: BC offense as of issue 11's start, default OffenseBCConfig, BC defense,
+Before (at 90b7fff: the BC offense as of issue 11's start, default OffenseBCConfig, BC defense,
 ``python benchmarks/bc_drift.py --n 2000``, 2,000 held-out starts):
 
 | h | s | n | open loop ft | closed mean ft | closed sampled ft | still ft | mid % logged | mid % closed |
@@ -48,6 +50,32 @@ Open loop the error grows slowly (6.5 ft at 8 s); closed loop it doubles by 2 s 
 passes 12 ft at 4 s, and the attackers collect between the rim and the arc (67% of
 positions at 4 s against 52% logged): the drift the issue names. The shots follow:
 3.6% at the rim and 8.5% threes against 17.7% and 25.0% logged.
+
+After (offline_rl.bc defaults of issue 11: the league's shot-selection table decides
+shoot / not, ``shot_model=True``; same command):
+
+| h | s | n | open loop ft | closed mean ft | closed sampled ft | still ft | mid % logged | mid % closed |
+|---|---|---|---|---|---|---|---|---|
+| 1 | 0.5 | 1976 | 2.00 | 1.45 | 1.97 | 5.03 | 27 | 28 |
+| 2 | 1.0 | 1942 | 2.63 | 3.18 | 4.17 | 9.33 | 33 | 35 |
+| 4 | 2.1 | 1859 | 3.73 | 6.99 | 8.93 | 15.67 | 43 | 52 |
+| 8 | 4.2 | 1413 | 4.87 | 12.60 | 16.30 | 21.51 | 52 | 66 |
+| 16 | 8.3 | 460 | 6.85 | 17.30 | 22.66 | 24.22 | 51 | 56 |
+
+| shots | n | per poss | rim <3 | paint 3-10 | mid 10+ | three | mean ft | first shot s | passes |
+|---|---|---|---|---|---|---|---|---|---|
+| logged (tracking) | 1718 | 0.86 | 0.177 | 0.256 | 0.317 | 0.250 | 13.6 | 7.8 | 2.49 |
+| closed loop, before | 1876 | 0.94 | 0.036 | 0.370 | 0.510 | 0.085 | 12.7 | 6.8 | 1.87 |
+| closed loop, after | 1906 | 0.95 | 0.060 | 0.328 | 0.398 | 0.214 | 15.4 | 6.8 | 1.92 |
+
+The shot table moves the shots (threes 8.5% -> 21.4%, mid 51% -> 40%); the movement
+drift is unchanged. Tried and not adopted (closed loop, sampled, 2,000 starts, h = 8):
+isotropic jitter ``jitter_ft=2`` 19.5 ft / mid 65% (with the spread learnt from the
+jittered rows; 16.7 ft / 71% once they teach the mean only), ``jitter_ft=3 jitter_ftps=3
+jitter_return_frames=2`` 14.6 ft / 74%, the model's own rollouts ``dad_rounds=1`` 14.1 ft
+/ 77% (93% at 8 s; its open-loop error doubles): all pull the attackers further towards
+the rim. ``move_noise`` 1.5 (a sampling knob) spreads them (mid 57%) and lifts threes to
+30%, at the cost of 19.3 ft error and a player-speed KS of 0.09.
 """
 
 from __future__ import annotations
@@ -181,14 +209,16 @@ def logged_shots(ds, rows, t0, dt_s: float, glitch: float) -> tuple[dict, np.nda
     first = shot.argmax(1)
     has = shot.any(1)
     tts = a["time_s"][rows, first] - a["time_s"][rows, t0]
-    return {**shot_table(d, three), "per_poss": len(d) / len(rows)}, tts[has]
+    passes = float(ds.meta["passes"].to_numpy(float)[rows].mean())
+    return {**shot_table(d, three), "per_poss": len(d) / len(rows), "passes": passes}, tts[has]
 
 
 def sim_shots(res: dict) -> tuple[dict, np.ndarray]:
     d = res["shot_distance_ft"].numpy()
     three = res["shot_is_three"].numpy().astype(bool)
     n = res["outcome"].shape[0]
-    tab = {**shot_table(d, three), "per_poss": len(d) / n}
+    tab = {**shot_table(d, three), "per_poss": len(d) / n,
+           "passes": float(res["n_passes"].float().mean())}
     # time to first shot: the first frame whose ball mode is SHOT
     from engine.sim.step import BallMode
     bm = res["ball_mode"].numpy() == int(BallMode.SHOT)
@@ -252,12 +282,12 @@ def main() -> None:
     long = closed_loop(starts, pick, BCOffense(fit), defense, 120, args.seed + 1)
     rows_tab.append(("closed loop sampled",) + sim_shots(long))
     print("\n| shots | n | per poss | rim <3 | paint 3-10 | mid 10+ | three | mean ft "
-          "| first shot median s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| first shot median s | passes per poss |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, tab, tts in rows_tab:
         print(f"| {name} | {tab['n']} | {tab['per_poss']:.2f} | {tab['rim']:.3f} | "
               f"{tab['paint']:.3f} | {tab['mid']:.3f} | {tab['three']:.3f} | {tab['mean_ft']:.1f} "
-              f"| {np.median(tts) if len(tts) else float('nan'):.1f} |")
+              f"| {np.median(tts) if len(tts) else float('nan'):.1f} | {tab['passes']:.2f} |")
     print(f"\nwall {time.time() - t_start:.0f} s")
 
 
