@@ -293,7 +293,8 @@ def load(directory: str | Path) -> FittedOffense:
     cfg = OffenseBCConfig(**meta["config"])
     net = OffenseNet(cfg.hidden)
     net.load_state_dict(load_tensors(directory, "weights"))
-    table = load_tensors(directory, "shot_select")["table"] if cfg.shot_model else None
+    has_table = (Path(directory) / "shot_select.safetensors").is_file()  # none: the net decides
+    table = load_tensors(directory, "shot_select")["table"] if has_table else None
     return FittedOffense(net.eval(), cfg, meta.get("info", {}), table)
 
 
