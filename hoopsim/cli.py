@@ -51,6 +51,7 @@ TASKS = {
     "bench": ("hoopsim.tasks.bench", "speed figures of ingest, simulator, planner -> bench.json"),
     "soak": ("hoopsim.tasks.soak", "every scheme x offense, many possessions, checked -> soak.json"),
     "realism": ("hoopsim.tasks.realism", "BC offense vs BC defense on held-out starts vs real rates"),
+    "planner-check": ("hoopsim.tasks.planner_check", "gates of a trained planner on held-out games -> gates.json"),
 }
 
 

@@ -84,3 +84,28 @@ def bench_plan(p, repeats: int, device: torch.device, seed: int = 0) -> dict:
     if planner is not None and int(p.possessions) > 0:
         res.update(paired_ppp(planner, p, device, seed))
     return res
+
+
+def planner_support(planner) -> tuple:
+    """(planners.support.Support, where it came from): the planner's own (its
+    checkpoint's planning.json) or, without one, the shot ranges of the shipped outcome
+    models (fitted on the games before 0021500500) and no speed range."""
+    from planners.support import Support
+
+    sup = getattr(planner, "support", None)
+    if sup is not None and (sup.shot_distance_ft or sup.defender_ft or sup.speed_ftps):
+        return sup, "checkpoint"
+    return Support.from_outcomes(default_models()), "shipped outcome models"
+
+
+def write_planning_extras(out: Path, train_windows, models=None) -> Path:
+    """Write what planning needs beside the networks into ``<out>/planning.json``: the
+    support of the training windows (raw speed 1st-99th percentiles; shot and defender
+    distances from ``models``, outcome models fitted on the training games only, default
+    the shipped ones) and those outcome models. Call after training a planner."""
+    from planners.planner import save_planning_extras
+    from planners.support import Support, speed_range
+
+    models = models or default_models()
+    support = Support.from_outcomes(models, speed_range(train_windows.windows, train_windows.rate_hz))
+    return save_planning_extras(out, support, models.to_dict())

@@ -316,3 +316,24 @@ class BenchTask(RunTask):
     sections: tuple[Literal[BENCH_SECTIONS], ...]
     ingest: BenchIngest
     plan: BenchPlan
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannerCheckTask(RunTask):
+    """``hoopsim planner-check``: the gates (planners.gates) of the planner in
+    ``planner_checkpoint`` (a training out folder) on the games of ``tracking`` / ``pbp``
+    at or after ``cutoff``: shot and speed figures on ``n_speed`` held-out windows (null:
+    all, one sample each), forecasts on a seeded ``n_forecast``-window subset with
+    ``n_samples`` samples each."""
+
+    planner_checkpoint: str
+    tracking: PathSpec
+    pbp: PathSpec
+    cutoff: str
+    n_speed: int | None = at_least(1)
+    n_forecast: int = at_least(1)
+    n_samples: int = at_least(1)
+    batch: int = at_least(1)
+    device: str = checked(_device)
+    cache_dir: str | None = None
+    workers: int = at_least(1)

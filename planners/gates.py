@@ -128,6 +128,7 @@ def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_f
     on held-out ``windows`` (a WindowSet); seeded subsets of n_speed / n_forecast windows
     (all when fewer or None); ``executor`` (planners.receding.RecedingConfig) adds the
     shot gates, read with ``support`` (planners.support.Support or None)."""
+    n_future = min(n_future, windows.horizon - n_observed)     # short windows: fewer future frames
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     rate = windows.rate_hz
@@ -154,7 +155,8 @@ def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_f
             "minade20_m": fc["minade_m"], "minfde20_m": fc["minfde_m"],
             "scene_minade20_m": fc["scene_minade_m"], "scene_minfde20_m": fc["scene_minfde_m"],
             "cv_minade_m": cv["minade_m"], "cv_minfde_m": cv["minfde_m"],
-            "n_windows": int(len(real)), "n_forecast": int(len(truth)), "n_samples": n_samples}
+            "n_windows": int(len(real)), "n_forecast": int(len(truth)), "n_samples": n_samples,
+            "n_future": int(n_future)}
 
 
 def open_loop_shots(windows: np.ndarray, first: int, executor, support=None, batch: int = 2048

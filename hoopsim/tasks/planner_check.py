@@ -1,0 +1,107 @@
+"""hoopsim planner-check: the gates of a trained planner on held-out games (issue 10).
+
+    hoopsim planner-check planner_checkpoint=<folder> tracking=... pbp=... cutoff=<game id> out=<dir>
+
+Loads the planner from its folder alone (weights, config, normaliser; the training
+data's support and training-game outcome models from its planning.json, else the
+shipped outcome models' support), cuts windows from the games at or after the cutoff
+only (no training game is needed), measures planners.gates on raw DDIM-10 samples --
+speed / acceleration KS and p99 ratio, off-court share beside the real windows',
+forecast minADE20 / minFDE20 against constant velocity on a seeded subset, and the
+executor's open-loop shot rate and median shot distance beside the real windows' read
+the same way -- and writes ``<out>/gates.json``. Bad input is one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import torch
+
+from engine.atomic import write_text_atomic
+from engine.errors import HoopsimConfigError, HoopsimDataError
+from engine.possessions.api import load_possessions
+from engine.possessions.ingest import IngestConfig
+from engine.runtime import resolve_device
+from hoopsim.configs import to_config
+from hoopsim.data import path_spec
+from hoopsim.planning import planner_support
+from hoopsim.runs import git_rev, run_dir
+from hoopsim.task_configs import PlannerCheckTask
+
+log = logging.getLogger(__name__)
+CONFIG = PlannerCheckTask
+
+GATE_KEYS = ("speed_ks", "speed_p99_ratio", "accel_ks", "offcourt_share", "real_offcourt_share",
+             "minade20_m", "minfde20_m", "cv_minade_m", "cv_minfde_m", "shot_rate", "real_shot_rate",
+             "shot_distance_median_ft", "real_shot_distance_median_ft", "n_windows")
+
+
+def _checkpoint(value: str) -> Path:
+    folder = Path(value).expanduser()
+    if not ((folder / "diffusion" / "checkpoint.json").is_file() or (folder / "checkpoint.json").is_file()):
+        raise HoopsimConfigError("planner_checkpoint", value, "no planner checkpoint there (a hoopsim "
+                                 "train out folder holding diffusion/checkpoint.json)")
+    return folder
+
+
+def held_out_windows(cfg: PlannerCheckTask, planner):
+    """Windows (planners.windows.WindowSet) of the games at or after the cutoff, at the
+    planner's rate and horizon."""
+    from planners.windows import make_windows
+
+    icfg = IngestConfig(split_cutoff=cfg.cutoff, workers=cfg.workers)
+    ds, _ = load_possessions(path_spec(cfg.tracking), path_spec(cfg.pbp), icfg, cache_dir=cfg.cache_dir,
+                             split="test", progress=True)
+    if not len(ds):
+        raise HoopsimDataError(str(cfg.pbp), f"cutoff={cfg.cutoff}", "no possessions of games at or "
+                               "after the cutoff")
+    horizon_s = planner.cfg.horizon / planner.cfg.rate_hz
+    if planner.cfg.rate_hz > ds.rate_hz + 1e-6:
+        raise HoopsimDataError(str(cfg.tracking), "rate", f"the data's {ds.rate_hz:.3f} Hz is below the "
+                               f"planner's {planner.cfg.rate_hz:.3f} Hz")
+    reward = planner.cfg.reward if planner.cfg.reward in ds.meta.columns else "points"
+    w = make_windows(ds, horizon_s, rate_hz=planner.cfg.rate_hz, reward=reward)
+    if w.horizon != planner.cfg.horizon or not len(w):
+        raise HoopsimDataError(str(cfg.tracking), f"cutoff={cfg.cutoff}",
+                               f"{len(w)} held-out windows of {w.horizon} frames (planner: "
+                               f"{planner.cfg.horizon}); need at least one")
+    return w
+
+
+def check(cfg: PlannerCheckTask) -> dict:
+    """The gate dict of the planner (module docstring) plus run facts."""
+    from planners.gates import measure_gates
+    from planners.planner import load_planner
+    from planners.receding import RecedingConfig
+
+    folder = _checkpoint(cfg.planner_checkpoint)
+    device = resolve_device(cfg.device)
+    planner = load_planner(folder, device)
+    windows = held_out_windows(cfg, planner)
+    support, source = planner_support(planner)
+    t0 = time.perf_counter()
+    gates = measure_gates(planner.model, planner.normalizer, planner.cfg.diffusion, windows,
+                          cfg.n_speed, cfg.n_forecast, n_samples=cfg.n_samples, seed=cfg.seed,
+                          batch=cfg.batch, device=device, executor=RecedingConfig(), support=support)
+    return {**{k: gates.get(k) for k in GATE_KEYS}, **gates, "wall_s": round(time.perf_counter() - t0, 1),
+            "planner_checkpoint": str(folder.resolve()), "cutoff": cfg.cutoff,
+            "support": support.to_dict(), "support_source": source, "code_revision": git_rev()}
+
+
+def main(cfg) -> int:
+    cfg = to_config(PlannerCheckTask, cfg)
+    _checkpoint(cfg.planner_checkpoint)           # bad input fails before the run folder
+    torch.manual_seed(cfg.seed)
+    gates = check(cfg)
+    out = run_dir("planner-check", cfg)
+    write_text_atomic(out / "gates.json", json.dumps(gates, indent=1) + "\n")
+    fmt = lambda v: "null" if v is None else f"{v:.3g}"  # noqa: E731
+    print(f"{gates['n_windows']} held-out windows: speed KS {fmt(gates['speed_ks'])}, accel KS "
+          f"{fmt(gates['accel_ks'])}, minADE20 {fmt(gates['minade20_m'])} m (CV "
+          f"{fmt(gates['cv_minade_m'])}), shot rate {fmt(gates['shot_rate'])} (real "
+          f"{fmt(gates['real_shot_rate'])}); wrote {out / 'gates.json'}")
+    return 0
