@@ -43,6 +43,8 @@ class PlanResult:
     values: torch.Tensor
     value_score: torch.Tensor | None = None
     now: int = 0               # plan frame of the current state (observed frames 0..now)
+    guide_move_ft: float = 0.0  # mean move of the x0 estimate per guide step (feet)
+    n_rejected: int = 0        # candidates outside the support (ranked last)
 
 
 def shift_plan(plan: torch.Tensor, frames: int) -> torch.Tensor:
@@ -138,11 +140,13 @@ class Planner:
         candidates = res.plans.view(g, -1, h, res.plans.shape[-1])
         now = len(cond) - 1
         out = PlanResult(candidates[:, 0], candidates, res.values.view(g, -1),
-                         self.value_score(candidates[:, 0]) if score else None, now)
+                         self.value_score(candidates[:, 0]) if score else None, now,
+                         res.guide_move_ft, res.n_rejected)
         if batched:
             return out
         return PlanResult(out.best[0], out.candidates[0], out.values[0],
-                          None if out.value_score is None else out.value_score[0], now)
+                          None if out.value_score is None else out.value_score[0], now,
+                          res.guide_move_ft, res.n_rejected)
 
     @torch.no_grad()
     def value_score(self, plans: torch.Tensor) -> torch.Tensor:

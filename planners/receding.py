@@ -109,6 +109,7 @@ class RecedingHorizonOffense:
         self.n_hist = self.cfg.history if abs(steps_per_frame - 1.0) < 0.05 else 1
         self.n_plans = 0
         self.scores: list[float] = []     # value-model score of each possession's first plan
+        self.guide_moves: list[float] = []  # feet the x0 estimate moved per guide step, per plan
 
     @property
     def rejected_share(self) -> float | None:
@@ -158,6 +159,8 @@ class RecedingHorizonOffense:
         score = res.value_score.to(memory["score"].device)
         memory["score"][rows] = torch.where(first, score, memory["score"][rows])
         self.scores += score[first].tolist()
+        if self.guide is not None and self.cfg.scale > 0:
+            self.guide_moves.append(res.guide_move_ft)
         self.n_plans += 1
 
     # ------------------------------------------------------------------ acting

@@ -24,10 +24,11 @@ import torch
 from engine.atomic import write_text_atomic
 from engine.errors import HoopsimConfigError, HoopsimDataError
 from engine.possessions.api import load_possessions
-from engine.possessions.ingest import IngestConfig
+from engine.logs.io import TRACKING_SUFFIXES, expand_paths
+from engine.possessions.ingest import IngestConfig, game_id_of
 from engine.runtime import resolve_device
 from hoopsim.configs import to_config
-from hoopsim.data import path_spec
+from hoopsim.data import PBP_SUFFIXES, path_spec
 from hoopsim.planning import planner_support
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import PlannerCheckTask
@@ -48,14 +49,27 @@ def _checkpoint(value: str) -> Path:
     return folder
 
 
+def held_out_files(spec, suffixes, cutoff: str) -> list[str]:
+    """The files a path spec names whose game id (from the file name) is at or after
+    ``cutoff`` (files without a recognisable id are kept): the check ingests no training
+    game. HoopsimDataError when none is left."""
+    files = expand_paths(spec, suffixes)
+    keep = [f for f in files if (game_id_of(f) or cutoff) >= cutoff]
+    if not keep:
+        raise HoopsimDataError(str(spec), f"cutoff={cutoff}", f"none of its {len(files)} files is a "
+                               "game at or after the cutoff")
+    return keep
+
+
 def held_out_windows(cfg: PlannerCheckTask, planner):
     """Windows (planners.windows.WindowSet) of the games at or after the cutoff, at the
     planner's rate and horizon."""
     from planners.windows import make_windows
 
     icfg = IngestConfig(split_cutoff=cfg.cutoff, workers=cfg.workers)
-    ds, _ = load_possessions(path_spec(cfg.tracking), path_spec(cfg.pbp), icfg, cache_dir=cfg.cache_dir,
-                             split="test", progress=True)
+    tracking = held_out_files(path_spec(cfg.tracking), TRACKING_SUFFIXES, cfg.cutoff)
+    pbp = held_out_files(path_spec(cfg.pbp), PBP_SUFFIXES, cfg.cutoff)
+    ds, _ = load_possessions(tracking, pbp, icfg, cache_dir=cfg.cache_dir, split="test", progress=True)
     if not len(ds):
         raise HoopsimDataError(str(cfg.pbp), f"cutoff={cfg.cutoff}", "no possessions of games at or "
                                "after the cutoff")
