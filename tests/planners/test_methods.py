@@ -64,3 +64,30 @@ def test_registry_builds_the_executor_from_user_options():
         make_method("playbest_a1", planner, dt, {"candidatez": 3})
     with pytest.raises(HoopsimConfigError, match="fast"):
         make_method("playbest_a1", planner, dt, {"sampler": "slow"})
+
+
+@pytest.mark.parametrize("method_id", ["playbest", "playbest_grad", "playbest_cfg", "playbest_a2"])
+def test_every_preference_method_plays_closed_loop(method_id):
+    """Each method id drives the simulator: ranked by the objective, guided on x0 (the
+    guide's move is the scale in feet) or conditioned on a reward bucket."""
+    import torch
+
+    from engine.outcomes.models import default_models
+    from engine.outcomes.torch_eval import OutcomeTensors
+    from engine.sim.step import step
+    from tests.planners.test_receding import start_state
+
+    planner, cfg = small_planner(), SimConfig()
+    policy = make_method(method_id, planner, cfg.dt_s, {"candidates": 3, "sampler": "fast"})
+    out = OutcomeTensors.from_models(default_models())
+    state, gen = start_state(2), torch.Generator().manual_seed(0)
+    memory = policy.init(state, gen)
+    for _ in range(3):
+        off_vel, decision, memory = policy.act(state, memory, gen)
+        state, _ = step(state, off_vel, torch.zeros(2, 5, 2), decision,
+                        torch.rand(2, 8, generator=gen), out, cfg)
+    assert torch.isfinite(state.pos).all() and policy.n_plans >= 1
+    assert policy.rejected_share is not None and 0 <= policy.rejected_share <= 1
+    if method_id in ("playbest_grad", "playbest_a2"):
+        scale = 2.0 if method_id == "playbest_a2" else 1.0
+        assert policy.guide_moves and abs(policy.guide_moves[0] - scale) < 1e-3
