@@ -134,6 +134,8 @@ class _Rows:
             self.arrival(t, ev)
         if ev["interception"] or ev["steal"]:
             self.turnover(t, "bad_pass" if ev["interception"] else "lost_ball")
+        if ev["nonshooting_foul"]:
+            self.nonshooting_foul(t, ev["bonus"])
         if ev["shot"]:
             self.released(t)
         if ev["shot_clock_violation"]:
@@ -169,6 +171,24 @@ class _Rows:
                 self.ball_to(t, [*self.log.pos[self.offset + t, 6 + who[1], :2], 5.0])
         if ev["made"] or fouled:
             self.ball_to(t, [RIGHT_HOOP_X, HOOP_Y, 10.0])
+
+    def nonshooting_foul(self, t: int, bonus: bool) -> None:
+        """A defensive foul on the holder: a side-out (no more rows), or in the bonus two
+        free throws (the simulator's FT_1 / FT_2 draws) that end the possession, a missed
+        last one rebounded by the defense as after a fouled shot."""
+        tr, i = self.tr, self.i
+        holder = (0, int(tr.handler[t, i]) - 1)
+        xy = tr.pos[t, i, holder[1] + 1, :2].astype(np.float64)
+        self.add(t, "foul", who=self.nearest_defender(t, xy), other=holder, shooting=False, bonus=bonus)
+        if not bonus:
+            return
+        made = tr.ft_made[t, i].tolist()
+        for k in range(2):
+            self.add(t, "free_throw", who=holder, index=k + 1, total=2, made=made[k],
+                     points=int(made[k]))
+        if not made[1]:
+            self.add(t, "rebound", who=self.nearest_defender(t, HOOP), offensive=False)
+        self.ball_to(t, [RIGHT_HOOP_X, HOOP_Y, 10.0])
 
     def turnover(self, t: int, kind: str) -> None:
         tr, i = self.tr, self.i

@@ -93,10 +93,15 @@ class _Book:
         return 3, action, [me, None, None], [desc, "", ""], row["made"]
 
     def _foul(self, row, me):
-        shooter = self.person(row, row["other"])
-        desc = (f"{self.last(me)} S.FOUL (P{self.count('pf', *me)}."
-                f"T{self.count('tf', me[0], row['period'])})")
-        return 6, 2, [me, shooter, None], [desc, "", ""], False
+        """A shooting foul (``S.FOUL``, action 2) or, with ``shooting=False``, a personal
+        foul (``P.FOUL``, action 1) whose team count reads ``PN`` in the bonus."""
+        fouled = self.person(row, row["other"])
+        shooting = row.get("shooting", True)
+        team = "PN" if row.get("bonus") else f"T{self.count('tf', me[0], row['period'])}"
+        if row.get("bonus"):
+            self.count("tf", me[0], row["period"])
+        desc = f"{self.last(me)} {'S' if shooting else 'P'}.FOUL (P{self.count('pf', *me)}.{team})"
+        return 6, 2 if shooting else 1, [me, fouled, None], [desc, "", ""], False
 
     def _rebound(self, row, me):
         self.count("oreb" if row["offensive"] else "dreb", *me)

@@ -32,7 +32,7 @@ from envs.team_step import team_step
 
 NOMINAL_CLOCK_S = 1.0e4   # "no period end in sight": the game clock of speculative runs
 EVENTS = ("shot", "made", "miss", "oreb", "dreb", "interception", "steal",
-          "shot_clock_violation", "period_end")
+          "shot_clock_violation", "period_end", "nonshooting_foul", "bonus")
 
 
 @dataclass

@@ -139,3 +139,21 @@ def test_possession_records_tile_each_period(corpus):
     for _, p in sim.possessions.groupby("period"):
         assert p["start_clock"].iloc[0] == CFG.seconds_per_period
         assert np.allclose(p["start_clock"].to_numpy()[1:], p["end_clock"].to_numpy()[:-1])
+
+
+def test_nonshooting_fouls_and_bonus_free_throws_are_logged_and_ingested(tmp_path):
+    """Non-shooting fouls (side-outs and bonus free throws) reach the play-by-play as
+    P.FOUL rows, and ingest gives back the simulator's points per possession."""
+    cfg = SyntheticConfig(n_games=1, n_periods=2, seconds_per_period=720.0, seed=0)
+    write_corpus(tmp_path, cfg, progress=False)
+    (sim,) = list(simulate_corpus(cfg))
+    text = gzip.open(tmp_path / "pbp" / f"{GID}.csv.gz", "rt").read()
+    assert text.count("P.FOUL") >= 2 and ".PN)" in text
+    ds, _ = ingest([str(tmp_path / "tracking" / f"{GID}.json.gz")],
+                   [str(tmp_path / "pbp" / f"{GID}.csv.gz")], IngestConfig(workers=1), progress=False)
+    played = sim.possessions[sim.possessions["logged"]].reset_index(drop=True)
+    got = ds.meta.sort_values(["period", "start_clock"], ascending=[True, False],
+                              kind="stable").reset_index(drop=True)
+    assert len(got) == len(played)
+    assert list(got["points"].astype(played["points"].dtype)) == list(played["points"])
+    assert list(got["outcome"]) == list(played["outcome"])
