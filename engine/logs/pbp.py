@@ -1,10 +1,6 @@
-"""stats.nba.com play-by-play (``playbyplayv2``) CSV: the reader and its parsing (the
-byte-faithful writer is :mod:`engine.logs.pbp_write`, the event order
-:mod:`engine.logs.pbp_order`).
-
-:func:`read_pbp` returns a :class:`PlayByPlay` whose ``events`` DataFrame holds one row per
-event in *logical* order (see :func:`engine.logs.pbp_order.logical_order`) with normalized columns (clocks in
-seconds left in the period, distances in feet):
+"""stats.nba.com play-by-play (``playbyplayv2``) CSV reader (writer: ``pbp_write``; event
+order: ``pbp_order``). :func:`read_pbp` returns a :class:`PlayByPlay` whose ``events``
+DataFrame holds one row per event in logical order, normalized (clocks in s left, feet):
 
     game_id str, event_num, msg_type, action_type, period int, clock float (s left),
     wall_clock str, home_desc / neutral_desc / visitor_desc str ("" when empty),

@@ -34,11 +34,9 @@ One step of ``cfg.dt_s`` seconds, in this order:
    violation (turnover); the game clock reaching 0 ends the possession (a shot in flight
    still counts).
 
-Where things live: :mod:`engine.sim.state` (slots, enums, :class:`SimConfig`,
-:class:`SimState`, :func:`initial_state`, :func:`merge`) and :mod:`engine.sim.geometry`
-(hoop geometry, shot features, pass lanes, the player move), :mod:`engine.sim.fouls`
-(shooting and non-shooting foul rules); this module holds the step and re-exports every
-public name of the first two.
+Where things live: ``state`` (slots, enums, SimConfig, SimState, initial_state, merge),
+``geometry`` (hoop, shot features, pass lanes, moves), ``fouls`` (foul rules); this module
+holds the step and re-exports the public names of the first two.
 
 Speed (CPU, B in the thousands). :func:`advance` is the step on per-coordinate inputs;
 :func:`step` converts (b, 5, 2) velocities and calls it. The step runs on contiguous
