@@ -1,7 +1,7 @@
 """Python API for analysts: ``load_possessions(tracking, pbp, ...)``.
 
 Ingests the given files (or reuses a cache keyed by the files' names, sizes and
-modification times and by the config, through engine.runtime.cache) and returns the
+contents and by the config, through engine.runtime.cache) and returns the
 possession arrays and a pandas DataFrame with one row per possession. A cache written
 with another schema version is rebuilt, with one log line.
 """

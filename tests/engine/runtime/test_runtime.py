@@ -4,6 +4,7 @@ and engine.registry's name -> config -> factory form."""
 from __future__ import annotations
 
 import json
+import os
 import logging
 from dataclasses import dataclass
 
@@ -138,3 +139,16 @@ def test_cosine_schedule_matches_torch_cosine_annealing():
     assert TrainConfig(lr=0.1).lr_at(39, 40) == 0.1
     with pytest.raises(ValueError, match="lr_schedule"):
         TrainConfig(lr_schedule="linear")
+
+
+def test_file_stamp_follows_content_not_modification_time(tmp_path):
+    """A data folder copied anew (same bytes, new mtime) keeps its cache key; new bytes
+    of the same size give a new key."""
+    from engine.runtime.cache import file_stamp
+    f = tmp_path / "game.csv"
+    f.write_bytes(b"abc,1\n")
+    before = file_stamp(f)
+    os.utime(f, ns=(1_000_000_000, 1_000_000_000))
+    assert file_stamp(f) == before
+    f.write_bytes(b"abd,1\n")
+    assert file_stamp(f) != before
