@@ -12,9 +12,13 @@ offense's point of view. Our reading of each entry (all weights in PlayBestTable
 ReLiable (as its talk states it): points + (24 - shot_clock)/24 + game_clock * NB(5, 2/3).
 The talk gives no definitions, so this is our reading, each term with a config weight:
     points       +1 x points scored in the possession (the objective).
-    shot clock   +1 x (24 - shot_clock_at_end)/24, the share of the shot clock the
-                 possession used, in [0, 1]: as stated it rewards working the clock
-                 (set the weight negative to penalise late-clock possessions instead).
+    shot clock   +1 x (24 - shot_clock)/24, the share of the shot clock the possession
+                 used, in [0, 1], read at the possession's last decision point (the last
+                 frame where an attacker holds the ball, or a shot release) by
+                 :func:`decision_shot_clock`: at the last tracked frame the clock has
+                 already reset in ~30% of real possessions (mean used share 0.12 there,
+                 0.38 at the last decision point). As stated it rewards working the
+                 clock (set the weight negative to penalise late-clock possessions).
     game clock   +1 x (game_clock / period_s) x NB(k; r=5, p=2/3), with k the number of
                  whole 24 s shot-clock cycles left in the period. The negative-binomial
                  pmf peaks at k = 1-2, so this term emphasises possessions near the end
@@ -75,10 +79,25 @@ def playbest_reward(rows, offense_team_id: int, table: PlayBestTable | None = No
     return float(total)
 
 
+def decision_shot_clock(shot_clock: np.ndarray, decision: np.ndarray) -> float:
+    """Shot clock (s) ReLiable's reward reads: the last finite reading at or before the
+    possession's last decision point. shot_clock (T,) seconds, NaN missing; decision (T,)
+    bool, the frame is a decision point (an attacker holds the ball, or a shot release:
+    :func:`engine.possessions.labels.decision_mask`). NaN when no decision point (or no
+    reading before it): the shot-clock term then contributes 0."""
+    idx = np.flatnonzero(np.asarray(decision, bool))
+    if idx.size == 0:
+        return float("nan")
+    clock = np.asarray(shot_clock, np.float64)[: idx[-1] + 1]
+    finite = np.flatnonzero(np.isfinite(clock))
+    return float(clock[finite[-1]]) if finite.size else float("nan")
+
+
 def reliable_reward(points: float, shot_clock_end: float, game_clock_end: float,
                     w: ReliableWeights | None = None) -> float:
-    """ReLiable's possession reward (see module docstring). A missing shot clock
-    (NaN) contributes 0 to its term."""
+    """ReLiable's possession reward (see module docstring). ``shot_clock_end``: the
+    clock at the last decision point (:func:`decision_shot_clock`); a missing shot
+    clock (NaN) contributes 0 to its term."""
     w = w or ReliableWeights()
     used = 0.0 if math.isnan(shot_clock_end) else (24.0 - min(max(shot_clock_end, 0.0), 24.0)) / 24.0
     k = int(max(game_clock_end, 0.0) // 24.0)

@@ -34,12 +34,13 @@ from engine.possessions.dataset import (
 from engine.possessions.events import detect_events
 from engine.possessions.features import possession_features
 from engine.possessions.from_pbp import segment_possessions
-from engine.possessions.labels import LabelConfig
+from engine.possessions.labels import LabelConfig, decision_mask
 from engine.possessions.segment import build_possessions
 from engine.rewards import (
     REWARD_COLUMNS,
     PlayBestTable,
     ReliableWeights,
+    decision_shot_clock,
     playbest_reward,
     reliable_reward,
 )
@@ -118,7 +119,7 @@ def ingest_game(tracking_path: str, pbp_path: str, cfg: IngestConfig) -> dict:
         meta.update(possession_features(p, events))
         meta["shots"] = p.shots
         meta["reward_playbest"] = playbest_reward(rows, p.meta["offense_team_id"], cfg.playbest)
-        end_shot = p.shot_clock[-1] if p.n_frames else float("nan")
+        end_shot = decision_shot_clock(p.shot_clock, decision_mask(p.handler, p.action))
         meta["reward_reliable"] = reliable_reward(p.meta["points"], float(end_shot),
                                                   float(p.meta["end_clock"]), cfg.reliable)
         meta["reward"] = meta[REWARD_COLUMNS[cfg.reward]]

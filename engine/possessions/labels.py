@@ -36,6 +36,14 @@ class LabelConfig:
     drive_start_ft: float = 30.0   # ...starting this close to the hoop (a few feet beyond the arc)
 
 
+def decision_mask(handler: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """(..., T) bool decision points: an offensive slot (1..5) holds the ball, or the
+    frame is a shot release (at 2 Hz the ball is often already in flight there).
+    handler, action: same-shape arrays of slots and :class:`Action` codes."""
+    handler = np.asarray(handler)
+    return ((handler >= 1) & (handler <= 5)) | (np.asarray(action) == Action.SHOT)
+
+
 def label_actions(pos: np.ndarray, handler: np.ndarray, time_s: np.ndarray,
                   release_frames: list[int], cfg: LabelConfig | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,3 +48,22 @@ def test_reliable_terms_and_weights():
     only_game = ReliableWeights(points=0.0, shot_clock=0.0)
     assert reliable_reward(0, 10.0, 30.0, only_game) == pytest.approx(
         30 / 720 * negative_binomial_pmf(1, 5, 2 / 3))
+
+
+def test_reliable_shot_clock_read_at_last_decision_point_not_after_reset():
+    """Regression (issue 12): the clock resets to 24 after the last decision point (a
+    rebound, a made basket); the reward reads 15 s there, used share 9/24, not 0."""
+    from engine.possessions.labels import Action, decision_mask
+    from engine.rewards import decision_shot_clock
+
+    clock = np.array([22.0, 19.0, 15.0, 24.0, 23.5])
+    handler = np.array([2, 2, -1, -1, 7])          # attacker holds, then ball in flight, defender
+    action = np.array([Action.HOLD, Action.NONE, Action.SHOT, Action.NONE, Action.NONE])
+    mask = decision_mask(handler, action)
+    assert mask.tolist() == [True, True, True, False, False]
+    assert decision_shot_clock(clock, mask) == 15.0
+    only = ReliableWeights(points=0.0, shot_clock=1.0, game_clock=0.0)
+    assert reliable_reward(0, decision_shot_clock(clock, mask), 300.0, only) == pytest.approx(9 / 24)
+    clock[2] = np.nan                              # missing at the release: the reading before it
+    assert decision_shot_clock(clock, mask) == 19.0
+    assert math.isnan(decision_shot_clock(clock, np.zeros(5, bool)))
