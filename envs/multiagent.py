@@ -65,18 +65,36 @@ class HalfCourtParallelEnv(ParallelEnv):
     ## Episode End
     All agents terminate when the possession ends and truncate after ``max_steps``.
 
+    ## State
+    ``state()`` is the shared 88-number observation (``state_space``, a ``Box(88,)``):
+    what a centralised critic sees.
+
+    ## Rendering
+    ``render_mode="ansi"``: ``render()`` returns the half court as text (digits 1-5 the
+    attackers, letters a-e the defenders, ``*`` the ball, ``H`` the hoop, clocks on top).
+    Pictures (``rgb_array``, ``human``) come from ``viz.gym_render.ParallelRenderWrapper``
+    (rendering never lives inside an env).
+
     ## Arguments
     ``cfg`` (:class:`MultiAgentConfig`) or its fields as keywords; ``starts``,
-    ``outcomes``, ``scheme``, ``reward``, ``sim_cfg``, ``offense_policy``.
+    ``outcomes``, ``scheme``, ``reward``, ``sim_cfg``, ``offense_policy``;
+    ``render_mode`` (None or "ansi"). Other action spaces (``box``,
+    ``multidiscrete``): :func:`envs.actions.parallel_env`.
 
     ## Version History
     * v0: first version.
     """
 
-    metadata = {"name": "hoopsim_halfcourt_v0", "render_modes": [], "is_parallelizable": True}
+    metadata = {"name": "hoopsim_halfcourt_v0", "render_modes": ["ansi"], "render_fps": 2,
+                "is_parallelizable": True}
 
     def __init__(self, cfg: MultiAgentConfig | None = None, starts=None, outcomes=None,
-                 scheme=None, reward=None, sim_cfg=None, offense_policy=None, **overrides) -> None:
+                 scheme=None, reward=None, sim_cfg=None, offense_policy=None,
+                 render_mode: str | None = None, **overrides) -> None:
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, "
+                             f"got {render_mode!r} (pictures: viz.gym_render.ParallelRenderWrapper)")
+        self.render_mode = render_mode
         known = {f.name for f in fields(MultiAgentConfig)}
         if set(overrides) - known:
             raise TypeError(f"unknown HalfCourtParallelEnv options {sorted(set(overrides) - known)}")
@@ -93,6 +111,8 @@ class HalfCourtParallelEnv(ParallelEnv):
         self._index = {a: i for i, a in enumerate(OFFENSE + DEFENSE)}
         self._np_random = None
         self._cs = None
+        low, high = bounds()
+        self.state_space = spaces.Box(low, high, (OBS_DIM,), np.float32)
 
     @functools.lru_cache(maxsize=None)
     def observation_space(self, agent: str) -> spaces.Box:
@@ -168,7 +188,23 @@ class HalfCourtParallelEnv(ParallelEnv):
                 "points": float(sim.points[0])}
 
     def state(self) -> np.ndarray:
+        """(88,) float32: the shared observation of the whole court (``state_space``)."""
+        if self._cs is None:
+            raise RuntimeError("call reset() before state()")
         return observe(self._cs.sim, self.speed)[0].cpu().numpy()
+
+    def render(self) -> str | None:
+        """``ansi``: the court as text; None (with no render_mode)."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() without a render_mode: pass render_mode='ansi', "
+                                  "or wrap with viz.gym_render.ParallelRenderWrapper")
+            return None
+        if self._cs is None:
+            return "(not reset)"
+        return court_text(*self.state_for_render())
+
+    def close(self) -> None:
+        pass
 
     def state_for_render(self) -> tuple[np.ndarray, np.ndarray, int, dict]:
         sim = self._cs.sim
@@ -176,3 +212,28 @@ class HalfCourtParallelEnv(ParallelEnv):
         return (sim.pos[0].double().cpu().numpy().copy(), np.ones(11, bool),
                 int(sim.handler[0]) if held else -1,
                 {"shot_clock": float(sim.shot_clock[0]), "game_clock": float(sim.game_clock[0])})
+
+
+def court_text(pos: np.ndarray, valid: np.ndarray, handler: int, clocks: dict,
+               cell_ft: float = 2.0) -> str:
+    """The attacked half court (x 47..94 ft) as text, ``cell_ft`` feet per character:
+    1-5 off_0..off_4, a-e def_0..def_4, ``*`` the ball when loose or in the air, ``H``
+    the hoop; the handler's digit is bracketed in the header."""
+    cols, rows = int(47 / cell_ft) + 1, int(50 / (2 * cell_ft)) + 1
+    grid = [[" "] * cols for _ in range(rows)]
+
+    def put(x: float, y: float, ch: str) -> None:
+        c = int(np.clip(round((x - 47.0) / cell_ft), 0, cols - 1))
+        r = int(np.clip(round(y / (2 * cell_ft)), 0, rows - 1))
+        grid[r][c] = ch
+    put(88.75, 25.0, "H")
+    if handler < 0:
+        put(pos[0, 0], pos[0, 1], "*")
+    for k in range(1, 11):
+        if valid[k]:
+            put(pos[k, 0], pos[k, 1], str(k) if k <= 5 else "abcde"[k - 6])
+    head = (f"shot clock {clocks.get('shot_clock', 0.0):4.1f}  game clock "
+            f"{clocks.get('game_clock', 0.0):5.1f}  ball: "
+            + (f"[{handler}]" if handler > 0 else "in the air / loose"))
+    edge = "+" + "-" * cols + "+"
+    return "\n".join([head, edge, *("|" + "".join(r) + "|" for r in grid), edge])

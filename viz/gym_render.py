@@ -23,6 +23,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pygame
+from pettingzoo.utils import BaseParallelWrapper
 
 from viz.render import CourtRenderer
 from viz.window import array_to_surface, close_window, open_window
@@ -116,3 +117,64 @@ class RenderWrapper(gym.Wrapper):
             close_window()
             self._screen = None
         super().close()
+
+
+class ParallelRenderWrapper(BaseParallelWrapper):
+    """Adds ``render()`` pictures to a PettingZoo ParallelEnv with ``state_for_render()``
+    (envs.multiagent.HalfCourtParallelEnv, with any action option): mode "rgb_array"
+    ((H, W, 3) uint8) or "human" (a pygame window, render() returns None). Trails as in
+    :class:`RenderWrapper`."""
+
+    def __init__(self, env, mode: str = "rgb_array", renderer: CourtRenderer | None = None) -> None:
+        super().__init__(env)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self._mode = mode
+        self.renderer = renderer or CourtRenderer()
+        self.metadata = {**env.metadata, "render_modes": list(MODES)}
+        self._history: deque = deque(maxlen=self.renderer.style.trail_frames + 1)
+        self._screen: pygame.Surface | None = None
+
+    @property
+    def render_mode(self) -> str:
+        return self._mode
+
+    def reset(self, seed=None, options=None):
+        out = self.env.reset(seed=seed, options=options)
+        self._history.clear()
+        self._record()
+        return out
+
+    def step(self, actions):
+        out = self.env.step(actions)
+        self._record()
+        return out
+
+    def _record(self) -> None:
+        positions, valid, handler, clocks = self.env.unwrapped.state_for_render()
+        self._history.append((np.asarray(positions, float), np.asarray(valid, bool),
+                              int(handler), dict(clocks or {})))
+        if self._mode == "human":
+            self.render()
+
+    def render(self) -> np.ndarray | None:
+        if not self._history:
+            raise RuntimeError("call reset() before render()")
+        positions, valid, handler, clocks = self._history[-1]
+        frame = self.renderer.render_frame(positions, valid, handler, clocks,
+                                           trail=np.stack([h[0] for h in self._history]),
+                                           trail_valid=np.stack([h[1] for h in self._history]))
+        if self._mode == "rgb_array":
+            return frame
+        if self._screen is None:
+            self._screen = open_window(self.renderer.size, "hoopsim (PettingZoo)")
+        pygame.event.pump()
+        self._screen.blit(array_to_surface(frame), (0, 0))
+        pygame.display.flip()
+        return None
+
+    def close(self) -> None:
+        if self._screen is not None:
+            close_window()
+            self._screen = None
+        self.env.close()

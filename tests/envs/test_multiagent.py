@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
@@ -28,3 +29,40 @@ def test_rewards_are_zero_sum_between_teams():
         for a, r in rew.items():
             total[a] += r
     assert total["off_0"] == -total["def_4"]
+
+
+@pytest.mark.parametrize("option", ["box", "multidiscrete"])
+def test_parallel_api_with_action_options(option):
+    from envs.actions import parallel_env
+    parallel_api_test(parallel_env(option, controlled="both", render_mode="ansi"), num_cycles=40)
+
+
+def test_render_state_and_metadata_follow_the_conventions():
+    from pettingzoo.test import render_test
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    render_test(lambda render_mode=None: parallel_to_aec(
+        HalfCourtParallelEnv(render_mode=None if render_mode == "human" else render_mode)))
+    env = HalfCourtParallelEnv(render_mode="ansi")
+    assert env.metadata["render_modes"] == ["ansi"] and env.render_mode == "ansi"
+    env.reset(seed=0, options={"start": "late_clock"})
+    text = env.render()
+    assert "shot clock  5.0" in text and "H" in text and sum(text.count(c) for c in "12345") >= 5
+    assert env.state_space.contains(env.state())
+    with pytest.raises(ValueError, match="render_mode"):
+        HalfCourtParallelEnv(render_mode="rgb_array")
+
+
+def test_supersuit_makes_an_sb3_vector_env_with_a_shared_policy():
+    ss = pytest.importorskip("supersuit", reason="the rl extra (SuperSuit) is absent")
+    pytest.importorskip("stable_baselines3", reason="the rl extra (stable-baselines3) is absent")
+    from envs.actions import parallel_env
+    env = ss.pettingzoo_env_to_vec_env_v1(parallel_env("box", controlled="offense", max_steps=30))
+    venv = ss.concat_vec_envs_v1(env, 2, num_cpus=0, base_class="stable_baselines3")
+    assert venv.num_envs == 10 and venv.action_space.shape == (9,)
+    obs = venv.reset()
+    assert obs.shape == (10, 98)
+    for _ in range(40):   # runs through at least one end of possession (auto-reset)
+        obs, rew, done, info = venv.step(np.stack([venv.action_space.sample() for _ in range(10)]))
+    assert obs.shape == (10, 98) and rew.shape == (10,)
+    venv.close()
