@@ -21,25 +21,7 @@ from engine.court import (
     shot_zone,
 )
 from engine.possessions.labels import Action
-
-
-def hull_area(xy: np.ndarray) -> np.ndarray:
-    """Convex-hull area (sq ft) of small point sets, vectorised over leading axes.
-
-    xy (..., n, 2) feet -> (...,). A directed pair i -> j is a counter-clockwise hull
-    edge when every other point lies strictly to its left; the shoelace sum over those
-    edges is the hull area (collinear points on an edge split it, not double it).
-    """
-    p = np.asarray(xy, np.float64)
-    d = p[..., None, :, :] - p[..., :, None, :]                     # (..., i, j, 2) pj - pi
-    e = p[..., None, None, :, :] - p[..., :, None, None, :]         # (..., i, 1, k, 2) pk - pi
-    cross = d[..., :, :, None, 0] * e[..., 1] - d[..., :, :, None, 1] * e[..., 0]  # (..., i, j, k)
-    n = p.shape[-2]
-    eye = np.eye(n, dtype=bool)
-    others = ~(eye[:, None, :] | eye[None, :, :])                   # k not in {i, j}
-    left = np.where(others, cross > 1e-9, True).all(axis=-1) & ~eye
-    shoelace = p[..., :, None, 0] * p[..., None, :, 1] - p[..., None, :, 0] * p[..., :, None, 1]
-    return 0.5 * np.where(left, shoelace, 0.0).sum(axis=(-1, -2))
+from engine.tactics.exact import hull_area  # the one hull, in engine.tactics
 
 
 def in_paint(xy: np.ndarray) -> np.ndarray:
