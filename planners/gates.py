@@ -24,6 +24,11 @@ guide: planners.sampler.RAW) on held-out windows and returns the gate dict:
     shot_distance_median_ft,    median distance to the hoop of those shots (None when
     real_shot_distance_median_ft  there are none)
 
+    decode_weight, positions_only  the samples are read as deployed (position channels
+                                fused with the velocity channels, planners.windows.
+                                fuse_channels); positions_only: the same gates of the
+                                same samples from the position channels alone
+
 Speed windows are conditioned on their first ``n_speed_observed`` frames (planning
 inpaints 2-4 observed frames); speeds are measured from the last observed frame on.
 """
@@ -31,12 +36,14 @@ inpaints 2-4 observed frames); speeds are measured from the last observed frame 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from engine.court import COURT_LENGTH, COURT_WIDTH
 from planners.sampler import RAW, SamplerConfig, sample
+from planners.windows import fuse_channels
 from planners.windows import windows_to_positions
 
 log = logging.getLogger(__name__)
@@ -119,6 +126,26 @@ def _raw_samples(model, normalizer, diffusion, truth: np.ndarray, n_observed: in
     return np.concatenate(out)
 
 
+def _decoded(samples: np.ndarray, n_observed: int, weight: float) -> np.ndarray:
+    """samples (..., h, c) feet, decoded by planners.windows.fuse_channels."""
+    flat = torch.from_numpy(np.ascontiguousarray(samples.reshape(-1, *samples.shape[-2:])))
+    return fuse_channels(flat, range(n_observed), weight).numpy().reshape(samples.shape)
+
+
+def _reading(fake, real, forecasts, truth, rate, first, n_observed, n_future) -> dict:
+    v_r, v_f = player_speeds(real, rate, first), player_speeds(fake, rate, first)
+    a_r, a_f = player_accels(real, rate, first), player_accels(fake, rate, first)
+    fc = forecast_errors(forecasts, truth, n_observed, n_future)
+    return {"speed_ks": ks_statistic(v_f, v_r),
+            "speed_p99_ratio": float(np.percentile(v_f, 99) / np.percentile(v_r, 99)),
+            "speed_median_ftps": float(np.median(v_f)), "real_speed_median_ftps": float(np.median(v_r)),
+            "accel_ks": ks_statistic(a_f, a_r),
+            "offcourt_share": offcourt_share(fake, first=first + 1),
+            "real_offcourt_share": offcourt_share(real, first=first + 1),
+            "minade20_m": fc["minade_m"], "minfde20_m": fc["minfde_m"],
+            "scene_minade20_m": fc["scene_minade_m"], "scene_minfde20_m": fc["scene_minfde_m"]}
+
+
 def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_forecast: int = 100,
                   n_samples: int = 20, n_observed: int = 4, n_future: int = 8,
                   n_speed_observed: int = 2, seed: int = 0, sampler: SamplerConfig = RAW,
@@ -127,34 +154,34 @@ def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_f
     """The gate dict (module docstring) of ``model`` (planners.denoiser.Denoiser, eval)
     on held-out ``windows`` (a WindowSet); seeded subsets of n_speed / n_forecast windows
     (all when fewer or None); ``executor`` (planners.receding.RecedingConfig) adds the
-    shot gates, read with ``support`` (planners.support.Support or None)."""
+    shot gates, read with ``support`` (planners.support.Support or None).
+
+    The samples are read as deployed (positions fused with the velocity channels by
+    ``sampler.decode_weight``); ``positions_only`` holds the same gates of the same
+    samples read from the position channels alone."""
     n_future = min(n_future, windows.horizon - n_observed)     # short windows: fewer future frames
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     rate = windows.rate_hz
     pick = lambda m: np.sort(rng.choice(len(windows), m, replace=False)) if m and m < len(windows) \
         else np.arange(len(windows))  # noqa: E731
+    undecoded = replace(sampler, decode_weight=0.0)
     with torch.no_grad():
         real = windows.windows[pick(n_speed)]
-        fake = _raw_samples(model, normalizer, diffusion, real, n_speed_observed, 1, gen, sampler,
+        fake = _raw_samples(model, normalizer, diffusion, real, n_speed_observed, 1, gen, undecoded,
                             batch, device)[:, 0]
-        first = n_speed_observed - 1
-        v_r, v_f = player_speeds(real, rate, first), player_speeds(fake, rate, first)
-        a_r, a_f = player_accels(real, rate, first), player_accels(fake, rate, first)
         truth = windows.windows[pick(n_forecast)]
-        fc = forecast_errors(_raw_samples(model, normalizer, diffusion, truth, n_observed, n_samples,
-                                          gen, sampler, batch, device), truth, n_observed, n_future)
+        fc = _raw_samples(model, normalizer, diffusion, truth, n_observed, n_samples, gen, undecoded,
+                          batch, device)
+    first = n_speed_observed - 1
+    args = (rate, first, n_observed, n_future)
+    positions_only = _reading(fake, real, fc, truth, *args)
+    fake = _decoded(fake, n_speed_observed, sampler.decode_weight)
+    deployed = _reading(fake, real, _decoded(fc, n_observed, sampler.decode_weight), truth, *args)
     cv = forecast_errors(constant_velocity(truth, n_observed, n_future), truth, n_observed, n_future)
     shots = {} if executor is None else shot_gates(fake, real, first, executor, support)
-    return {**shots, "speed_ks": ks_statistic(v_f, v_r),
-            "speed_p99_ratio": float(np.percentile(v_f, 99) / np.percentile(v_r, 99)),
-            "speed_median_ftps": float(np.median(v_f)), "real_speed_median_ftps": float(np.median(v_r)),
-            "accel_ks": ks_statistic(a_f, a_r),
-            "offcourt_share": offcourt_share(fake, first=n_speed_observed),
-            "real_offcourt_share": offcourt_share(real, first=n_speed_observed),
-            "minade20_m": fc["minade_m"], "minfde20_m": fc["minfde_m"],
-            "scene_minade20_m": fc["scene_minade_m"], "scene_minfde20_m": fc["scene_minfde_m"],
-            "cv_minade_m": cv["minade_m"], "cv_minfde_m": cv["minfde_m"],
+    return {**shots, **deployed, "cv_minade_m": cv["minade_m"], "cv_minfde_m": cv["minfde_m"],
+            "decode_weight": float(sampler.decode_weight), "positions_only": positions_only,
             "n_windows": int(len(real)), "n_forecast": int(len(truth)), "n_samples": n_samples,
             "n_future": int(n_future)}
 

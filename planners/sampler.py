@@ -21,6 +21,10 @@ At every denoising step i (diffusion step k_i, next k_{i+1}):
     re-noise:      x <- scheduler.step(x0_hat, k_i, x) (DDPM or DDIM); the last step
                    returns x0_hat itself (no noise at the last step);
     inpaint:       x[:, t] <- condition t for every conditioned frame t.
+Decode: the final sample's positions are fused with its velocity channels by least
+squares (planners.windows.fuse_channels, ``decode_weight``; 0 takes the position
+channels alone). Part of reading the model's output, so raw samples are decoded too;
+the gates report both readings.
 (The constraint guide of earlier versions pushed x_k, where noise alone is ~33 ft per
 coordinate: ~300 ft steps that blew plans up. Hard constraints now act on x0 only.)
 
@@ -50,7 +54,8 @@ from engine.court import COURT_LENGTH, COURT_WIDTH
 from planners.guides import Guide
 from planners.normalizer import Normalizer
 from planners.schedule import DiffusionConfig, make_scheduler
-from planners.windows import POS_CHANNELS, positions_to_windows, windows_to_positions, with_velocity
+from planners.windows import (POS_CHANNELS, fuse_channels, positions_to_windows, windows_to_positions,
+                              with_velocity)
 
 
 @dataclass
@@ -70,6 +75,7 @@ class SamplerConfig:
     ball_flight_z_ft: float = 7.0         # ...in flight: above this height
     cfg_weight: float = 0.0               # classifier-free guidance weight (0: unconditioned)
     raw: bool = False                     # no projection, no guide: the model's own samples
+    decode_weight: float = 1.0            # position/velocity least-squares decode (0: positions only)
 
 
 # The sampler settings users and the benchmark name: the paper's (DDPM, all K steps,
@@ -322,7 +328,7 @@ def _finish(x, normalizer, guide, cond, rate_hz, cfg: SamplerConfig, n_started: 
             groups: int = 1, ranker=None) -> SampleResult:
     """Unnormalise, project, rank within each group by ``ranker`` (candidates outside
     the support last) or the guide at k = 0; raw: only unnormalise."""
-    raw = normalizer.unnormalize(x)
+    raw = fuse_channels(normalizer.unnormalize(x), cond, cfg.decode_weight)
     zeros = torch.zeros(raw.shape[0], device=raw.device)
     if cfg.raw:
         return SampleResult(raw, zeros, n_started)

@@ -130,6 +130,37 @@ def with_velocity(pos_windows, first=None):
     return cat([pos_windows, cat([first, diff], -2)], -1)
 
 
+def fuse_channels(windows: torch.Tensor, fixed, weight: float = 1.0) -> torch.Tensor:
+    """Decode a (b, h, 46) window (feet) whose position and velocity channels disagree
+    into positions that agree with both in the least-squares sense: p minimises
+    sum_t |p_t - x_t|^2 + weight * sum_t |p_t - p_(t-1) - v_t|^2 over the frames not in
+    ``fixed`` (conditioned frames keep their given positions); velocity channels are
+    then recomputed from p. The model predicts both groups of channels; taking the
+    positions alone keeps their per-frame jitter (accelerations several times the real
+    ones), integrating the velocities alone drifts. weight 0 returns the positions
+    channels unchanged. A decoder, not a constraint: no court, speed or ball rule."""
+    if weight <= 0 or windows.shape[-1] <= POS_CHANNELS:
+        return windows
+    b, h, _ = windows.shape
+    pos, vel = windows[..., :POS_CHANNELS], windows[..., POS_CHANNELS:2 * POS_CHANNELS]
+    dev, dt = windows.device, torch.float64
+    diff = torch.zeros(h - 1, h, dtype=dt, device=dev)
+    idx = torch.arange(h - 1, device=dev)
+    diff[idx, idx], diff[idx, idx + 1] = -1.0, 1.0
+    a = torch.eye(h, dtype=dt, device=dev) + weight * diff.T @ diff
+    rhs = pos.to(dt) + weight * torch.einsum("th,bhc->btc", diff.T, vel[:, 1:].to(dt))
+    keep = sorted(int(t) for t in fixed)
+    if keep:
+        a[keep] = 0.0
+        a[keep, keep] = 1.0
+        rhs[:, keep] = pos[:, keep].to(dt)
+    fused = torch.linalg.solve(a, rhs).to(windows.dtype)
+    out = with_velocity(fused, windows[:, 0, POS_CHANNELS:2 * POS_CHANNELS])
+    if keep:
+        out[:, keep] = windows[:, keep, :2 * POS_CHANNELS]
+    return out
+
+
 def roles_to_slots(role_positions, perm):
     """Role-ordered positions (n, [h,] 11, 3) or ([h,] 11, 3) and their windows' perm
     (n, 11) or (11,) -> slot-ordered positions of the same shape (the inverse of taking

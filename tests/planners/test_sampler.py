@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +14,7 @@ from planners.guides import (
 )
 from planners.planner import Planner, shift_plan
 from planners.sampler import RAW, SamplerConfig, WarmStart, sample
-from planners.windows import make_windows, windows_to_positions
+from planners.windows import fuse_channels, make_windows, windows_to_positions, with_velocity
 from tests.planners.helpers import tiny_config, toy_possessions
 
 H = 8
@@ -140,7 +142,8 @@ def test_raw_mode_applies_no_projection_and_no_guide(planner):
     raw = run(planner, 2, None, RAW)
     projected = run(planner, 2, None, off).plans
     assert torch.equal(raw.plans[..., :23], projected[..., :23])
-    assert not torch.equal(raw.plans[..., 23:], projected[..., 23:])  # raw keeps model velocities
+    undecoded = run(planner, 2, None, replace(RAW, decode_weight=0.0)).plans
+    assert not torch.equal(undecoded[..., 23:], projected[..., 23:])  # the model's own velocities
     assert torch.equal(raw.plans, run(planner, 2, guide, RAW).plans)
     capped_raw = run(planner, 2, None, SamplerConfig(method="ddim", n_steps=10, raw=True,
                                                      player_speed_cap_ftps=0.5))
@@ -220,3 +223,20 @@ def test_ranker_orders_candidates_and_puts_rejected_last(planner):
     assert res.n_rejected == 3
     top = res.values[:3]
     assert torch.all(top[:-1] >= top[1:])
+
+
+def test_fused_decode_is_the_least_squares_solution():
+    """fuse_channels: consistent windows pass unchanged; with frame 0 fixed and h = 2 the
+    fused frame 1 is the closed form (x1 + w (p0 + v1)) / (1 + w); fixed frames stay."""
+    torch.manual_seed(0)
+    pos = torch.randn(3, 5, 23).cumsum(1)
+    consistent = with_velocity(pos, torch.zeros(3, 23))
+    assert torch.allclose(fuse_channels(consistent, [0], 2.0), consistent, atol=1e-5)
+    w = with_velocity(torch.randn(2, 2, 23), torch.zeros(2, 23))
+    w[:, 1, 23:] = torch.randn(2, 23)                                  # disagreeing velocity
+    out = fuse_channels(w, [0], 3.0)
+    expect = (w[:, 1, :23] + 3.0 * (w[:, 0, :23] + w[:, 1, 23:])) / 4.0
+    assert torch.allclose(out[:, 1, :23], expect, atol=1e-5)
+    assert torch.equal(out[:, 0], w[:, 0])
+    assert torch.allclose(out[:, 1, 23:], out[:, 1, :23] - out[:, 0, :23], atol=1e-5)
+    assert torch.equal(fuse_channels(w, [0], 0.0), w)
