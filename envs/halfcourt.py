@@ -92,7 +92,62 @@ def start_index(core: HalfCourtCore, rng: np.random.Generator, start) -> np.ndar
     return np.array([int(start)])
 
 
-class HalfCourtEnv(gym.Env):
+class FastPath:
+    """The plain-Python fast path a single-possession gym env shares (HalfCourt-v0,
+    Decision-v0): float twins of the scheme, outcomes and reward (:mod:`engine.sim.fast`),
+    the start state of a row, and the sim noise drawn from the env's torch generator in
+    blocks of ``NOISE_BLOCK`` rows (the same numbers, in the same order, as one
+    ``torch.rand((1, N_NOISE))`` per step on the torch path). Needs ``self.core``,
+    ``self.cfg.lineup`` and ``self.speed``."""
+
+    def _setup_fast(self, fast: bool | None, outcomes) -> None:
+        twin = fast_twin(self.core.defense)
+        scalar_reward = hasattr(self.core.reward_fn, "scalar")
+        params = getattr(outcomes, "params", None) if outcomes is not None else None
+        able = twin is not None and scalar_reward and (outcomes is None or params is not None)
+        if fast and not able:
+            raise ValueError("fast=True needs a scheme with a float twin (man_to_man, "
+                             "loose_man, switch_everything, zone_2_3), a named reward and "
+                             "outcome models with params")
+        self.fast = able if fast is None else bool(fast)
+        if self.fast:
+            self._twin = twin
+            self._out = ScalarOutcomes(self.core.outcomes if params is not None
+                                       else default_outcome_arrays())
+
+    def _fast_start(self, i: int) -> sim_fast.FastState:
+        """Start row i as a FastState, equal to the torch path's (float32 inputs)."""
+        st = self.core.starts
+        if getattr(self, "_tables_n", -1) != len(st):
+            ids = st.player_ids[:, 1:6] if self.cfg.lineup is None else \
+                np.broadcast_to(np.asarray(self.cfg.lineup, np.int64), (len(st), 5))
+            ids = torch.as_tensor(np.ascontiguousarray(ids), device=self.core.device)
+            out = self.core.outcomes
+            self._adj = out.player_logit_adj(ids).float().cpu().double().numpy()
+            self._ft = out.player_ft_pct(ids).float().cpu().double().numpy()
+            self._tables_n = len(st)
+        s = sim_fast.initial_state(st.positions[i], int(st.handler[i]), float(st.shot_clock[i]),
+                                   float(st.game_clock[i]), st.velocities[i], self._adj[i],
+                                   self._ft[i], self.core.sim_cfg)
+        s.pos, s.vel = s.pos.tolist(), s.vel.tolist()
+        return s
+
+    def _next_noise(self) -> list:
+        if self._k >= NOISE_BLOCK:
+            block = torch.rand((NOISE_BLOCK, N_NOISE), generator=self._gen,
+                               device=self.core.device, dtype=self.core.dtype)
+            self._noise, self._k = block.cpu().double().tolist(), 0
+        self._k += 1
+        return self._noise[self._k - 1]
+
+    def _fast_defense(self, pos: list) -> list:
+        """The scheme's float twin as wanted defender velocities (5 x [vx, vy]) ft/s."""
+        nxt, self._assign = self._twin(pos, self._assign)
+        dt = self.core.sim_cfg.dt_s
+        return [[(n[0] - p[0]) / dt, (n[1] - p[1]) / dt] for n, p in zip(nxt, pos[6:])]
+
+
+class HalfCourtEnv(FastPath, gym.Env):
     """Half-court possession, offense controlled.
 
     ## Description
@@ -154,22 +209,6 @@ class HalfCourtEnv(gym.Env):
         self._cs = self._fs = None
         self._ready = False
 
-    # ------------------------------------------------------------------ fast path
-    def _setup_fast(self, fast: bool | None, outcomes) -> None:
-        twin = fast_twin(self.core.defense)
-        scalar_reward = hasattr(self.core.reward_fn, "scalar")
-        params = getattr(outcomes, "params", None) if outcomes is not None else None
-        able = twin is not None and scalar_reward and (outcomes is None or params is not None)
-        if fast and not able:
-            raise ValueError("fast=True needs a scheme with a float twin (man_to_man, "
-                             "loose_man, switch_everything, zone_2_3), a named reward and "
-                             "outcome models with params")
-        self.fast = able if fast is None else bool(fast)
-        if self.fast:
-            self._twin = twin
-            self._out = ScalarOutcomes(self.core.outcomes if params is not None
-                                       else default_outcome_arrays())
-
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -183,23 +222,6 @@ class HalfCourtEnv(gym.Env):
         self._cs = self.core.reset(1, self.np_random, self._gen, indices=idx)
         self._ready = True
         return _host(observe(self._cs.sim, self.speed)[0]), self._info([], 0.0)
-
-    def _fast_start(self, i: int) -> sim_fast.FastState:
-        """Start row i as a FastState, equal to the torch path's (float32 inputs)."""
-        st = self.core.starts
-        if getattr(self, "_tables_n", -1) != len(st):
-            ids = st.player_ids[:, 1:6] if self.cfg.lineup is None else \
-                np.broadcast_to(np.asarray(self.cfg.lineup, np.int64), (len(st), 5))
-            ids = torch.as_tensor(np.ascontiguousarray(ids), device=self.core.device)
-            out = self.core.outcomes
-            self._adj = out.player_logit_adj(ids).float().cpu().double().numpy()
-            self._ft = out.player_ft_pct(ids).float().cpu().double().numpy()
-            self._tables_n = len(st)
-        s = sim_fast.initial_state(st.positions[i], int(st.handler[i]), float(st.shot_clock[i]),
-                                   float(st.game_clock[i]), st.velocities[i], self._adj[i],
-                                   self._ft[i], self.core.sim_cfg)
-        s.pos, s.vel = s.pos.tolist(), s.vel.tolist()
-        return s
 
     def step(self, action):
         if not self._ready:
@@ -217,22 +239,12 @@ class HalfCourtEnv(gym.Env):
         return (obs, float(reward[0]), done, self._t >= self.cfg.max_steps and not done,
                 self._info(event_names(ev), float(ev["points"][0])))
 
-    def _next_noise(self) -> list:
-        if self._k >= NOISE_BLOCK:
-            block = torch.rand((NOISE_BLOCK, N_NOISE), generator=self._gen,
-                               device=self.core.device, dtype=self.core.dtype)
-            self._noise, self._k = block.cpu().double().tolist(), 0
-        self._k += 1
-        return self._noise[self._k - 1]
-
     def _step_fast(self, action):
         s, cfg = self._fs, self.core.sim_cfg
-        sp, dt = self.speed, cfg.dt_s
+        sp = self.speed
         off = [[(-1.0 if x < -1.0 else 1.0 if x > 1.0 else x) * sp for x in xy]
                for xy in np.asarray(action["move"], np.float32).tolist()]
-        pos = s.pos
-        nxt, self._assign = self._twin(pos, self._assign)
-        def_vel = [[(n[0] - p[0]) / dt, (n[1] - p[1]) / dt] for n, p in zip(nxt, pos[6:])]
+        def_vel = self._fast_defense(s.pos)
         new, ev = sim_fast.step(s, off, def_vel, int(action["decision"]),
                                 self._next_noise(), self._out, cfg, lists=True)
         self._fs = new

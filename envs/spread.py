@@ -58,6 +58,16 @@ class SpreadPolicy:
         decision = torch.where(shoot, int(Decision.SHOOT), int(Decision.HOLD))
         return vel, decision.long(), memory
 
+    def act_lists(self, pos, shot_clock: float) -> tuple[list, int]:
+        """:meth:`act_np` in plain floats: pos 11 x [x, y, ...] feet (nested lists) ->
+        off_vel 5 x [vx, vy] ft/s, decision int."""
+        cap, tau, out = self.cfg.speed_ftps, self.cfg.tau_s, []
+        for (sx, sy), p in zip(self.cfg.spots, pos[1:6]):
+            vx, vy = (sx - p[0]) / tau, (sy - p[1]) / tau
+            scale = min(cap / max((vx * vx + vy * vy) ** 0.5, 1e-9), 1.0)
+            out.append([vx * scale, vy * scale])
+        return out, int(Decision.SHOOT if shot_clock < self.cfg.shoot_below_s else Decision.HOLD)
+
     def act_np(self, pos: np.ndarray, shot_clock: float) -> tuple[np.ndarray, int]:
         """One possession: pos (11, 3) feet -> off_vel (5, 2) ft/s, decision int."""
         vel = (self._spots - pos[1:6, :2]) / self.cfg.tau_s

@@ -35,6 +35,7 @@ from engine.court import (
     THREE_ARC_RADIUS,
     THREE_CORNER_DIST,
 )
+from engine.sim.geometry import TIE_FT
 from engine.sim.step import (
     SHOT_CLOCK_S,
     SIDE_OUT_SHOT_CLOCK_S,
@@ -191,7 +192,8 @@ def _shot_lands(s: FastState, u, out, ev: dict) -> None:
     elif u[_REBOUND] < out.oreb_rate:
         ev["oreb"] = True
         d = [math.hypot(p[0] - _HX, p[1] - _HY) for p in s.pos[1:6]]
-        s.handler, s.ball_mode = d.index(min(d)) + 1, _HELD
+        near = min(d) + TIE_FT   # ties to the lowest slot, as engine.sim.geometry.first_nearest
+        s.handler, s.ball_mode = next(k for k, x in enumerate(d) if x <= near) + 1, _HELD
         s.shot_clock, s.n_oreb = SHOT_CLOCK_S, s.n_oreb + 1
     else:
         ev["dreb"] = True

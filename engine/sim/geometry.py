@@ -118,3 +118,15 @@ def shot_features(state: SimState) -> dict[str, torch.Tensor]:
             "ft_pct": torch.gather(state.ft_pct, 1, k)[:, 0]}
 
 
+
+
+TIE_FT = 1e-3   # distances this close count as a tie
+
+
+def first_nearest(d: torch.Tensor) -> torch.Tensor:
+    """(k,) index of the smallest of d (k, n) feet, ties within ``TIE_FT`` to the lowest
+    index. Why: players parked on mirror spots (the corners) are equally far from the rim;
+    a plain argmin would then pick by float32 rounding, and the float64 twin
+    (engine.sim.fast) by its own, so the two would give the ball to different players."""
+    near = d <= d.min(dim=1, keepdim=True).values + TIE_FT
+    return near.to(torch.uint8).argmax(dim=1)

@@ -25,6 +25,8 @@ handler one-hot (5), shot clock / 24 and game clock / 720.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -199,3 +201,70 @@ def observe_decision(s: SimState, speed_ftps: float, rng: np.random.Generator | 
     return decision_features(host[:, :22].reshape(b, 11, 2), host[:, 22:44].reshape(b, 11, 2),
                              host[:, 44].astype(np.int64), host[:, 45] > 0.5, host[:, 46],
                              host[:, 47], speed_ftps, noise, view_ft)
+
+
+def decision_features_one(pos, vel, handler: int, held: bool, shot_clock: float,
+                          game_clock: float, speed_ftps: float, noise_xy=None,
+                          view_ft: float | None = None) -> np.ndarray:
+    """:func:`decision_features` of one possession in plain floats (the fast path of
+    Decision-v0): pos, vel 11 x [x, y, ...] feet / ft/s (lists or arrays), noise_xy
+    11 x [dx, dy] feet or None. Returns (DECISION_OBS_DIM,) float32, equal to the batch
+    version's row within float32 rounding."""
+    hx, hy = pos[handler][0], pos[handler][1]
+    lo, hi = _DEC_LOW_L, _DEC_HIGH_L
+    out = []
+    for k in range(11):
+        p, v = pos[k], vel[k]
+        seen = view_ft is None or math.hypot(p[0] - hx, p[1] - hy) <= view_ft
+        if not seen:
+            out += [0.0, 0.0, 0.0, 0.0, 0.0]
+            continue
+        x, y = p[0], p[1]
+        if noise_xy is not None and k != handler and not (k == 0 and held):
+            x, y = x + noise_xy[k][0], y + noise_xy[k][1]
+        out += [x / COURT_LENGTH, y / COURT_WIDTH, v[0] / speed_ftps, v[1] / speed_ftps, 1.0]
+    onehot = [0.0] * 5
+    if held:
+        onehot[handler - 1] = 1.0
+    out += onehot + [min(max(shot_clock / 24.0, 0.0), 1.0), min(max(game_clock / PERIOD_S, 0.0), 1.0)]
+    return np.array([lo[i] if x < lo[i] else hi[i] if x > hi[i] else x for i, x in enumerate(out)],
+                    np.float32)
+
+
+_DEC_LOW_L, _DEC_HIGH_L = _DEC_LOW.tolist(), _DEC_HIGH.tolist()
+
+
+def observe_decision_torch(s: SimState, speed_ftps: float, noise_xy: torch.Tensor | None = None,
+                           view_ft: float | None = None) -> torch.Tensor:
+    """(b, DECISION_OBS_DIM) float32 Decision-v0 observation of a batch on its device
+    (the batched decision env): :func:`decision_features` in torch. noise_xy (b, 11, 2)
+    feet added to every position but the handler's (and the ball's while held), or None."""
+    b, dev = s.batch_size, s.device
+    f32 = torch.float64   # why: the numpy version's arithmetic, so B = 1 equals Decision-v0 exactly
+    pos, vel = s.pos[:, :, :2].to(f32), s.vel[:, :, :2].to(f32)
+    held = s.ball_mode == BallMode.HELD
+    handler = s.handler.clamp(0, 10)
+    slot = torch.arange(11, device=dev)[None]
+    seen = pos
+    if noise_xy is not None:
+        keep = (slot == handler[:, None]) | ((slot == 0) & held[:, None])
+        seen = pos + torch.where(keep[..., None], 0.0, noise_xy.to(f32))
+    if view_ft is None:
+        visible = torch.ones(b, 11, device=dev, dtype=f32)
+    else:
+        hxy = pos.gather(1, handler[:, None, None].expand(b, 1, 2))
+        visible = ((pos - hxy).square().sum(-1).sqrt() <= view_ft).to(f32)
+    scale = torch.tensor([COURT_LENGTH, COURT_WIDTH], device=dev, dtype=f32)
+    feats = torch.cat([seen / scale, vel / speed_ftps, visible[..., None]], dim=-1) * visible[..., None]
+    onehot = torch.zeros(b, 5, device=dev, dtype=f32)
+    onehot.scatter_(1, (handler.clamp(1, 5) - 1)[:, None], held.to(f32)[:, None])
+    clocks = torch.stack([s.shot_clock.to(f32) / 24.0, s.game_clock.to(f32) / PERIOD_S], 1).clamp(0.0, 1.0)
+    obs = torch.cat([feats.reshape(b, 11 * DECISION_N_FEAT), onehot, clocks], dim=1)
+    key = str(dev)
+    if key not in _DEC_T:
+        _DEC_T[key] = (torch.as_tensor(_DEC_LOW, device=dev, dtype=f32),
+                       torch.as_tensor(_DEC_HIGH, device=dev, dtype=f32))
+    return torch.maximum(torch.minimum(obs, _DEC_T[key][1]), _DEC_T[key][0]).float()
+
+
+_DEC_T: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}

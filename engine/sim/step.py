@@ -59,6 +59,7 @@ from engine.sim.fouls import finish as _finish
 from engine.sim.fouls import foul_rates, nonshooting_foul
 from engine.sim.geometry import (
     any_row,
+    first_nearest,
     hoop_xy,
     move_players,
     move_xy,
@@ -172,7 +173,7 @@ def _shot_lands(st: _Step, shot: torch.Tensor) -> None:
         dx = st.x.index_select(0, rows)[:, :5] - RIGHT_HOOP_X
         dy = st.y.index_select(0, rows)[:, :5] - HOOP_Y
         to_rim = torch.sqrt(dx * dx + dy * dy)
-        s.handler = s.handler.index_copy(0, rows, to_rim.argmin(dim=1) + 1)
+        s.handler = s.handler.index_copy(0, rows, first_nearest(to_rim) + 1)
         s.ball_mode = s.ball_mode.index_fill(0, rows, _HELD)
         s.shot_clock = s.shot_clock.index_fill(0, rows, SHOT_CLOCK_S)
         s.n_oreb = s.n_oreb + oreb.long()

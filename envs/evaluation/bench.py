@@ -1,5 +1,7 @@
 """Environment throughput: env steps per second of the single gym env (fast path and
-torch path) and of the torch vector env at several batch sizes.
+torch path) and of the torch vector env at several batch sizes; decisions per second of
+Decision-v0 (fast and torch path, random actions) and of the batched torch decision env,
+each next to the HalfCourt-v0 figure of the same run (the ratio survives a loaded machine).
 
 Thread policy. The vector env's step is a few hundred small tensor ops: at B = 4096 most
 of them touch 4096 elements, below torch's intra-op grain (32768 elements), so a second
@@ -98,6 +100,51 @@ def vec_steps_per_s(num_envs: int, steps: int = 50, repeats: int = 5, device: st
     return statistics.median(run(steps) for _ in range(repeats))
 
 
+def decision_steps_per_s(fast: bool = True, steps: int = 2000, repeats: int = 5) -> float:
+    """Median decisions/s (resets included) of Decision-v0, uniform random actions."""
+    from envs.decision import DecisionEnv
+
+    env = DecisionEnv(fast=fast)
+    acts = np.random.default_rng(0).integers(0, 7, 1000).tolist()
+    env.reset(seed=0)
+
+    def run(n: int) -> float:
+        t0 = time.perf_counter()
+        for i in range(n):
+            _, _, term, trunc, _ = env.step(acts[i % len(acts)])
+            if term or trunc:
+                env.reset()
+        return n / (time.perf_counter() - t0)
+
+    run(min(steps, 200))
+    return statistics.median(run(steps) for _ in range(repeats))
+
+
+def decision_vec_steps_per_s(num_envs: int, steps: int = 10, repeats: int = 5,
+                             device: str = "cpu") -> float:
+    """Median decisions/s (num_envs x steps / s, auto-reset included) of the batched torch
+    decision env (envs.decision_vector), uniform random actions."""
+    from envs.decision_vector import DecisionVectorEnv
+
+    env = DecisionVectorEnv(num_envs=num_envs, device=device)
+    env.reset(seed=0)
+    g = torch.Generator().manual_seed(0)
+    acts = [torch.randint(0, 7, (num_envs,), generator=g).to(env.device) for _ in range(8)]
+
+    def run(n: int) -> float:
+        if env.device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for i in range(n):
+            env.step(acts[i % len(acts)])
+        if env.device.type == "cuda":
+            torch.cuda.synchronize()
+        return num_envs * n / (time.perf_counter() - t0)
+
+    run(3)
+    return statistics.median(run(steps) for _ in range(repeats))
+
+
 def step_profile(num_envs: int = 4096, steps: int = 20, top: int = 12,
                  device: str = "cpu") -> dict:
     """Where the vector env's step spends its time: torch.profiler over ``steps`` steps
@@ -135,14 +182,18 @@ def _load1() -> float | None:
 def bench_env_steps(repeats: int = 5, sizes: tuple[int, ...] = (1, 256, 4096),
                     device: str = "cpu", torch_path: bool = True, compile: bool = False,
                     threads: int | None = DEFAULT_THREADS, large: tuple[int, ...] = (16384,),
-                    profile: bool = True) -> dict:
+                    profile: bool = True, decision_sizes: tuple[int, ...] = (4096,)) -> dict:
     """{"gym_steps_s": fast path, "gym_torch_steps_s": torch path (the baseline the fast
     path replaces), "vec": {"1": .., "256": .., "4096": ..} eager, "vec_large":
     {"16384": ..} the same for the ``large`` sizes, "vec_compiled": the same through
     torch.compile (compile=True only), "step_profile": :func:`step_profile` at B = 4096
     (profile=True), "load_avg_1min": {figure: 1-minute load average when it was taken}
     (the machine's load beside each figure), "threads": torch threads used, "load_avg":
-    (1, 5, 15) min before / after} — medians of ``repeats`` after a warm-up."""
+    (1, 5, 15) min before / after, "decision_steps_s" / "decision_torch_steps_s":
+    Decision-v0 decisions/s (fast / torch path), "decision_vec": {"4096": ..} the batched
+    decision env, "ratios": {"decision_over_gym": decision_steps_s / gym_steps_s,
+    "decision_vec_over_vec.<B>": decision_vec[B] / vec[B]}} — medians of ``repeats`` after
+    a warm-up."""
     out: dict = {"load_avg_before": load_average()}
     loads: dict = {}
     with torch_threads(threads) as used:
@@ -162,6 +213,20 @@ def bench_env_steps(repeats: int = 5, sizes: tuple[int, ...] = (1, 256, 4096),
             out["vec_large"][str(b)] = vec_steps_per_s(b, steps=10, repeats=repeats,
                                                        device=device)
             loads[f"vec_large.{b}"] = _load1()
+        out["decision_steps_s"] = decision_steps_per_s(True, repeats=repeats)
+        loads["decision_steps_s"] = _load1()
+        if torch_path:
+            out["decision_torch_steps_s"] = decision_steps_per_s(False, steps=100, repeats=repeats)
+            loads["decision_torch_steps_s"] = _load1()
+        out["decision_vec"] = {}
+        for b in decision_sizes:
+            out["decision_vec"][str(b)] = decision_vec_steps_per_s(b, repeats=repeats, device=device)
+            loads[f"decision_vec.{b}"] = _load1()
+            if str(b) not in out["vec"]:
+                out["vec"][str(b)] = vec_steps_per_s(b, steps=30, repeats=repeats, device=device)
+        out["ratios"] = {"decision_over_gym": out["decision_steps_s"] / out["gym_steps_s"],
+                         **{f"decision_vec_over_vec.{b}": out["decision_vec"][str(b)] / out["vec"][str(b)]
+                            for b in decision_sizes}}
         if profile:
             out["step_profile"] = step_profile(4096, device=device)
         if compile:

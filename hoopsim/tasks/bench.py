@@ -14,6 +14,7 @@ bench.json is rewritten after each section. Writes ``<out>/bench.json``:
                  "rss_over_file"}, ...],
      "sim": {"gym_steps_s", "gym_torch_steps_s", "vec": {"1", "256", "4096"},
              "vec_large": {"16384"}, "step_profile": {"batch", "ops": [...], ...},
+             "decision_steps_s", "decision_torch_steps_s", "decision_vec": {"4096"}, "ratios",
              "load_avg_1min": {figure: load}, "threads", "load_avg_before", "load_avg_after"},
      "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "fastest", "fastest_s",
               "fastest_speedup", "latency", "ppp_paper", "ppp_fast", "ppp_diff_ci95", ...},
@@ -99,6 +100,13 @@ def table(res: dict) -> str:
                      + "; vector " + ", ".join(f"b={k}: {v:,.0f}/s" for k, v in s["vec"].items())
                      + "".join(f", b={k}: {v:,.0f}/s" for k, v in s.get("vec_large", {}).items())
                      + f"; torch threads {s.get('threads')}, load avg {s.get('load_avg_before')}")
+        if "decision_vec" in s:
+            r = s.get("ratios", {})
+            lines.append(f"  Decision-v0: single env {s['decision_steps_s']:,.0f} decisions/s"
+                         + (f" (torch path {s['decision_torch_steps_s']:,.0f})" if "decision_torch_steps_s" in s else "")
+                         + f" = {r.get('decision_over_gym', 0):.2f} x HalfCourt-v0 steps/s; batched "
+                         + ", ".join(f"b={k}: {v:,.0f}/s ({r.get(f'decision_vec_over_vec.{k}', 0):.2f} x vector env)"
+                                     for k, v in s["decision_vec"].items()))
         prof = s.get("step_profile")
         if prof:
             top = ", ".join(f"{o['op']} {100 * o['share']:.0f}%" for o in prof["ops"][:5])
