@@ -40,23 +40,23 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "shots in the paint", "floaters in the lane", "short shots in the key"), smooth=True),
     FeatureSpec("mid_range_attempts", "shots", 0.45, (
         "mid-range jumpers", "long two-point shots", "pull-up jumpers from the elbow",
-        "mid range shots"), smooth=True),
+        "mid range shots", "long twos", "settle for jumpers"), smooth=True),
     FeatureSpec("corner_three_attempts", "shots", 0.25, (
         "corner threes", "shots from the corner", "spot up in the corners",
-        "kick out to the corners"), smooth=True),
+        "the corners"), smooth=True),
     FeatureSpec("above_break_three_attempts", "shots", 0.35, (
         "threes above the break", "shots from the top of the key beyond the arc",
         "wing threes", "three-pointers from the wing"), smooth=True),
     FeatureSpec("three_point_attempts", "shots", 0.4, (
-        "shoot threes", "three-point shots", "shots from beyond the arc", "launch from deep")),
+        "shoot threes", "three-point shots", "shots from beyond the arc", "launch from deep", "open threes")),
     FeatureSpec("paint_touches", "touches", 0.9, (
         "touch the paint", "get the ball inside the lane", "paint touches",
         "get into the key"), smooth=True),
     FeatureSpec("drive_depth_ft", "ft", 8.0, (
-        "drive deep", "penetrate", "get downhill", "drive to the basket"), smooth=True),
+        "drive deep", "penetrate", "get downhill", "drive deep into the lane"), smooth=True),
     FeatureSpec("drives", "drives", 0.75, (
         "drive", "put the ball on the floor and attack", "attack off the dribble",
-        "take defenders off the bounce")),
+        "take defenders off the bounce", "drive the lane")),
     FeatureSpec("kick_outs", "passes", 0.35, (
         "kick out", "drive and kick", "pass out of the drive to shooters")),
     FeatureSpec("passes", "passes", 2.0, (
@@ -83,10 +83,10 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "post up", "feed the post", "throw it into the post", "post entry",
         "get the big the ball down low", "play inside out")),
     FeatureSpec("post_time_s", "s", 0.65, (
-        "post touches", "back down in the low post", "work from the block")),
+        "post touches", "back down in the low post", "work from the block", "post up")),
     FeatureSpec("pass_lane_risk", "risk", 0.22, (
-        "risky passes", "passes through traffic", "throw into tight windows"),
-        less=("take care of the ball", "safe passes", "no turnovers", "protect the ball")),
+        "risky passes", "passes through traffic", "throw into tight windows", "force passes into traffic"),
+        less=("take care of the ball", "safe passes", "protect the ball")),
 )
 
 BY_NAME = {f.name: f for f in FEATURES}
