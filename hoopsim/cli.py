@@ -52,6 +52,8 @@ TASKS = {
     "soak": ("hoopsim.tasks.soak", "every scheme x offense, many possessions, checked -> soak.json"),
     "realism": ("hoopsim.tasks.realism", "BC offense vs BC defense on held-out starts vs real rates"),
     "planner-check": ("hoopsim.tasks.planner_check", "gates of a trained planner on held-out games -> gates.json"),
+    "train-offline": ("hoopsim.tasks.train_offline", "train one offline-RL / action-copy agent (algo=<id>)"),
+    "offline-eval": ("hoopsim.tasks.offline_eval", "every offline agent: action copy, OPE, online play -> results.json"),
 }
 
 

@@ -3,7 +3,10 @@
 Method ids: ``random_walk``, ``scripted`` (the scripted play mix), ``bc`` (the
 behaviour-cloned league-average offense), and the planner's ids, parsed and registered
 in planners.methods (``playbest_unguided``, ``playbest_a<x>``: guided with scale x).
-Offline-RL ids (bcq, cql, iql) are refused until that layer exists.
+Offline-RL ids (offline_rl.pipeline.METHODS: pomdp_dqn_lstm, dqn, discrete_bcq, ...) play
+the agents an ``hoopsim offline-eval`` run saved: ``agents=<its out folder>``; a missing
+agent, or an id of the not-yet-built continuous agents (bcq, cql, iql, td3_bc, pg,
+pomdp_pg_lstm), is refused with one line.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from hoopsim.data import source_files, sources
 
 log = logging.getLogger(__name__)
 
-OFFLINE = ("bcq", "cql", "iql")
+
+def offline_ids() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(built offline agent ids, ids not built yet)."""
+    from offline_rl.pipeline import METHODS, NOT_BUILT
+
+    return METHODS, NOT_BUILT
 
 
 def evaluation_outcomes(data, cutoff: str, cache: Path, workers: int = 2) -> OutcomeModels:
@@ -77,6 +85,7 @@ class MethodContext:
     playbest: dict
     device: object
     cache_dir: Path
+    agents_dir: Path | None = None
 
 
 def playbest_scale(name: str) -> float | None:
@@ -87,9 +96,10 @@ def playbest_scale(name: str) -> float | None:
     return guidance_scale(name)
 
 
-def check_method(name: str) -> None:
+def check_method(name: str, agents: str | Path | None = None) -> None:
     """The error :func:`make_method` would raise for method id ``name``, without building
-    anything (the tasks check every id before the run folder exists)."""
+    anything (the tasks check every id before the run folder exists). ``agents``: an
+    ``hoopsim offline-eval`` out folder holding the offline agents."""
     from envs.offense import OFFENSES
     from hoopsim.errors import UsageError
     from planners.methods import ID_FORMS, is_planner_method, parse_method_id
@@ -99,17 +109,43 @@ def check_method(name: str) -> None:
     if is_planner_method(name):
         parse_method_id(name)
         return
-    if name in OFFLINE:
-        raise UsageError(f"method {name!r}: the offline-RL baselines are not built yet")
+    built, not_built = offline_ids()
+    if name in not_built:
+        raise UsageError(f"method {name!r}: the continuous-movement and policy-gradient offline "
+                         f"agents are not built yet; built: {', '.join(built)}")
+    if name in built:
+        folder = offline_agent_folder(name, agents)
+        from offline_rl.agents.base import is_saved
+
+        if not is_saved(folder):
+            raise UsageError(f"method {name!r}: no trained agent at {folder} "
+                             f"(run hoopsim offline-eval out=<dir>, then agents=<dir>)")
+        return
     raise HoopsimConfigError("method", name, f"unknown method; choose one of {', '.join(OFFENSES.names())}, "
                              f"bc, {', '.join(ID_FORMS)}")
+
+
+def offline_agent_folder(name: str, agents: str | Path | None) -> Path:
+    """``<agents>/agents/<name>`` (``agents``: an offline-eval out folder)."""
+    if agents is None:
+        from hoopsim.errors import UsageError
+
+        raise UsageError(f"method {name!r} is an offline agent: give agents=<hoopsim offline-eval out folder>")
+    return Path(agents).expanduser() / "agents" / name
 
 
 def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     """A SimPolicy for method id ``name``."""
     from envs.offense import OFFENSES
 
-    check_method(name)
+    check_method(name, ctx.agents_dir)
+    if name in offline_ids()[0]:
+        from offline_rl.agents.base import load_agent
+        from offline_rl.bc import fit_or_load
+        from offline_rl.play import AgentOffense
+
+        fit = fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir)
+        return AgentOffense(fit, load_agent(offline_agent_folder(name, ctx.agents_dir)))
     if name in OFFENSES:
         return OFFENSES.make(name)
     if name == "bc":

@@ -75,7 +75,7 @@ def check_methods(cfg: EvaluateTask) -> None:
     from planners.methods import PLANNER_METHODS
 
     for method in planner_ids(cfg):
-        check_method(method)
+        check_method(method, cfg.agents)
     if any(playbest_scale(m) is not None for m in planner_ids(cfg)):
         PLANNER_METHODS.config("playbest", plain(cfg.playbest))
 
@@ -171,7 +171,7 @@ def run_evaluation(cfg: EvaluateTask, out: Path, prep: Prepared | None = None) -
     ds, models_eval, outcomes_t, starts, idx = prep.ds, prep.models_eval, prep.outcomes_t, prep.starts, prep.idx
     ctx = MethodContext(ds.split("train"), ds.split("test"), planner_dir(cfg, ds),
                         default_sim_config(), plain(cfg.playbest), prep.device,
-                        cache_root(cfg.cache_dir))
+                        cache_root(cfg.cache_dir), Path(cfg.agents).expanduser() if cfg.agents else None)
     spec = [(m, d, None) for m in cfg.methods for d in schemes(cfg.defense, cfg.defenses)]
     runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec)
     shots = real_shots_after(cfg.data, ctx.cache_dir, prep.cutoff)

@@ -229,6 +229,7 @@ class EvaluateTask(TrainTask):
     batch: int = at_least(1)
     max_steps: int = at_least(1)
     report: bool = False
+    agents: str | None = None     # an offline-eval out folder: its agents play as methods
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -337,3 +338,28 @@ class PlannerCheckTask(RunTask):
     device: str = checked(_device)
     cache_dir: str | None = None
     workers: int = at_least(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfflineEvalTask(RunTask):
+    """``hoopsim offline-eval``: every offline agent of ``preset`` (hoopsim/conf/offline_rl/
+    <preset>.yaml) trained (or loaded from ``<out>/agents``) on the games of ``tracking`` /
+    ``pbp`` before ``cutoff`` with ``reward``, evaluated on the games at or after it
+    (action copy, OPE with the points reward, online play); ``threads``: torch threads."""
+
+    tracking: PathSpec
+    pbp: PathSpec
+    cutoff: str
+    preset: str
+    reward: Literal[REWARDS]
+    device: str = checked(_device)
+    threads: int = at_least(1)
+    cache_dir: str | None = None
+    workers: int = at_least(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainOfflineTask(OfflineEvalTask):
+    """``hoopsim train-offline``: one agent ``algo`` (a method id of offline_rl.pipeline)."""
+
+    algo: str
