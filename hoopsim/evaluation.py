@@ -140,7 +140,7 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
 
     check_method(name, ctx.agents_dir)
     if name in offline_ids()[0]:
-        from offline_rl.agents.base import load_agent
+        from offline_rl.agents.load import load_agent
         from offline_rl.bc import fit_or_load
         from offline_rl.play import AgentOffense
 

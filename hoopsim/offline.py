@@ -94,14 +94,15 @@ def behaviour(train, test, preset, seed: int):
     mu = agent.policy(s, t)
     return mu, {"model": "mlp on stacked observations", "temperature": t,
                 "test_before": calibration(agent.policy(s, 1.0), test.action),
-                "test_after": calibration(mu, test.action), "fit_games": int(len(np.unique(fit.game_id))),
-                "calibration_games": int(len(np.unique(cal.game_id)))}
+                "test_after": calibration(mu, test.action), "fit_games": len(np.unique(fit.game_id)),
+                "calibration_games": len(np.unique(cal.game_id))}
 
 
 def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
     """Each agent, ``bc`` and ``scripted`` from the same held-out starts, per defense."""
     import torch
 
+    from engine.outcomes.models import default_models
     from engine.outcomes.torch_eval import OutcomeTensors
     from envs.core import default_sim_config
     from envs.defense import DEFENSES
@@ -109,7 +110,6 @@ def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
     from envs.offense import OFFENSES
     from envs.starts import StartStates
     from hoopsim.evaluation import evaluation_outcomes
-    from engine.outcomes.models import default_models
     from offline_rl.bc import BCOffense, OffenseBCConfig, fit_or_load
     from offline_rl.play import AgentOffense, play_mode
 
@@ -147,7 +147,7 @@ def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
             fg_x = float((s["p_make"].to_numpy() * val).sum()) if len(s) else 0.0
             fg_real = float((s["made"].to_numpy() * val).sum()) if len(s) else 0.0
             m, lo, hi = mean_ci95(run.points)
-            rows.append({"method": method, "defense": defense, "n": int(len(run.points)),
+            rows.append({"method": method, "defense": defense, "n": len(run.points),
                          "xppp": (fg_x + float(run.points.sum()) - fg_real) / len(run.points),
                          "ppp": m, "ci95": [lo, hi],
                          "decisions": ("agent" if method in agents else method) + (
@@ -179,8 +179,8 @@ def markdown(results: dict) -> str:
         for r in results["seed_summary"]:
             lines.append(f"| {r['method']} | {r['seeds']} | " + " | ".join(
                 f"{r[k]['mean']:.3f} +- {r[k]['sd']:.3f}" for k in ("macro_f1", "micro_f1", "three_point_f1")) + " |")
-    lines += ["", f"## Off-policy evaluation (points per 100 possessions; actual: "
-                  f"{f(results['actual_points_per_100'], 1)})", "",
+    actual = f(results["actual_points_per_100"], 1)
+    lines += ["", f"## Off-policy evaluation (points per 100 possessions; actual: {actual})", "",
               "| method | estimator | points / 100 | 95% CI | ESS |", "|---|---|---|---|---|"]
     for r in results["ope"]:
         lines.append(f"| {r['method']} | {r['estimator']} | {f(r['points_per_100'], 1)} | {ci(r['ci95'], 1)} | {f(r['ess'], 1)} |")

@@ -86,14 +86,14 @@ class OfflineMDP:
     def __len__(self) -> int:
         return len(self.action)
 
-    def subset(self, mask: np.ndarray) -> "OfflineMDP":
+    def subset(self, mask: np.ndarray) -> OfflineMDP:
         """Rows where mask (N,) is True (whole possessions, or episode ends are lost)."""
         m = np.asarray(mask, bool)
         keep = {k: getattr(self, k)[m] for k in ("obs", "action", "three", "three_spot", "reward",
                                                  "terminal", "timeout", "episode", "frame", "game_id")}
         return OfflineMDP(**keep, cutoff=self.cutoff, reward_name=self.reward_name)
 
-    def split(self) -> tuple["OfflineMDP", "OfflineMDP"]:
+    def split(self) -> tuple[OfflineMDP, OfflineMDP]:
         """(train: games < cutoff, held out: games >= cutoff)."""
         train = self.game_id < self.cutoff
         return self.subset(train), self.subset(~train)
@@ -108,8 +108,8 @@ class OfflineMDP:
     def counts(self) -> dict:
         """Decision points per macro action and coarse class, threes, episodes."""
         c = self.coarse()
-        return {"decision_points": int(len(self)), "possessions": int(len(np.unique(self.episode))),
-                "games": int(len(np.unique(self.game_id))),
+        return {"decision_points": len(self), "possessions": len(np.unique(self.episode)),
+                "games": len(np.unique(self.game_id)),
                 "per_action": {n: int((self.action == k).sum()) for k, n in enumerate(ACTION_NAMES)},
                 "per_class": {n: int((c == k).sum()) for k, n in enumerate(COARSE_NAMES)},
                 "three_releases": int(self.three.sum()),
@@ -117,8 +117,8 @@ class OfflineMDP:
 
     def split_record(self) -> dict:
         train, test = self.split()
-        return {"by": "game_id", "cutoff": self.cutoff, "train_games": int(len(np.unique(train.game_id))),
-                "test_games": int(len(np.unique(test.game_id))),
+        return {"by": "game_id", "cutoff": self.cutoff, "train_games": len(np.unique(train.game_id)),
+                "test_games": len(np.unique(test.game_id)),
                 "train_first_last": _first_last(train.game_id), "test_first_last": _first_last(test.game_id)}
 
 

@@ -55,7 +55,7 @@ def action_copy(method: str, y_action, pred_action, three, spot, p_shoot, game_i
     for _ in range(n_boot):
         rows = np.concatenate([by_game[g] for g in rng.integers(0, len(games), len(games))])
         s = scores_of(y_action, pred_action, three, spot, p_shoot, rows)
-        for k in boot:
-            boot[k].append(s[k])
+        for k, values in boot.items():
+            values.append(s[k])
     ci = {f"{k}_ci95": [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] for k, v in boot.items()}
-    return {"method": method, "n": int(len(y_action)), **point, **ci}
+    return {"method": method, "n": len(y_action), **point, **ci}

@@ -135,7 +135,7 @@ def fit_fqe(x: np.ndarray, mdp: OfflineMDP, pi: np.ndarray, steps: int, seed: in
 def ope_rows(method: str, mdp: OfflineMDP, pi: np.ndarray, mu: np.ndarray, q: np.ndarray,
              n_boot: int, seed: int) -> list[dict]:
     """results.json ``ope`` rows of one method: is, wis, pdwis, dr, fqe."""
-    ep, _, starts = episode_index(mdp)
+    _, _, starts = episode_index(mdp)
     point = estimators(mdp, pi, mu, q)
     v0 = (pi[starts] * q[starts]).sum(1)
     point["fqe"] = float(v0.mean())
@@ -147,8 +147,8 @@ def ope_rows(method: str, mdp: OfflineMDP, pi: np.ndarray, mu: np.ndarray, q: np
         rows = np.concatenate([by_game[g] for g in rng.integers(0, len(games), len(games))])
         e = estimators(mdp, pi, mu, q, rows)
         e["fqe"] = float(v0[rows].mean())
-        for k in boot:
-            boot[k].append(e[k])
+        for k, values in boot.items():
+            values.append(e[k])
     out = []
     for k in ("is", "wis", "pdwis", "dr", "fqe"):
         v = np.asarray(boot[k], float)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from offline_rl.agents.base import Agent, Budget, is_saved, load_agent
+from offline_rl.agents.base import Agent, Budget, is_saved
+from offline_rl.agents.load import load_agent
 from offline_rl.agents.pomdp_dqn import PomdpDQNConfig
 from offline_rl.mdp import SHOOT, OfflineMDP, windows
 from offline_rl.metrics import action_copy
@@ -60,7 +61,7 @@ class OfflinePreset:
     history: int = 16
 
     @classmethod
-    def from_dict(cls, d: dict) -> "OfflinePreset":
+    def from_dict(cls, d: dict) -> OfflinePreset:
         known = {f.name for f in fields(cls)}
         if set(d) - known:
             raise ValueError(f"unknown preset keys {sorted(set(d) - known)}")
@@ -107,10 +108,10 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
 
         agent, steps = fit_d3(method, train, b, seed, folder, preset.d3.get(method), progress), b.steps
     else:
-        from offline_rl.agents.pomdp_dqn import fit_pomdp_dqn
+        from offline_rl.agents import pomdp_dqn_lstm, pomdp_dqn_transformer
 
-        belief = "lstm" if method.endswith("lstm") else "transformer"
-        agent, steps = fit_pomdp_dqn(method, belief, train, b, preset.pomdp, seed, folder / "train", progress), b.steps
+        algo = pomdp_dqn_lstm if method == pomdp_dqn_lstm.METHOD else pomdp_dqn_transformer
+        agent, steps = algo.fit(train, b, preset.pomdp, seed, folder / "train", progress), b.steps
     agent.save(folder)
     wall = time.perf_counter() - t0
     return agent, wall, steps / wall if steps else float("nan")

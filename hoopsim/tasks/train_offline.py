@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import torch
 
 from engine.atomic import write_text_atomic
@@ -20,7 +21,13 @@ CONFIG = TrainOfflineTask
 
 def main(cfg) -> int:
     from offline_rl.mdp import windows
-    from offline_rl.pipeline import agent_folder, check_method, copy_row, predictions, train_agent
+    from offline_rl.pipeline import (
+        agent_folder,
+        check_method,
+        copy_row,
+        predictions,
+        train_agent,
+    )
 
     cfg = to_config(TrainOfflineTask, cfg)
     try:
@@ -36,7 +43,7 @@ def main(cfg) -> int:
     s, pred = predictions(agent, x, m, cfg.seed)
     row = copy_row(cfg.algo, test, s, pred, preset, agent, cfg.seed)
     results = {"meta": {"split": mdp.split_record(), "preset": preset.name, "algo": cfg.algo, "seed": cfg.seed,
-                        "wall_s": round(wall, 1), "updates_per_s": ups if ups == ups else None,
+                        "wall_s": round(wall, 1), "updates_per_s": ups if np.isfinite(ups) else None,
                         "counts": {"train": train.counts(), "test": test.counts()}},
                "action_copy": [row]}
     write_text_atomic(out / "results.json", json.dumps(results, indent=1) + "\n")

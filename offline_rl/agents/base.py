@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.runtime.checkpoint import has_checkpoint, load_meta, load_tensors, save_checkpoint
+from engine.runtime.checkpoint import has_checkpoint, save_checkpoint
 from offline_rl.agents.nets import build
 from offline_rl.mdp import N_ACTIONS, OBS_DIM
 
@@ -96,13 +96,7 @@ class NetAgent(Agent):
 
     @staticmethod
     def make_net(spec: dict) -> torch.nn.Module:
-        net = build(spec["net"], OBS_DIM, N_ACTIONS, int(spec["hidden"]), int(spec["stack"]))
-        if spec.get("family") == "pomdp_dqn":      # the belief wrapper the weights were saved in
-            from offline_rl.agents.pomdp_dqn_lstm import LSTMBelief
-            from offline_rl.agents.pomdp_dqn_transformer import TransformerBelief
-
-            net = (LSTMBelief if spec["net"] == "lstm" else TransformerBelief)(net)
-        return net
+        return build(spec["net"], OBS_DIM, N_ACTIONS, int(spec["hidden"]), int(spec["stack"]))
 
     @torch.no_grad()
     def scores(self, x, mask):
@@ -115,22 +109,6 @@ class NetAgent(Agent):
     def save(self, folder: Path) -> None:
         save_checkpoint(folder, {"weights": self.net.state_dict()},
                         {"method": self.method, "family": self.spec["family"], "config": self.spec}, KIND)
-
-
-def load_agent(folder: str | Path) -> Agent:
-    """Any agent saved by :meth:`Agent.save` (d3rlpy agents through their adapter)."""
-    folder = Path(folder)
-    meta = load_meta(folder, KIND)
-    if meta["family"] == "prior":
-        return PriorAgent(meta["method"], load_tensors(folder, "weights")["freq"].numpy())
-    if meta["family"] == "d3rlpy":
-        from offline_rl.agents.d3 import load_d3
-
-        return load_d3(folder, meta)
-    spec = meta["config"]
-    net = NetAgent.make_net(spec)
-    net.load_state_dict(load_tensors(folder, "weights"))
-    return NetAgent(spec, net)
 
 
 def is_saved(folder: str | Path) -> bool:

@@ -109,39 +109,20 @@ def td_loss(model: DoubleQ, seqs: dict, gen: torch.Generator, cfg: PomdpDQNConfi
     return loss
 
 
-def fit_pomdp_dqn(method: str, belief: str, mdp: OfflineMDP, budget: Budget, cfg: PomdpDQNConfig,
+def fit_pomdp_dqn(method: str, belief: str, wrap, mdp: OfflineMDP, budget: Budget, cfg: PomdpDQNConfig,
                   seed: int, folder: Path | None, progress: bool = False) -> NetAgent:
-    """Train ``method`` with belief network ``belief`` ('lstm' | 'transformer') on the
-    train split ``mdp``; the agent scores windows of burn_in + seq_len steps."""
-    from offline_rl.agents.nets import build
-
+    """Train ``method`` with belief network ``belief`` ('lstm' | 'transformer': the
+    offline_rl.agents.nets core, wrapped by ``wrap`` into the belief module with ``burn``
+    and ``steps``) on the train split ``mdp``; the agent scores windows of burn_in +
+    seq_len steps."""
     window = cfg.burn_in + cfg.seq_len
     spec = {"method": method, "family": "pomdp_dqn", "net": belief, "hidden": budget.hidden,
             "stack": budget.stack, "window": window, "seed": seed, "steps": budget.steps,
             "lr": budget.lr, "dqn": asdict(cfg)}
-    make = {"lstm": _lstm, "transformer": _transformer}[belief]
-    model = DoubleQ(seeded_init(lambda: make(build, spec), seed))
+    model = DoubleQ(seeded_init(lambda: wrap(NetAgent.make_net(spec)), seed))
     seqs = padded_sequences(mdp)
     tcfg = TrainConfig(lr=budget.lr, ema_decay=0.0, ema_start=0, seed=seed, grad_clip=10.0,
                        save_every=max(budget.steps // 4, 100), log_every=max(budget.steps // 10, 50))
     run_training(model, lambda g: td_loss(model, seqs, g, cfg), folder, budget.steps,
                  torch.device("cpu"), {"config": spec}, tcfg, progress=progress, kind=KIND)
     return NetAgent(spec, model.online.eval())
-
-
-def _lstm(build, spec):
-    from offline_rl.agents.pomdp_dqn_lstm import LSTMBelief
-
-    return LSTMBelief(build("lstm", *_io(spec)))
-
-
-def _transformer(build, spec):
-    from offline_rl.agents.pomdp_dqn_transformer import TransformerBelief
-
-    return TransformerBelief(build("transformer", *_io(spec)))
-
-
-def _io(spec):
-    from offline_rl.mdp import N_ACTIONS, OBS_DIM
-
-    return OBS_DIM, N_ACTIONS, int(spec["hidden"]), int(spec["stack"])

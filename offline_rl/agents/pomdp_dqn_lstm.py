@@ -35,4 +35,4 @@ class LSTMBelief(nn.Module):
 
 
 def fit(mdp: OfflineMDP, budget: Budget, cfg: PomdpDQNConfig, seed: int, folder, progress=False) -> NetAgent:
-    return fit_pomdp_dqn(METHOD, "lstm", mdp, budget, cfg, seed, folder, progress)
+    return fit_pomdp_dqn(METHOD, "lstm", LSTMBelief, mdp, budget, cfg, seed, folder, progress)

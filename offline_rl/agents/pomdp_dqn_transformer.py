@@ -37,4 +37,4 @@ class TransformerBelief(nn.Module):
 
 
 def fit(mdp: OfflineMDP, budget: Budget, cfg: PomdpDQNConfig, seed: int, folder, progress=False) -> NetAgent:
-    return fit_pomdp_dqn(METHOD, "transformer", mdp, budget, cfg, seed, folder, progress)
+    return fit_pomdp_dqn(METHOD, "transformer", TransformerBelief, mdp, budget, cfg, seed, folder, progress)

@@ -8,11 +8,18 @@ import numpy as np
 import pytest
 import torch
 
-from offline_rl.agents.base import Budget, load_agent
+from offline_rl.agents.base import Budget
+from offline_rl.agents.load import load_agent
 from offline_rl.mdp import SHOOT, build_mdp, windows
 from offline_rl.metrics import action_copy
 from offline_rl.ope import estimators
-from offline_rl.pipeline import METHODS, NOT_BUILT, OfflinePreset, check_method, train_agent
+from offline_rl.pipeline import (
+    METHODS,
+    NOT_BUILT,
+    OfflinePreset,
+    check_method,
+    train_agent,
+)
 from tests.offline_rl.helpers import tiny_set
 
 FAST = ("majority", "base_rate", "logistic", "lstm", "transformer", "dqn", "discrete_bcq",

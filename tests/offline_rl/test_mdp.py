@@ -55,10 +55,9 @@ def test_rewards_termination_truncation_and_split(mdp):
 
 def test_reliable_reward_reads_the_last_decision_point():
     m = build_mdp(tiny_set(), cutoff="0000000002", reward="reliable")
-    from engine.rewards import ReliableWeights, negative_binomial_pmf
+    from engine.rewards import negative_binomial_pmf
 
-    w = ReliableWeights()
-    late = (380.0 / 720.0) * negative_binomial_pmf(int(380 // 24), 5, 2 / 3)
+    late = (380.0 / 720.0) * negative_binomial_pmf(380 // 24, 5, 2 / 3)
     # p1's last decision point is frame 4 (a hold; the missing defender only drops it from
     # the MDP, not from the possession): clock 14 -> used 10/24; frame 5's reset to 24 is ignored
     assert m.reward[8] == pytest.approx(0 + 10 / 24 + late, rel=1e-5)
