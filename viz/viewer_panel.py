@@ -42,7 +42,10 @@ def slot_name(slot: int) -> str:
 
 
 def event_label(ev: dict) -> str:
-    """One event dict of engine.possessions.events.detect_events -> a short line of text."""
+    """One event dict of engine.possessions.events.detect_events -> a short line of text
+    (a commentary event carries its own ``text``)."""
+    if ev.get("text"):                       # commentary (language.commentary.viewer_events)
+        return str(ev["text"])
     kind = ev["type"]
     if kind == "pass":
         return f"pass {slot_name(ev['from'])} -> {slot_name(ev['to'])}"
