@@ -24,17 +24,34 @@ log = logging.getLogger(__name__)
 PRESET_DIR = Path(__file__).parent / "conf" / "offline_rl"
 
 
-def load_preset(name: str):
-    from offline_rl.pipeline import OfflinePreset
+def load_preset(name: str, cfg=None):
+    """The preset ``name`` of hoopsim/conf/offline_rl/, with the task's ``steps``,
+    ``methods`` and ``seeds`` overrides (when not null) applied."""
+    import dataclasses
+
+    from offline_rl.pipeline import OfflinePreset, check_method
 
     path = PRESET_DIR / f"{name}.yaml"
     if not path.exists():
         names = sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
         raise HoopsimConfigError("preset", name, f"no such preset; choose one of {', '.join(names)}")
     try:
-        return OfflinePreset.from_dict(yaml.safe_load(path.read_text()))
+        preset = OfflinePreset.from_dict(yaml.safe_load(path.read_text()))
     except (TypeError, ValueError) as exc:
         raise HoopsimConfigError(str(path), "preset", str(exc)) from None
+    if cfg is not None and cfg.steps:
+        preset.budget = dataclasses.replace(preset.budget, steps=int(cfg.steps))
+        preset.name += f" (steps={cfg.steps})"
+    if cfg is not None and cfg.methods:
+        for m in cfg.methods:
+            try:
+                check_method(m)
+            except ValueError as exc:
+                raise HoopsimConfigError("methods", m, str(exc)) from None
+        preset.methods = tuple(cfg.methods)
+    if cfg is not None and cfg.seeds:
+        preset.seeds = int(cfg.seeds)
+    return preset
 
 
 def data_config(cfg):

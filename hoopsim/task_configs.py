@@ -353,6 +353,9 @@ class OfflineEvalTask(RunTask):
     pbp: PathSpec
     cutoff: str
     preset: str
+    steps: int | None = at_least(1)        # override the preset's updates per method (recorded)
+    methods: tuple[str, ...] | None = None # override the preset's method list
+    seeds: int | None = at_least(1)        # override the preset's seed count
     reward: Literal[REWARDS]
     device: str = checked(_device)
     threads: int = at_least(1)

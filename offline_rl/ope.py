@@ -37,7 +37,7 @@ def temperature_scale(logits: np.ndarray, y: np.ndarray, iters: int = 100) -> fl
         loss.backward()
         return loss
     opt.step(closure)
-    return float(log_t.exp())
+    return float(log_t.detach().exp())
 
 
 def calibration(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:

@@ -17,7 +17,7 @@ CONFIG = OfflineEvalTask
 
 def main(cfg) -> int:
     cfg = to_config(OfflineEvalTask, cfg)
-    preset = load_preset(cfg.preset)          # a bad preset fails before the run folder exists
+    preset = load_preset(cfg.preset, cfg)          # a bad preset fails before the run folder exists
     torch.set_num_threads(cfg.threads)
     out = run_dir("offline-eval", cfg)
     run_offline_eval(cfg, preset, out)

@@ -34,7 +34,7 @@ def main(cfg) -> int:
         check_method(cfg.algo)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    preset = load_preset(cfg.preset)
+    preset = load_preset(cfg.preset, cfg)
     torch.set_num_threads(cfg.threads)
     _, mdp, train, test = build(cfg, preset)
     out = run_dir("train-offline", cfg)
