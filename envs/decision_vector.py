@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
+from engine.court import HOOP_Y, RIGHT_HOOP_X
 from engine.runtime import torch_generator
 from engine.sim.observe import DECISION_OBS_DIM, decision_bounds, observe_decision_torch
 from engine.sim.step import BallMode, Decision
@@ -33,6 +34,35 @@ class DecisionVectorConfig:
     reward: str = "reliable"
     max_steps: int = 100
     device: str = "auto"
+
+
+def macro_inputs(policy, sim, memory, act: torch.Tensor, first, speed: float,
+                 generator: torch.Generator):
+    """One sim step of Decision-v0 macros, batched: teammates by ``policy`` (a SimPolicy),
+    the handler of a row whose macro ``act`` (k,) is a drive runs at the rim at ``speed``,
+    and on the macro's ``first`` step a pass (2..5: teammates in slot order) or a shot
+    is the decision. Returns (off_vel (k, 5, 2) ft/s, decision (k,) long, memory)."""
+    vel, _, memory = policy.act(sim, memory, generator)
+    dev = vel.device
+    held = sim.ball_mode == BallMode.HELD
+    h = sim.handler.clamp(1, 5) - 1
+    k = sim.batch_size
+    drive = (act == DRIVE) & held
+    if bool(drive.any()):
+        xy = sim.pos[torch.arange(k, device=dev), h + 1, :2]
+        d = torch.tensor([RIGHT_HOOP_X, HOOP_Y], device=dev, dtype=xy.dtype) - xy
+        toward = d / d.norm(dim=1, keepdim=True).clamp_min(1e-6) * speed
+        mine = (torch.arange(5, device=dev)[None] == h[:, None]) & drive[:, None]
+        vel = torch.where(mine[..., None], toward[:, None, :].to(vel.dtype), vel)
+    dec = torch.full((k,), int(Decision.HOLD), device=dev, dtype=torch.long)
+    if first is not False:                 # a bool for every row, or (k,) bool per row
+        now = held if first is True else held & first
+        mate = act - PASS_FIRST
+        target = torch.where(mate >= h, mate + 1, mate)      # teammates in slot order
+        passing = now & (act >= PASS_FIRST) & (act < SHOOT)
+        dec = torch.where(passing, int(Decision.PASS_0) + target, dec)
+        dec = torch.where(now & (act == SHOOT), int(Decision.SHOOT), dec)
+    return vel, dec, memory
 
 
 class DecisionVectorEnv(HalfCourtVectorEnv):
@@ -86,7 +116,6 @@ class DecisionVectorEnv(HalfCourtVectorEnv):
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space,
                                                               self.num_envs)
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, self.num_envs)
-        self._hoop = torch.tensor([88.75, 25.0], device=self.device)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """-> (obs (B, 62) tensor, info {})."""
@@ -105,27 +134,8 @@ class DecisionVectorEnv(HalfCourtVectorEnv):
         return observe_decision_torch(cs.sim, self.speed, noise, self.dcfg.view_ft)
 
     def _inputs(self, part: CoreState, act: torch.Tensor, first: bool):
-        """Offense velocities (k, 5, 2) ft/s, decision (k,) and memory for rows ``part``."""
-        sim = part.sim
-        vel, _, memory = self.core.policy.act(sim, part.memory, self._gen)
-        held = sim.ball_mode == BallMode.HELD
-        h = sim.handler.clamp(1, 5) - 1
-        k = sim.batch_size
-        drive = (act == DRIVE) & held
-        if bool(drive.any()):
-            xy = sim.pos[torch.arange(k, device=self.device), h + 1, :2]
-            d = self._hoop.to(xy.dtype) - xy
-            toward = d / d.norm(dim=1, keepdim=True).clamp_min(1e-6) * self.speed
-            mine = (torch.arange(5, device=self.device)[None] == h[:, None]) & drive[:, None]
-            vel = torch.where(mine[..., None], toward[:, None, :].to(vel.dtype), vel)
-        dec = torch.full((k,), int(Decision.HOLD), device=self.device, dtype=torch.long)
-        if first:
-            mate = act - PASS_FIRST
-            target = torch.where(mate >= h, mate + 1, mate)      # teammates in slot order
-            passing = held & (act >= PASS_FIRST) & (act < SHOOT)
-            dec = torch.where(passing, int(Decision.PASS_0) + target, dec)
-            dec = torch.where(held & (act == SHOOT), int(Decision.SHOOT), dec)
-        return vel, dec, memory
+        return macro_inputs(self.core.policy, part.sim, part.memory, act, first, self.speed,
+                            self._gen)
 
     def step(self, actions):
         """actions (B,) long -> (obs (B, 62), reward (B,), terminated (B,), truncated (B,),

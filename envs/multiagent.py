@@ -12,10 +12,11 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from engine.runtime import torch_generator
-from engine.sim.observe import OBS_DIM, bounds, observe
+from engine.sim import fast as sim_fast
+from engine.sim.observe import OBS_DIM, bounds, observe, observe_fast
 from engine.sim.step import N_DECISIONS, Decision, Outcome
 from envs.core import CoreConfig, HalfCourtCore
-from envs.halfcourt import event_names, load_starts, start_index
+from envs.halfcourt import NOISE_BLOCK, FastPath, event_names, load_starts, start_index
 
 OFFENSE = tuple(f"off_{k}" for k in range(5))
 DEFENSE = tuple(f"def_{k}" for k in range(5))
@@ -25,9 +26,11 @@ CONTROLLED = {"offense": OFFENSE, "defense": DEFENSE, "both": OFFENSE + DEFENSE}
 @dataclass
 class MultiAgentConfig:
     """controlled: 'offense', 'defense' or 'both' (the other team plays by its
-    policy / scheme); the rest as in HalfCourt-v0."""
+    policy / scheme); fast: with ``controlled='offense'``, step on the plain-Python fast
+    path of HalfCourt-v0 (None: whenever it has float twins); the rest as in HalfCourt-v0."""
 
     controlled: str = "offense"
+    fast: bool | None = None
     defense: str = "man_to_man"
     reward: str = "playbest"
     max_steps: int = 100
@@ -38,7 +41,7 @@ class MultiAgentConfig:
     cutoff: str | None = None
 
 
-class HalfCourtParallelEnv(ParallelEnv):
+class HalfCourtParallelEnv(FastPath, ParallelEnv):
     """Half-court possession, one agent per player.
 
     ## Description
@@ -110,7 +113,10 @@ class HalfCourtParallelEnv(ParallelEnv):
         self.agents: list[str] = []
         self._index = {a: i for i, a in enumerate(OFFENSE + DEFENSE)}
         self._np_random = None
-        self._cs = None
+        if cfg.fast and cfg.controlled != "offense":
+            raise ValueError("fast=True needs controlled='offense' (the defense plays its scheme's float twin)")
+        self._setup_fast(cfg.fast if cfg.controlled == "offense" else False, outcomes)
+        self._cs = self._fs = None
         low, high = bounds()
         self.state_space = spaces.Box(low, high, (OBS_DIM,), np.float32)
 
@@ -133,7 +139,11 @@ class HalfCourtParallelEnv(ParallelEnv):
             self._np_random, _ = gymnasium.utils.seeding.np_random(seed)
         idx = start_index(self.core, self._np_random, (options or {}).get("start"))
         self._gen = torch_generator(self._np_random, self.core.device)
-        self._cs = self.core.reset(1, self._np_random, self._gen, indices=idx)
+        if self.fast:
+            self._fs, self._assign = self._fast_start(int(idx[0])), None
+            self._noise, self._k = [], NOISE_BLOCK
+        else:
+            self._cs = self.core.reset(1, self._np_random, self._gen, indices=idx)
         self._t = 0
         self.agents = list(self.possible_agents)
         return self._observations(), {a: self._info([]) for a in self.agents}
@@ -154,19 +164,35 @@ class HalfCourtParallelEnv(ParallelEnv):
             dfn = torch.as_tensor(np.stack(moves), device=dev).to(dt).clamp(-1.0, 1.0)[None] * self.speed
         return off, dfn, dec
 
+    def _step_fast(self, actions: dict):
+        """The offense's step on the fast path -> (reward, done, events)."""
+        s, sp = self._fs, self.speed
+        off = []
+        for a in OFFENSE:
+            xy = np.asarray(actions[a]["move"], np.float32).tolist() if a in actions else [0.0, 0.0]
+            off.append([(-1.0 if x < -1.0 else 1.0 if x > 1.0 else x) * sp for x in xy])
+        handler = f"off_{s.handler - 1}"
+        choice = int(actions[handler]["decision"]) if handler in actions else int(Decision.HOLD)
+        new, ev = sim_fast.step(s, off, self._fast_defense(s.pos), choice, self._next_noise(),
+                                self._out, self.core.sim_cfg, lists=True)
+        self._fs = new
+        return float(self.core.reward_fn.scalar(ev, new)), bool(new.done), event_names(ev, None)
+
     def step(self, actions: dict):
-        if self._cs is None or not self.agents:
+        if (self._cs is None and self._fs is None) or not self.agents:
             raise RuntimeError("call reset() before step() (and after the episode ends)")
-        off, dfn, dec = self._inputs(actions)
-        self._cs, ev, reward = self.core.step(self._cs, self._gen, off, dfn, dec)
+        if self.fast:
+            r, done, events = self._step_fast(actions)
+        else:
+            off, dfn, dec = self._inputs(actions)
+            self._cs, ev, reward = self.core.step(self._cs, self._gen, off, dfn, dec)
+            r, done, events = float(reward[0]), bool(self._cs.sim.done[0]), event_names(ev)
         self._t += 1
-        r = float(reward[0])
-        done = bool(self._cs.sim.done[0])
         trunc = self._t >= self.cfg.max_steps and not done
         agents = self.agents
         obs = self._observations()
         rewards = {a: (r if a.startswith("off_") else -r) for a in agents}
-        info = self._info(event_names(ev))
+        info = self._info(events)
         out = (obs, rewards, {a: done for a in agents}, {a: trunc for a in agents},
                {a: dict(info) for a in agents})
         if done or trunc:
@@ -174,7 +200,7 @@ class HalfCourtParallelEnv(ParallelEnv):
         return out
 
     def _observations(self) -> dict:
-        shared = observe(self._cs.sim, self.speed)[0].cpu().numpy()
+        shared = self.state()
         out = {}
         for a in self.agents:
             own = np.zeros(10, np.float32)
@@ -183,14 +209,18 @@ class HalfCourtParallelEnv(ParallelEnv):
         return out
 
     def _info(self, events: list[str]) -> dict:
-        sim = self._cs.sim
-        return {"events": events, "outcome": Outcome(int(sim.outcome[0])).name,
-                "points": float(sim.points[0])}
+        if self.fast:
+            outcome, points = int(self._fs.outcome), float(self._fs.points)
+        else:
+            outcome, points = int(self._cs.sim.outcome[0]), float(self._cs.sim.points[0])
+        return {"events": events, "outcome": Outcome(outcome).name, "points": points}
 
     def state(self) -> np.ndarray:
         """(88,) float32: the shared observation of the whole court (``state_space``)."""
-        if self._cs is None:
+        if self._cs is None and self._fs is None:
             raise RuntimeError("call reset() before state()")
+        if self.fast:
+            return observe_fast(self._fs, self.speed)
         return observe(self._cs.sim, self.speed)[0].cpu().numpy()
 
     def render(self) -> str | None:
@@ -199,7 +229,7 @@ class HalfCourtParallelEnv(ParallelEnv):
             gymnasium.logger.warn("render() without a render_mode: pass render_mode='ansi', "
                                   "or wrap with viz.gym_render.ParallelRenderWrapper")
             return None
-        if self._cs is None:
+        if self._cs is None and self._fs is None:
             return "(not reset)"
         return court_text(*self.state_for_render())
 
@@ -207,6 +237,11 @@ class HalfCourtParallelEnv(ParallelEnv):
         pass
 
     def state_for_render(self) -> tuple[np.ndarray, np.ndarray, int, dict]:
+        if self.fast:
+            s = self._fs
+            held = s.ball_mode == 0 and not s.done
+            return (np.array(s.pos, float), np.ones(11, bool), s.handler if held else -1,
+                    {"shot_clock": s.shot_clock, "game_clock": s.game_clock})
         sim = self._cs.sim
         held = int(sim.ball_mode[0]) == 0 and not bool(sim.done[0])
         return (sim.pos[0].double().cpu().numpy().copy(), np.ones(11, bool),

@@ -66,3 +66,22 @@ def test_supersuit_makes_an_sb3_vector_env_with_a_shared_policy():
         obs, rew, done, info = venv.step(np.stack([venv.action_space.sample() for _ in range(10)]))
     assert obs.shape == (10, 98) and rew.shape == (10,)
     venv.close()
+
+
+def test_offense_fast_path_matches_torch_path():
+    envs_ = [HalfCourtParallelEnv(controlled="offense", fast=f) for f in (False, True)]
+    assert [e.fast for e in envs_] == [False, True]
+    rng = np.random.default_rng(5)
+    obs = [e.reset(seed=2)[0] for e in envs_]
+    for _ in range(120):
+        assert np.abs(obs[0]["off_1"] - obs[1]["off_1"]).max() < 1e-4
+        acts = {a: {"move": rng.uniform(-1, 1, 2).astype(np.float32),
+                    "decision": int(rng.choice(7, p=[0.86] + [0.02] * 5 + [0.04]))}
+                for a in envs_[0].agents}
+        outs = [e.step(acts) for e in envs_]
+        (o0, r0, t0, u0, i0), (o1, r1, t1, u1, i1) = outs
+        assert (t0, u0, i0["off_0"]["events"]) == (t1, u1, i1["off_0"]["events"])
+        assert r0["off_0"] == pytest.approx(r1["off_0"], abs=1e-5)
+        obs = [o0, o1]
+        if t0["off_0"] or u0["off_0"]:
+            obs = [e.reset()[0] for e in envs_]
