@@ -3,9 +3,9 @@
 Method ids: ``random_walk``, ``scripted`` (the scripted play mix), ``bc`` (the
 behaviour-cloned league-average offense), and the planner's ids, parsed and registered
 in planners.methods (``playbest_unguided``, ``playbest_a<x>``: guided with scale x).
-Offline-RL ids (offline_rl.pipeline.METHODS: pomdp_dqn_lstm, dqn, discrete_bcq, ...) play
-the agents an ``hoopsim offline-eval`` run saved: ``agents=<its out folder>``; a missing
-agent, or an id of the not-yet-built continuous agents (bcq, cql, iql, td3_bc, pg,
+Offline-RL ids (offline_rl.pipeline.METHODS: pomdp_dqn_lstm, dqn, discrete_bcq, bcq, cql,
+iql, td3_bc, ...) play the agents an ``hoopsim offline-eval`` run saved: ``agents=<its out
+folder>``; a missing agent, or an id of the not-yet-built policy-gradient agents (pg,
 pomdp_pg_lstm), is refused with one line.
 """
 
@@ -111,8 +111,8 @@ def check_method(name: str, agents: str | Path | None = None) -> None:
         return
     built, not_built = offline_ids()
     if name in not_built:
-        raise UsageError(f"method {name!r}: the continuous-movement and policy-gradient offline "
-                         f"agents are not built yet; built: {', '.join(built)}")
+        raise UsageError(f"method {name!r}: the offline policy-gradient agents are not built yet; "
+                         f"built: {', '.join(built)}")
     if name in built:
         folder = offline_agent_folder(name, agents)
         from offline_rl.agents.base import is_saved
@@ -142,10 +142,10 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
     if name in offline_ids()[0]:
         from offline_rl.agents.load import load_agent
         from offline_rl.bc import fit_or_load
-        from offline_rl.play import AgentOffense
+        from offline_rl.play import offline_policy
 
         fit = fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir)
-        return AgentOffense(fit, load_agent(offline_agent_folder(name, ctx.agents_dir)))
+        return offline_policy(fit, load_agent(offline_agent_folder(name, ctx.agents_dir)))
     if name in OFFENSES:
         return OFFENSES.make(name)
     if name == "bc":

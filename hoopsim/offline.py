@@ -128,7 +128,7 @@ def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
     from envs.starts import StartStates
     from hoopsim.evaluation import evaluation_outcomes
     from offline_rl.bc import BCOffense, OffenseBCConfig, fit_or_load
-    from offline_rl.play import AgentOffense, play_mode
+    from offline_rl.play import offline_policy, play_mode
 
     if preset.online_possessions <= 0:
         return []
@@ -150,7 +150,7 @@ def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
     n = preset.online_possessions
     idx = rng.choice(len(starts), size=n, replace=n > len(starts))
     policies = {"bc": BCOffense(fit), "scripted": OFFENSES.make("scripted")}
-    policies.update({m: AgentOffense(fit, a, temperature=preset.temperature) for m, a in agents.items()})
+    policies.update({m: offline_policy(fit, a, preset.temperature) for m, a in agents.items()})
     rows = []
     for defense in preset.online_defenses:
         runs = {}
@@ -167,11 +167,20 @@ def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
             rows.append({"method": method, "defense": defense, "n": len(run.points),
                          "xppp": (fg_x + float(run.points.sum()) - fg_real) / len(run.points),
                          "ppp": m, "ci95": [lo, hi],
-                         "decisions": ("agent" if method in agents else method) + (
-                             f" ({play_mode(agents[method])}), movement: bc offense" if method in agents else ""),
+                         "decisions": _who(method, agents, play_mode),
                          "vs_bc": paired(run.points, runs["bc"].points),
                          "vs_scripted": paired(run.points, runs["scripted"].points)})
     return rows
+
+
+def _who(method: str, agents: dict, play_mode) -> str:
+    """Who decides and who moves in an online row."""
+    if method not in agents:
+        return method
+    mode = play_mode(agents[method])
+    if mode == "continuous movement":
+        return "decisions: bc offense's decision head; movement while held: the agent"
+    return f"decisions: the agent ({mode}); movement: bc offense"
 
 
 def markdown(results: dict) -> str:

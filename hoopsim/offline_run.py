@@ -44,6 +44,8 @@ def evaluate(preset, test, agents: dict, seeded: dict, mu, wall: dict, seed: int
     xs = stacked(test, preset.budget.stack)
     copy, ope, per_seed = [], [], []
     for method, agent in agents.items():
+        if not hasattr(agent, "scores"):       # continuous movers: online play only
+            continue
         t0 = time.perf_counter()
         s, pred = predictions(agent, x, m, seed)
         copy.append(copy_row(method, test, s, pred, preset, agent, seed))
@@ -79,7 +81,10 @@ def run_offline_eval(cfg, preset, out: Path) -> dict:
                  "reward_trained": train.reward_name, "ope_reward": "points", "gamma": 1.0,
                  "temperature": preset.temperature, "behaviour": calib, "git_rev": git_rev(),
                  "movement_in_simulator": "behaviour-cloned offense (offline_rl.bc), the same for every agent",
-                 "not_built": ["bcq", "cql", "iql", "td3_bc", "pg", "pomdp_pg_lstm"]},
+                 "continuous_agents": "bcq, cql, iql, td3_bc move the attackers while the offense holds "
+                                      "the ball; decisions from the bc offense's decision head (d3rlpy has "
+                                      "no discrete IQL); online rows only",
+                 "not_built": ["pg", "pomdp_pg_lstm"]},
         "action_copy": copy, "ope": ope, "actual_points_per_100": float(100 * g.mean()),
         "online": online, "seed_summary": seeds}
     write_results(out, results)

@@ -13,8 +13,9 @@ the ball, so the ball sits at his position; the shot clock imputed where missing
 
 Actions: Decision-v0's macro actions (``N_ACTIONS`` = 7): 0 hold, 1 drive, 2..5 pass to
 the other four attackers in slot order, 6 shoot; plus the binary "attempt a three now"
-(``three``: the release of a play-by-play three). Coarse classes for action-copy F1:
-0 dribble (hold + drive), 1 pass, 2 shoot.
+(``three``: the release of a play-by-play three); for the continuous algorithms the
+five attackers' velocities (``move``). Coarse classes for action-copy F1: 0 dribble
+(hold + drive), 1 pass, 2 shoot.
 
 Rewards (gamma = 1): the possession's reward on its last decision point, 0 elsewhere:
 ``points`` (scored in the possession), ``reliable`` (:func:`engine.rewards.reliable_reward`
@@ -54,6 +55,7 @@ from offline_rl.bc.features import (
 
 HOLD, DRIVE, PASS_FIRST, SHOOT = 0, 1, 2, 6
 N_ACTIONS = 7
+MOVE_DIM = 10            # continuous movement: (vx, vy) of off_0..off_4 over the speed cap
 OBS_DIM = DECISION_OBS_DIM
 COARSE_NAMES = ("dribble", "pass", "shoot")
 ACTION_NAMES = ("hold", "drive", "pass_1", "pass_2", "pass_3", "pass_4", "shoot")
@@ -64,7 +66,8 @@ TRUNCATING_OUTCOMES = ("end_of_period",)
 class OfflineMDP:
     """Decision points (N) in possession order, frames ascending within a possession.
 
-    obs (N, OBS_DIM) float32; action (N,) int64 macro action; three (N,) bool release of a
+    obs (N, OBS_DIM) float32; action (N,) int64 macro action; move (N, MOVE_DIM) the
+    attackers' velocities (continuous movement, :func:`movement_actions`); three (N,) bool release of a
     three; three_spot (N,) bool the decider stands beyond the arc; reward (N,) float32;
     terminal, timeout (N,) bool on a possession's last decision point; episode (N,) int64
     possession row in the source dataset; frame (N,) int64; game_id (N,) str;
@@ -82,6 +85,7 @@ class OfflineMDP:
     game_id: np.ndarray
     cutoff: str
     reward_name: str
+    move: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.action)
@@ -91,7 +95,8 @@ class OfflineMDP:
         m = np.asarray(mask, bool)
         keep = {k: getattr(self, k)[m] for k in ("obs", "action", "three", "three_spot", "reward",
                                                  "terminal", "timeout", "episode", "frame", "game_id")}
-        return OfflineMDP(**keep, cutoff=self.cutoff, reward_name=self.reward_name)
+        return OfflineMDP(**keep, cutoff=self.cutoff, reward_name=self.reward_name,
+                          move=None if self.move is None else self.move[m])
 
     def split(self) -> tuple[OfflineMDP, OfflineMDP]:
         """(train: games < cutoff, held out: games >= cutoff)."""
@@ -210,7 +215,25 @@ def build_mdp(ds: PossessionSet, cutoff: str, reward: str = "points",
         three_spot=spot, reward=np.where(last, r[rows], 0.0).astype(np.float32),
         terminal=last & ~cut[rows], timeout=last & cut[rows], episode=rows.astype(np.int64),
         frame=cols.astype(np.int64), game_id=meta["game_id"].astype(str).to_numpy()[rows],
-        cutoff=str(cutoff), reward_name=reward)
+        cutoff=str(cutoff), reward_name=reward, move=movement_actions(ds, rows, cols, sim_cfg))
+
+
+def movement_actions(ds: PossessionSet, rows: np.ndarray, t: np.ndarray, sim_cfg: SimConfig | None = None) -> np.ndarray:
+    """(N, 10) float32 in [-1, 1]: the five attackers' velocities (vx, vy per slot 1..5) at
+    frames t of possessions rows, over the speed cap: to the next frame when it is one
+    interval later and fully tracked, else the velocity into the frame (0 at a first frame)."""
+    cfg = sim_cfg or SimConfig()
+    a = ds.arrays
+    last = a["positions"].shape[1] - 1
+    nxt = np.minimum(t + 1, last)
+    dt = a["time_s"][rows, nxt] - a["time_s"][rows, t]
+    ok = (t < last) & a["frame_valid"][rows, nxt] & a["valid"][rows, nxt].all(-1) & (np.abs(dt - 1 / ds.rate_hz) < 0.3 / ds.rate_hz)
+    prv = np.maximum(t - 1, 0)
+    fwd = (a["positions"][rows, nxt, 1:6, :2] - a["positions"][rows, t, 1:6, :2]) * ds.rate_hz
+    back = (a["positions"][rows, t, 1:6, :2] - a["positions"][rows, prv, 1:6, :2]) * ds.rate_hz
+    back = np.where((t > 0)[:, None, None], back, 0.0)
+    vel = np.where(ok[:, None, None], fwd, back) / cfg.player_speed_ftps
+    return np.clip(vel, -1.0, 1.0).reshape(len(rows), MOVE_DIM).astype(np.float32)
 
 
 def _chunks(n: int, size: int = 50_000):

@@ -4,8 +4,9 @@ and ``hoopsim offline-eval``; hoopsim/ adds the online play in the simulator).
 Method ids (fixed): baselines ``majority``, ``base_rate``; supervised action copy
 ``logistic``, ``cnn1d``, ``lstm``, ``gru``, ``transformer``; d3rlpy ``d3_bc``, ``dqn``,
 ``double_dqn``, ``discrete_cql``, ``discrete_bcq``; ReLiable ``pomdp_dqn_lstm``,
-``pomdp_dqn_transformer``. Not built yet (refused with one line): the continuous-movement
-``bcq``, ``cql``, ``iql``, ``td3_bc`` and the policy-gradient ``pg``, ``pomdp_pg_lstm``.
+``pomdp_dqn_transformer``; continuous movement through d3rlpy ``bcq``, ``cql``, ``iql``,
+``td3_bc`` (online play only: decisions from the BC offense). Not built yet (refused with
+one line): the offline policy-gradient ``pg`` and ``pomdp_pg_lstm``.
 
 Agents live in ``<out>/agents/<method>`` (seed 0) and ``<out>/agents/<method>-s<seed>``;
 a saved agent is loaded, not retrained (offline-eval never tunes: the preset's values
@@ -33,8 +34,10 @@ PRIORS = ("majority", "base_rate")
 SUPERVISED = ("logistic", "cnn1d", "lstm", "gru", "transformer")
 D3 = ("d3_bc", "dqn", "double_dqn", "discrete_cql", "discrete_bcq")
 POMDP = ("pomdp_dqn_lstm", "pomdp_dqn_transformer")
-METHODS = PRIORS + SUPERVISED + D3 + POMDP
-NOT_BUILT = ("bcq", "cql", "iql", "td3_bc", "pg", "pomdp_pg_lstm")
+CONTINUOUS = ("bcq", "cql", "iql", "td3_bc")
+DISCRETE = PRIORS + SUPERVISED + D3 + POMDP
+METHODS = DISCRETE + CONTINUOUS
+NOT_BUILT = ("pg", "pomdp_pg_lstm")
 
 
 @dataclass
@@ -76,8 +79,8 @@ class OfflinePreset:
 
 def check_method(name: str) -> None:
     if name in NOT_BUILT:
-        raise ValueError(f"method {name!r} is not built yet (continuous-movement and policy-gradient "
-                         f"agents are missing); built: {', '.join(METHODS)}")
+        raise ValueError(f"method {name!r} is not built yet (the offline policy-gradient agents "
+                         f"are missing); built: {', '.join(METHODS)}")
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}")
 
@@ -103,6 +106,10 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
 
         x, m = windows(train, b.window)
         agent, steps = fit_supervised(method, x, m, train.action, b, seed, folder / "train", progress), b.steps
+    elif method in CONTINUOUS:
+        from offline_rl.agents.d3_continuous import fit_mover
+
+        agent, steps = fit_mover(method, train, b, seed, folder, preset.d3.get(method), progress), b.steps
     elif method in D3:
         from offline_rl.agents.d3 import fit_d3
 

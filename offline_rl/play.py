@@ -33,7 +33,10 @@ SAMPLED_METHODS = ("base_rate", "logistic", "cnn1d", "lstm", "gru", "transformer
 
 
 def play_mode(agent: Agent) -> str:
-    """``sample`` for the classifiers, base_rate and behaviour cloning; ``greedy`` for the Q agents and majority (always its one action)."""
+    """``continuous movement`` for the d3rlpy continuous agents (decisions from BC);
+    ``sample`` for the classifiers, base_rate and behaviour cloning; ``greedy`` for the Q agents and majority (always its one action)."""
+    if not hasattr(agent, "scores"):
+        return "continuous movement"
     return "sample" if agent.method in SAMPLED_METHODS else "greedy"
 
 
@@ -81,3 +84,45 @@ class AgentOffense(BCOffense):
         vel = (mean + self.cfg.move_noise * log_std.exp() * z) / self.cfg.dt_s
         vel = self._drive(f, cls, vel)
         return vel, self._to_decision(cls), {"hist": hist, "hmask": hmask}
+
+
+class AgentMover(BCOffense):
+    """SimPolicy for the continuous agents (``bcq``, ``cql``, ``iql``, ``td3_bc``): while
+    the offense holds the ball the agent sets the five attackers' velocities; the decision
+    (and the movement while the ball is in the air) comes from the BC offense's decision
+    head and movement model. History as in :class:`AgentOffense`."""
+
+    def __init__(self, fit: FittedOffense, agent, speed_ftps: float = SimConfig.player_speed_ftps) -> None:
+        super().__init__(fit)
+        self.agent, self.speed, self.mode = agent, speed_ftps, "continuous movement"
+        self.window = max(int(agent.window), 1)
+
+    init = AgentOffense.init
+
+    @torch.no_grad()
+    def act(self, state: SimState, memory: dict, generator: torch.Generator):
+        vel, decision, _ = super().act(state, {}, generator)      # BC: decision + movement
+        # d3rlpy's BCQ samples actions from torch's global generator: seed it from ours
+        # (one draw per call whatever the state) inside a forked RNG, so rollouts repeat
+        seed = int(torch.randint(0, 2 ** 31 - 1, (1,), generator=generator, device=state.device))
+        f = self._frames(state)
+        held = f.holder >= 1
+        obs = torch.from_numpy(observe_decision(state, self.speed)).to(state.device)
+        hist = torch.where(held[:, None, None], torch.cat([memory["hist"][:, 1:], obs[:, None]], 1), memory["hist"])
+        hmask = torch.where(held[:, None], torch.cat([memory["hmask"][:, 1:], held[:, None]], 1), memory["hmask"])
+        if held.any():
+            rows = held.nonzero()[:, 0]
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                move = self.agent.act(hist[rows].cpu().numpy(), hmask[rows].cpu().numpy())
+            vel = vel.clone()
+            vel[rows] = torch.as_tensor(move.reshape(-1, 5, 2) * self.speed, device=vel.device, dtype=vel.dtype)
+        return vel, decision, {"hist": hist, "hmask": hmask}
+
+
+def offline_policy(fit: FittedOffense, agent, temperature: float = 1.0):
+    """The SimPolicy that plays ``agent``: AgentMover for a continuous agent (it has
+    ``act``), else AgentOffense."""
+    if hasattr(agent, "act") and not hasattr(agent, "scores"):
+        return AgentMover(fit, agent)
+    return AgentOffense(fit, agent, temperature=temperature)

@@ -10,6 +10,7 @@ from offline_rl.agents.base import KIND, Agent, NetAgent, PriorAgent
 
 
 def load_agent(folder: str | Path) -> Agent:
+    """The agent saved in ``folder`` (continuous agents: a MoverAgent)."""
     folder = Path(folder)
     meta = load_meta(folder, KIND)
     if meta["family"] == "prior":
@@ -18,6 +19,10 @@ def load_agent(folder: str | Path) -> Agent:
         from offline_rl.agents.d3 import load_d3
 
         return load_d3(folder, meta)
+    if meta["family"] == "d3rlpy_continuous":
+        from offline_rl.agents.d3_continuous import load_mover
+
+        return load_mover(folder, meta)
     spec = meta["config"]
     net = NetAgent.make_net(spec)
     if meta["family"] == "pomdp_dqn":          # the belief wrapper the weights were saved in

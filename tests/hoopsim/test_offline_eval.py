@@ -11,7 +11,7 @@ from hoopsim.cli import main
 
 
 def test_evaluate_refuses_unbuilt_and_missing_agents(tmp_path, capsys):
-    assert main(["evaluate", "methods=[bcq]", "possessions=2"]) == 2
+    assert main(["evaluate", "methods=[pg]", "possessions=2"]) == 2
     assert "not built yet" in capsys.readouterr().err
     assert main(["evaluate", "methods=[pomdp_dqn_lstm]", f"agents={tmp_path}", "possessions=2"]) == 2
     err = capsys.readouterr().err.strip()

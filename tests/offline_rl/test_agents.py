@@ -49,7 +49,7 @@ def test_unbuilt_and_unknown_methods_are_refused():
     for name in NOT_BUILT + ("nope",):
         with pytest.raises(ValueError):
             check_method(name)
-    assert len(set(METHODS)) == 14
+    assert len(set(METHODS)) == 18
 
 
 def test_pomdp_hidden_state_resets_at_possession_boundaries(mdp, tmp_path):
@@ -120,3 +120,42 @@ def test_agents_play_in_the_simulator_with_bc_movement(mdp, tmp_path):
                      AgentOffense(fit, shooter), DEFENSES.make("man_to_man"), out, SimConfig(),
                      torch.Generator().manual_seed(5), max_steps=40)
     assert (first["n_shots"] >= 1).all()
+
+
+@pytest.mark.parametrize("method", ["bcq", "cql", "iql", "td3_bc"])
+def test_continuous_movers_train_save_load_and_move(method, mdp, tmp_path):
+    """d3rlpy's continuous algorithms on the attackers' velocities: explicit CONTINUOUS
+    action space of size 10, the same moves after a reload, and in the simulator they move
+    the attackers while BC decides."""
+    from engine.sim.state import SimConfig
+    from envs.core import default_outcomes
+    from envs.defense import DEFENSES
+    from envs.simulate import simulate
+    from envs.starts import scenario_starts
+    from offline_rl.agents.d3_continuous import to_continuous_dataset
+    from offline_rl.bc import FittedOffense, OffenseBCConfig, OffenseNet
+    from offline_rl.play import AgentMover, offline_policy
+
+    d3rlpy = pytest.importorskip("d3rlpy")
+    assert mdp.move.shape == (len(mdp), 10) and np.abs(mdp.move).max() <= 1.0
+    info = to_continuous_dataset(mdp, 2).dataset_info
+    assert info.action_space == d3rlpy.ActionSpace.CONTINUOUS and info.action_size == 10
+    preset = OfflinePreset(budget=Budget(steps=2, batch=4, hidden=8, stack=2),
+                           d3={"bcq": {"n_action_samples": 2}})
+    agent, _, _ = train_agent(method, mdp, preset, 0, tmp_path / method)
+    x, m = windows(mdp, 4)
+    loaded = load_agent(tmp_path / method)
+    torch.manual_seed(3)                       # BCQ samples its candidate actions
+    again = loaded.act(x, m)
+    torch.manual_seed(3)
+    np.testing.assert_allclose(again, agent.act(x, m), atol=1e-5)
+    torch.manual_seed(0)
+    fit = FittedOffense(OffenseNet(16).eval(), OffenseBCConfig(hidden=16))
+    policy = offline_policy(fit, agent)
+    assert isinstance(policy, AgentMover)
+    starts = scenario_starts()
+    out = default_outcomes(torch.device("cpu"))
+    runs = [simulate(starts.to_sim(np.arange(2), "cpu", out, SimConfig()), policy, DEFENSES.make("man_to_man"),
+                     out, SimConfig(), torch.Generator().manual_seed(1), max_steps=10) for _ in range(2)]
+    assert torch.isfinite(runs[0]["positions"]).all()
+    assert torch.equal(runs[0]["positions"], runs[1]["positions"])     # same seed, same rollout
