@@ -84,7 +84,7 @@ def run_offline_eval(cfg, preset, out: Path) -> dict:
                  "continuous_agents": "bcq, cql, iql, td3_bc move the attackers while the offense holds "
                                       "the ball; decisions from the bc offense's decision head (d3rlpy has "
                                       "no discrete IQL); online rows only",
-                 "not_built": ["pg", "pomdp_pg_lstm"]},
+                 "not_built": []},
         "action_copy": copy, "ope": ope, "actual_points_per_100": float(100 * g.mean()),
         "online": online, "seed_summary": seeds}
     write_results(out, results)

@@ -5,8 +5,8 @@ Method ids (fixed): baselines ``majority``, ``base_rate``; supervised action cop
 ``logistic``, ``cnn1d``, ``lstm``, ``gru``, ``transformer``; d3rlpy ``d3_bc``, ``dqn``,
 ``double_dqn``, ``discrete_cql``, ``discrete_bcq``; ReLiable ``pomdp_dqn_lstm``,
 ``pomdp_dqn_transformer``; continuous movement through d3rlpy ``bcq``, ``cql``, ``iql``,
-``td3_bc`` (online play only: decisions from the BC offense). Not built yet (refused with
-one line): the offline policy-gradient ``pg`` and ``pomdp_pg_lstm``.
+``td3_bc`` (online play only: decisions from the BC offense); offline policy gradient
+``pg`` (stacked observations) and ``pomdp_pg_lstm`` (LSTM belief).
 
 Agents live in ``<out>/agents/<method>`` (seed 0) and ``<out>/agents/<method>-s<seed>``;
 a saved agent is loaded, not retrained (offline-eval never tunes: the preset's values
@@ -34,10 +34,11 @@ PRIORS = ("majority", "base_rate")
 SUPERVISED = ("logistic", "cnn1d", "lstm", "gru", "transformer")
 D3 = ("d3_bc", "dqn", "double_dqn", "discrete_cql", "discrete_bcq")
 POMDP = ("pomdp_dqn_lstm", "pomdp_dqn_transformer")
+PG = ("pg", "pomdp_pg_lstm")
 CONTINUOUS = ("bcq", "cql", "iql", "td3_bc")
-DISCRETE = PRIORS + SUPERVISED + D3 + POMDP
+DISCRETE = PRIORS + SUPERVISED + D3 + POMDP + PG
 METHODS = DISCRETE + CONTINUOUS
-NOT_BUILT = ("pg", "pomdp_pg_lstm")
+NOT_BUILT: tuple[str, ...] = ()
 
 
 @dataclass
@@ -106,6 +107,11 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
 
         x, m = windows(train, b.window)
         agent, steps = fit_supervised(method, x, m, train.action, b, seed, folder / "train", progress), b.steps
+    elif method in PG:
+        from offline_rl.agents import pg, pomdp_pg_lstm
+
+        algo = pg if method == pg.METHOD else pomdp_pg_lstm
+        agent, steps = algo.fit(train, b, seed, folder / "train", progress), b.steps
     elif method in CONTINUOUS:
         from offline_rl.agents.d3_continuous import fit_mover
 

@@ -25,7 +25,11 @@ def load_agent(folder: str | Path) -> Agent:
         return load_mover(folder, meta)
     spec = meta["config"]
     net = NetAgent.make_net(spec)
-    if meta["family"] == "pomdp_dqn":          # the belief wrapper the weights were saved in
+    if meta["family"] == "pg":                 # policy, behaviour and value heads
+        from offline_rl.agents.pg import make
+
+        net = make(spec)
+    elif meta["family"] == "pomdp_dqn":          # the belief wrapper the weights were saved in
         from offline_rl.agents.pomdp_dqn_lstm import LSTMBelief
         from offline_rl.agents.pomdp_dqn_transformer import TransformerBelief
 

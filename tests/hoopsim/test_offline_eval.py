@@ -12,7 +12,7 @@ from hoopsim.cli import main
 
 def test_evaluate_refuses_unbuilt_and_missing_agents(tmp_path, capsys):
     assert main(["evaluate", "methods=[pg]", "possessions=2"]) == 2
-    assert "not built yet" in capsys.readouterr().err
+    assert "give agents=" in capsys.readouterr().err
     assert main(["evaluate", "methods=[pomdp_dqn_lstm]", f"agents={tmp_path}", "possessions=2"]) == 2
     err = capsys.readouterr().err.strip()
     assert "no trained agent" in err and len(err.splitlines()) == 1
@@ -32,7 +32,7 @@ def test_offline_eval_tiny_on_real_data(shared_data, tmp_path):
     keys = {"method", "n", "three_point_f1", "three_point_f1_ci95", "three_point_f1_shots", "three_point_pr_auc",
             "micro_f1", "micro_f1_ci95", "macro_f1", "macro_f1_ci95"}
     rows = {row["method"]: row for row in r["action_copy"]}
-    assert all(keys <= set(row) for row in rows.values()) and len(rows) == 14
+    assert all(keys <= set(row) for row in rows.values()) and len(rows) == 16
     # majority always dribbles: micro F1 = the dribble share, macro = its F1 / 3
     share = r["meta"]["counts"]["test"]["per_class"]["dribble"] / r["meta"]["counts"]["test"]["decision_points"]
     assert rows["majority"]["micro_f1"] == pytest.approx(share)

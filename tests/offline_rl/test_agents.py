@@ -23,7 +23,7 @@ from offline_rl.pipeline import (
 from tests.offline_rl.helpers import tiny_set
 
 FAST = ("majority", "base_rate", "logistic", "lstm", "transformer", "dqn", "discrete_bcq",
-        "pomdp_dqn_lstm", "pomdp_dqn_transformer")
+        "pomdp_dqn_lstm", "pomdp_dqn_transformer", "pg", "pomdp_pg_lstm")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_unbuilt_and_unknown_methods_are_refused():
     for name in NOT_BUILT + ("nope",):
         with pytest.raises(ValueError):
             check_method(name)
-    assert len(set(METHODS)) == 18
+    assert len(set(METHODS)) == 20
 
 
 def test_pomdp_hidden_state_resets_at_possession_boundaries(mdp, tmp_path):
@@ -159,3 +159,9 @@ def test_continuous_movers_train_save_load_and_move(method, mdp, tmp_path):
                      out, SimConfig(), torch.Generator().manual_seed(1), max_steps=10) for _ in range(2)]
     assert torch.isfinite(runs[0]["positions"]).all()
     assert torch.equal(runs[0]["positions"], runs[1]["positions"])     # same seed, same rollout
+
+
+def test_returns_to_go_with_the_reward_on_the_last_decision(mdp):
+    from offline_rl.agents.pg import returns_to_go
+
+    assert returns_to_go(mdp).tolist() == [3, 3, 3, 3, 3, 0, 0, 0, 0, 2, 2]
