@@ -15,6 +15,7 @@ are fixed in hoopsim/conf/offline_rl/).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field, fields
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import write_text_atomic
 from offline_rl.agents.base import Agent, Budget, is_saved
 from offline_rl.agents.load import load_agent
 from offline_rl.agents.pomdp_dqn import PomdpDQNConfig
@@ -92,10 +94,14 @@ def agent_folder(out: Path, method: str, seed: int) -> Path:
 
 def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int, folder: Path,
                 progress: bool = False) -> tuple[Agent, float, float]:
-    """(agent, wall seconds, updates per second); a saved agent in ``folder`` is loaded."""
+    """(agent, wall seconds, updates per second); a saved agent in ``folder`` is loaded
+    (with the training time recorded next to it in ``train_time.json``)."""
     check_method(method)
     if is_saved(folder):
-        return load_agent(folder), 0.0, float("nan")
+        timing = folder / "train_time.json"
+        t = json.loads(timing.read_text()) if timing.exists() else {}
+        ups = t.get("updates_per_s")
+        return load_agent(folder), float(t.get("wall_s", 0.0)), float("nan") if ups is None else float(ups)
     t0 = time.perf_counter()
     b = preset.budget
     if method in PRIORS:
@@ -125,9 +131,12 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
 
         algo = pomdp_dqn_lstm if method == pomdp_dqn_lstm.METHOD else pomdp_dqn_transformer
         agent, steps = algo.fit(train, b, preset.pomdp, seed, folder / "train", progress), b.steps
-    agent.save(folder)
     wall = time.perf_counter() - t0
-    return agent, wall, steps / wall if steps else float("nan")
+    ups = steps / wall if steps else float("nan")
+    agent.save(folder)
+    write_text_atomic(folder / "train_time.json", json.dumps(
+        {"wall_s": wall, "updates_per_s": ups if np.isfinite(ups) else None, "steps": steps}) + "\n")
+    return agent, wall, ups
 
 
 def predictions(agent: Agent, x: np.ndarray, m: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
