@@ -165,3 +165,20 @@ def test_returns_to_go_with_the_reward_on_the_last_decision(mdp):
     from offline_rl.agents.pg import returns_to_go
 
     assert returns_to_go(mdp).tolist() == [3, 3, 3, 3, 3, 0, 0, 0, 0, 2, 2]
+
+
+@pytest.mark.slow
+def test_pomdp_dqn_learns_the_terminal_values(mdp):
+    """Double-Q targets with burn-in on the hand-made set: at a possession's last decision
+    point the target is just its reward, so Q(s, logged action) converges to 3 (made
+    three), 0 (turnover) and 2 (the truncated possession's two)."""
+    from offline_rl.agents import pomdp_dqn_lstm
+    from offline_rl.agents.pomdp_dqn import PomdpDQNConfig
+
+    torch.set_num_threads(1)
+    agent = pomdp_dqn_lstm.fit(mdp, Budget(steps=300, batch=8, hidden=16, lr=3e-3),
+                               PomdpDQNConfig(burn_in=2, seq_len=4, target_every=20, batch_sequences=8), 0, None)
+    x, m = windows(mdp, agent.window)
+    q = agent.scores(x, m)
+    last = [4, 8, 10]
+    np.testing.assert_allclose(q[last, mdp.action[last]], [3.0, 0.0, 2.0], atol=0.35)
