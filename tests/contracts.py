@@ -220,3 +220,96 @@ def twin_tester(reference: Callable, twins: Mapping[str, Callable], cases: Itera
                 assert_twin_equal(ref, got, atol, f"{name}, case {n}")
     assert n >= min_cases, f"only {n} cases compared (< {min_cases})"
     return n
+
+
+# ---------------------------------------------------------------------- rewards
+
+
+def _random_start(g: torch.Generator) -> SimState:
+    """One live possession anywhere in the attacked half, random clocks (the game clock
+    spans several shot-clock cycles, so ReLiable's negative-binomial term moves)."""
+    from engine.sim.step import initial_state
+
+    pos = torch.zeros(1, 11, 3)
+    pos[..., 0] = 50.0 + 42.0 * torch.rand(1, 11, generator=g)
+    pos[..., 1] = 2.0 + 46.0 * torch.rand(1, 11, generator=g)
+    return initial_state(pos, torch.randint(1, 6, (1,), generator=g),
+                         4.0 + 20.0 * torch.rand(1, generator=g),
+                         1.0 + 200.0 * torch.rand(1, generator=g))
+
+
+def reward_tester(make_reward: Callable[[], object], *, steps: int = 300, seed: int = 0,
+                  atol: float = 1e-4) -> dict:
+    """Assert the step-reward contract (envs.reward_fns) for ``make_reward()``:
+
+    - ``reward(events, state)`` of :func:`engine.sim.step.step` is a finite (b,) float
+      tensor, and a batch of b rows pays what each row pays alone;
+    - where the reward has a ``scalar`` twin (the gym env's fast path), the twin on the
+      events and state of :func:`engine.sim.fast.step` (same start, actions, noise) pays
+      the same, step for step;
+    - a done row pays nothing after the step it ended.
+    Returns {"paid": steps with a non-zero reward, "steps": steps compared}."""
+    from engine.outcomes.models import default_models
+    from engine.outcomes.torch_eval import OutcomeArrays, OutcomeTensors
+    from engine.sim import fast as sim_fast
+
+    models = default_models()
+    out_t, out_a = OutcomeTensors.from_models(models, "cpu"), OutcomeArrays.from_models(models)
+    reward, cfg = make_reward(), SimConfig()
+    g = torch.Generator().manual_seed(seed)
+    s = _random_start(g)
+    f = sim_fast.FastState.from_torch(s)
+    paid = 0
+    for k in range(steps):
+        off = (torch.rand(1, 5, 2, generator=g) - 0.5) * 40.0
+        dfn = (torch.rand(1, 5, 2, generator=g) - 0.5) * 40.0
+        dec = torch.multinomial(torch.tensor([10.0, 1, 1, 1, 1, 1, 2]), 1, generator=g)
+        u = torch.rand(1, N_NOISE, generator=g)
+        s2, ev = step(s, off, dfn, dec, u, out_t, cfg)
+        r = reward(ev, s2)
+        assert isinstance(r, torch.Tensor) and r.shape == (1,) and r.dtype.is_floating_point, r
+        assert torch.isfinite(r).all(), f"step {k}: non-finite reward {r}"
+        if hasattr(reward, "scalar"):
+            f, fev = sim_fast.step(f, off[0].double().numpy(), dfn[0].double().numpy(), int(dec),
+                                   u[0].double().numpy(), out_a, cfg)
+            rs = float(reward.scalar(fev, f))
+            assert abs(rs - float(r[0])) <= atol * max(1.0, abs(rs)), \
+                f"step {k}: torch reward {float(r[0])} != scalar twin {rs} (events {sorted(fev)})"
+        # a finished row pays nothing on a further step
+        s3, ev3 = step(s2, off, dfn, dec, u, out_t, cfg)
+        if bool(s2.done[0]):
+            assert float(reward(ev3, s3)[0]) == 0.0, f"step {k}: a done row was paid"
+        paid += int(float(r[0]) != 0.0)
+        s = s2
+        if bool(s.done[0]):
+            s = _random_start(g)
+            f = sim_fast.FastState.from_torch(s)
+    _batch_rows_agree(reward, out_t, cfg, seed)
+    return {"paid": paid, "steps": steps}
+
+
+def _batch_rows_agree(reward, out_t, cfg: SimConfig, seed: int, b: int = 8, steps: int = 40) -> None:
+    """A batch of b possessions pays each row what that row pays alone."""
+    g = torch.Generator().manual_seed(seed + 1)
+    rows = [_random_start(g) for _ in range(b)]
+    batch = _cat_states(rows)
+    for _ in range(steps):
+        off = (torch.rand(b, 5, 2, generator=g) - 0.5) * 40.0
+        dec = torch.multinomial(torch.tensor([10.0, 1, 1, 1, 1, 1, 2]), b, replacement=True,
+                                generator=g)
+        u = torch.rand(b, N_NOISE, generator=g)
+        batch, ev = step(batch, off, torch.zeros(b, 5, 2), dec, u, out_t, cfg)
+        r_batch = reward(ev, batch)
+        assert r_batch.shape == (b,), r_batch.shape
+        for i in range(b):
+            rows[i], ev_i = step(rows[i], off[i:i + 1], torch.zeros(1, 5, 2), dec[i:i + 1],
+                                 u[i:i + 1], out_t, cfg)
+            assert abs(float(reward(ev_i, rows[i])[0]) - float(r_batch[i])) <= 1e-4, \
+                f"row {i}: batched reward differs from the row alone"
+
+
+def _cat_states(states: list[SimState]) -> SimState:
+    from dataclasses import fields
+
+    return SimState(**{f.name: torch.cat([getattr(s, f.name) for s in states])
+                       for f in fields(SimState)})
