@@ -7,12 +7,18 @@ import pandas as pd
 
 
 def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and normal-approximation 95% interval (t ~ 1.96) of a sample."""
+    """Mean and Student-t 95% interval of a sample (NaN bounds for n < 2, all NaN when
+    empty). Why t: at the sizes the demo and tests run (n = 10-20) the normal quantile
+    1.96 covers 92-93% of the time (tests/envs/test_paired_stats.py measures it)."""
     v = np.asarray(values, np.float64)
     if v.size == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(v.mean())
-    half = 1.96 * float(v.std(ddof=1)) / np.sqrt(v.size) if v.size > 1 else float("nan")
+    if v.size < 2:
+        return m, float("nan"), float("nan")
+    from scipy.stats import t
+
+    half = float(t.ppf(0.975, v.size - 1)) * float(v.std(ddof=1)) / np.sqrt(v.size)
     return m, float(m - half), float(m + half)
 
 

@@ -156,4 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"hoopsim: error: {msg}", file=sys.stderr)
         code = 2
+    except BaseException:
+        # a bug (or Ctrl-C) is not bad input: its traceback reaches the user, but the run
+        # folder it left with nothing but config.yaml goes, as on the error path
+        discard_unfinished()
+        raise
     return code

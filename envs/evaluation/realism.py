@@ -27,7 +27,7 @@ The real side, from the same held-out games only, like with like:
 
 Metrics (rates as fractions): ``simulated``, ``real``, ``difference`` (simulated - real;
 for the two distributions the two-sample KS statistic, with the medians as simulated /
-real), 95% intervals (normal approximation over possessions / shots; order-statistic
+real), 95% intervals (Student t of means, normal approximation of rates; order-statistic
 intervals of the medians) and ``pass`` = |difference| <= target. Shot bins by distance
 to the hoop (ft): 0-3, 3-10, 10-16, 16 to the arc (two-pointers) and threes; shot shares:
 rim = two-pointers under 3 ft, mid = other two-pointers, three.

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from engine.atomic import write_text_atomic
+from engine.errors import HoopsimConfigError, HoopsimDataError
 from engine.outcomes.evaluation import report_markdown
 from engine.outcomes.models import FeatureSpec, OutcomeConfig, OutcomeModels
 from engine.outcomes.tables import build_outcome_tables, fit_and_evaluate
@@ -39,7 +40,13 @@ def main(cfg) -> int:
     ocfg = OutcomeConfig(cutoff=cfg.cutoff, l2=cfg.l2, spec=FeatureSpec(knots=cfg.knots))
     tables = build_outcome_tables(path_spec(cfg.tracking), path_spec(cfg.pbp), ocfg.cutoff,
                                   cfg.cache_dir, cfg.workers)
-    models, rep = fit_and_evaluate(tables, None, ocfg)
+    try:
+        models, rep = fit_and_evaluate(tables, None, ocfg)
+    except HoopsimDataError:
+        raise
+    except ValueError as exc:             # too few shots / passes before the cutoff to fit
+        raise HoopsimConfigError("cutoff", cfg.cutoff, f"{exc}: too little data to fit; "
+                                 "give more games before the cutoff") from exc
     out = run_dir("fit-outcomes", cfg)    # after the fit: a failed fit leaves no folder
     models.save(out / "outcome_models.json", cfg.digits)
     write_text_atomic(out / "evaluation.json", json.dumps(rep, indent=1, default=float))
