@@ -103,6 +103,7 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
         ups = t.get("updates_per_s")
         return load_agent(folder), float(t.get("wall_s", 0.0)), float("nan") if ups is None else float(ups)
     t0 = time.perf_counter()
+    before = _resumed_step(folder / "train")         # a resumed run counts only its own updates
     b = preset.budget
     if method in PRIORS:
         from offline_rl.agents.supervised import fit_prior
@@ -132,11 +133,17 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
         algo = pomdp_dqn_lstm if method == pomdp_dqn_lstm.METHOD else pomdp_dqn_transformer
         agent, steps = algo.fit(train, b, preset.pomdp, seed, folder / "train", progress), b.steps
     wall = time.perf_counter() - t0
-    ups = steps / wall if steps else float("nan")
+    ups = (steps - before) / wall if steps else float("nan")
     agent.save(folder)
     write_text_atomic(folder / "train_time.json", json.dumps(
         {"wall_s": wall, "updates_per_s": ups if np.isfinite(ups) else None, "steps": steps}) + "\n")
     return agent, wall, ups
+
+
+def _resumed_step(folder: Path) -> int:
+    from engine.runtime.checkpoint import has_checkpoint, load_meta
+
+    return int(load_meta(folder).get("step", 0)) if has_checkpoint(folder) else 0
 
 
 def predictions(agent: Agent, x: np.ndarray, m: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
