@@ -61,6 +61,7 @@ def main(argv=None) -> dict:
     p.add_argument("--num-envs", type=int, default=4096)
     p.add_argument("--num-steps", type=int, default=16, help="rollout length per update")
     p.add_argument("--device", default="auto")
+    p.add_argument("--hidden", type=int, default=64, help="units of the two hidden layers (CleanRL's 64)")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--gamma", type=float, default=0.99)
     p.add_argument("--gae-lambda", type=float, default=0.95)
@@ -78,7 +79,7 @@ def main(argv=None) -> dict:
                        actions="multidiscrete", device=str(device), reward="expected_points",
                        starts=starts(args.starts))
     nvec = [int(k) for k in env.single_action_space.nvec]
-    agent = Agent(env.single_observation_space.shape[0], nvec).to(device)
+    agent = Agent(env.single_observation_space.shape[0], nvec, args.hidden).to(device)
     opt = torch.optim.Adam(agent.parameters(), lr=args.lr, eps=1e-5)
     B, T = args.num_envs, args.num_steps
     obs_buf = torch.zeros(T, B, env.single_observation_space.shape[0], device=device)

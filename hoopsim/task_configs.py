@@ -312,9 +312,12 @@ class BenchPlan:
 
 @dataclass(frozen=True, kw_only=True)
 class BenchTask(RunTask):
-    """``hoopsim bench``: the chosen ``sections``, each figure the median of ``repeats``."""
+    """``hoopsim bench``: the chosen ``sections``, each figure the median of ``repeats``;
+    ``rl``: also train every examples/ script at its full budget and write its learning
+    table (minutes each; not for CI)."""
 
     repeats: int = at_least(1)
+    rl: bool = False
     device: str = checked(_device)
     sections: tuple[Literal[BENCH_SECTIONS], ...]
     ingest: BenchIngest

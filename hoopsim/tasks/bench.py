@@ -18,7 +18,8 @@ bench.json is rewritten after each section. Writes ``<out>/bench.json``:
              "load_avg_1min": {figure: load}, "threads", "load_avg_before", "load_avg_after"},
      "plan": {"paper_cfg_s", "fast_cfg_s", "speedup", "fastest", "fastest_s",
               "fastest_speedup", "latency", "ppp_paper", "ppp_fast", "ppp_diff_ci95", ...},
-     "train": {"planner_samples_s", "batch", "horizon", "n_params", "device", "repeats"}}
+     "train": {"planner_samples_s", "batch", "horizon", "n_params", "device", "repeats"},
+     "rl": {example: its learning.json (hoopsim.rl)}   (rl=true only)}
 """
 
 from __future__ import annotations
@@ -87,6 +88,33 @@ def bench_train_section(cfg: BenchTask, device: torch.device) -> dict:
             "repeats": len(runs)}
 
 
+RL_EXAMPLES = ("cleanrl_ppo_vector", "sb3_dqn_decision", "sb3_ppo_halfcourt", "supersuit_ppo_pettingzoo")
+
+
+def bench_rl_section(out: Path) -> dict:
+    """Every examples/ script at its full budget, one at a time (each a subprocess with
+    its defaults: real training starts, 500 held-out possessions in its learning table)
+    -> {script: its learning.json, or {"error": ...}}."""
+    import subprocess
+    import sys
+
+    folder = Path(__file__).resolve().parents[2] / "examples"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: rl=true runs the examples/ scripts of a source checkout")
+    res = {}
+    for name in RL_EXAMPLES:
+        run = out / "rl" / name
+        log.info("bench rl: %s (full budget) -> %s", name, run)
+        proc = subprocess.run([sys.executable, str(folder / f"{name}.py"), "--out", str(run)],
+                              cwd=folder.parent, capture_output=True, text=True)
+        (run / "log.txt").parent.mkdir(parents=True, exist_ok=True)
+        (run / "log.txt").write_text(proc.stdout + proc.stderr)
+        table = run / "learning.json"
+        res[name] = (json.loads(table.read_text()) if proc.returncode == 0 and table.exists()
+                     else {"error": f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"})
+    return res
+
+
 def table(res: dict) -> str:
     lines = [f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, "
              f"torch {res['machine']['torch']}, {res['machine']['device']}", ""]
@@ -121,6 +149,15 @@ def table(res: dict) -> str:
                          f"(n={p['ppp_n']}), fast - paper 95% CI {p['ppp_diff_ci95']}")
     if "train" in res:
         lines.append(f"train: planner {res['train']['planner_samples_s']:,.0f} samples/s")
+    for name, t in res.get("rl", {}).items():
+        if "rows" not in t:
+            lines.append(f"rl {name}: {t.get('error')}")
+            continue
+        ppp = ", ".join(f"{r['policy']} {r['ppp']:.3f}" for r in t["rows"])
+        tr = next((r for r in t["rows"] if r["policy"] == "trained"), {})
+        d = tr.get("vs_random", {})
+        lines.append(f"rl {name}: PPP {ppp}; trained - random {d.get('diff', float('nan')):+.3f} "
+                     f"(95% CI {d.get('ci95')})")
     return "\n".join(lines)
 
 
@@ -133,7 +170,8 @@ def main(cfg) -> int:
                 "plan": lambda: bench_plan_section(cfg, device),
                 "train": lambda: bench_train_section(cfg, device)}
     out = run_dir("bench", cfg)
-    for name in cfg.sections:
+    sections["rl"] = lambda: bench_rl_section(out)
+    for name in tuple(cfg.sections) + (("rl",) if cfg.rl else ()):
         log.info("bench section %s", name)
         res[name] = sections[name]()
         write_text_atomic(out / "bench.json", json.dumps(res, indent=2) + "\n")
