@@ -55,6 +55,7 @@ TASKS = {
     "train-offline": ("hoopsim.tasks.train_offline", "train one offline-RL / action-copy agent (algo=<id>)"),
     "offline-eval": ("hoopsim.tasks.offline_eval", "every offline agent: action copy, OPE, online play -> results.json"),
     "commentary": ("hoopsim.tasks.commentary", "play-by-play commentary of one play (<cache>:<index>)"),
+    "judge": ("hoopsim.tasks.judge", "which of two plays follows an instruction better (RM-R1 style)"),
 }
 
 
@@ -66,6 +67,20 @@ def usage() -> str:
 
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
+# free text (a coach's instruction): taken verbatim, so commas and apostrophes work in
+# "instruction='attack the rim, don't settle'" as well as in instruction="..."
+FREE_TEXT_KEYS = ("instruction",)
+
+
+def quote_free_text(arg: str) -> str:
+    """key=<free text> -> a hydra override holding exactly that text (one layer of
+    matching quotes around it is removed, quotes and backslashes inside escaped)."""
+    key, _, value = arg.partition("=")
+    if key.lstrip("+~") not in FREE_TEXT_KEYS or value in ("null", ""):
+        return arg
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return key + "='" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def parse(argv: list[str]) -> tuple[str, list[str], bool]:
@@ -73,7 +88,7 @@ def parse(argv: list[str]) -> tuple[str, list[str], bool]:
     the overrides' place as a flag the caller checks with :func:`is_multirun`."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         return "", [], True
-    task, rest = argv[0], argv[1:]
+    task, rest = argv[0], [quote_free_text(a) for a in argv[1:]]
     if task not in TASKS:
         raise UsageError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
     wants_help = any(a in ("-h", "--help") for a in rest)

@@ -73,3 +73,31 @@ def language_model(cfg):
     if lm is None and cfg.lm != "none":
         print(NOT_INSTALLED)
     return lm
+
+
+def write_play_cache(folder, trajectories: list, rate_hz: float, rows: list[dict]):
+    """Simulated or planned trajectories (each (T_i, 11, 3) feet, canonical) -> a
+    possession cache at ``folder`` that plays can name (``<folder>:<index>``); ``rows``:
+    one metadata dict per trajectory (offense, defense, outcome, points, ...)."""
+    import numpy as np
+    import pandas as pd
+
+    from engine.possessions.dataset import PossessionSet, save_cache
+
+    n, t_max = len(trajectories), max((len(p) for p in trajectories), default=1)
+    pos = np.zeros((n, t_max, 11, 3), np.float32)
+    fv = np.zeros((n, t_max), bool)
+    for i, p in enumerate(trajectories):
+        pos[i, :len(p)] = p
+        fv[i, :len(p)] = True
+    time_s = np.broadcast_to(np.arange(t_max, dtype=np.float32) / rate_hz, (n, t_max)).copy()
+    arrays = {"positions": pos, "valid": np.repeat(fv[..., None], 11, axis=-1), "frame_valid": fv,
+              "interpolated": np.zeros((n, t_max), bool), "handler": np.full((n, t_max), -1, np.int8),
+              "action": np.zeros((n, t_max), np.int8), "pass_target": np.full((n, t_max), -1, np.int8),
+              "game_clock": (720.0 - time_s).astype(np.float32), "shot_clock": np.full((n, t_max), np.nan, np.float32),
+              "time_s": time_s, "player_ids": np.tile(np.arange(11, dtype=np.int64), (n, 1))}
+    arrays["player_ids"][:, 0] = -1
+    meta = pd.DataFrame([{"game_id": "simulated", "period": 1, "poss_index": i, "shots": "[]",
+                          "event_nums": "[]", "split": "test", "n_frames": len(p), **rows[i]}
+                         for i, p in enumerate(trajectories)])
+    return save_cache(PossessionSet(arrays, meta, float(rate_hz)), folder, {"source": "hoopsim simulate"})

@@ -251,6 +251,7 @@ class SimulateTask(RunTask):
     max_steps: int = at_least(1)
     cache_dir: str | None = None
     workers: int = at_least(1)
+    keep_plays: int = at_least(0)   # possessions written as a cache under <out>/possessions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -400,3 +401,17 @@ class CommentaryTask(RunTask, LanguageModelOptions):
     pbp: str | None = None
     tracking_only: bool
     rephrase: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class JudgeTask(RunTask, LanguageModelOptions):
+    """``hoopsim judge``: plays ``a`` and ``b`` (<possession cache folder>:<index>) against
+    ``instruction`` (or the text of ``instruction_file``); ``lm_verdict``: add the LM's
+    forced choice; ``lm_rubric``: let the LM write the rubric (validated, else the default)."""
+
+    instruction: str | None = None
+    instruction_file: str | None = None
+    a: str
+    b: str
+    lm_verdict: bool
+    lm_rubric: bool

@@ -46,7 +46,12 @@ COUNT_FEATURES = ("passes", "drives", "screens", "paint_touches", "ball_reversal
 EMPHASIS = 1.5
 _STOP = {"the", "a", "an", "to", "of", "in", "on", "for", "from", "at", "into", "it", "with", "up",
          "out", "and", "or", "your", "his", "their", "its", "is", "be", "get", "any", "before", "after"}
-_SPLIT = re.compile(r"[,;.!?]|\b(?:and|but|then|while|so|also|instead of|rather than)\b")
+_SPLIT_KEEP = re.compile(r"([,;.!?]|\b(?:and|or|but|then|while|so|also|instead of|rather than)\b)")
+VERBS = {"attack", "get", "drive", "kick", "move", "pass", "shoot", "take", "run", "set", "post", "play",
+         "push", "slow", "spread", "space", "swing", "reverse", "feed", "throw", "hit", "find", "make",
+         "keep", "stay", "work", "cut", "penetrate", "touch", "spot", "knock", "finish", "go", "hunt",
+         "launch", "pound", "protect", "screen", "collapse", "share", "stop", "use", "look", "be", "let",
+         "put", "give", "look", "crash", "score", "i", "we", "everyone", "nobody", "you"}
 _NEG = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(set(NEGATIONS), key=len, reverse=True))
                   + r")\b")
 _QTY = re.compile(r"\bat least (\d+|" + "|".join(NUMBERS) + r")\b|\b(\d+|" + "|".join(NUMBERS) + r") or more\b")
@@ -114,11 +119,30 @@ def phrase_table() -> tuple[list[tuple[str, int, str]], np.ndarray]:
     return rows, table
 
 
+def split_clauses(instruction: str) -> list[tuple[str, bool]]:
+    """[(clause, carries the previous negation)]: a clause joined by 'and' / 'or' to a
+    negated one, and not starting with a verb of its own, is negated too ('avoid corner
+    threes and shots at the rim')."""
+    text = instruction.lower().replace("’", "'")
+    pieces = _SPLIT_KEEP.split(text)
+    out, joiner = [], ""
+    for k, piece in enumerate(pieces):
+        if k % 2:
+            joiner = piece.strip()
+            continue
+        c = piece.strip()
+        if not c or not re.search(r"[a-z]", c):
+            continue
+        first = c.split()[0]
+        inherit = joiner in ("and", "or") and first not in VERBS and not _NEG.match(c)
+        out.append((c, inherit))
+        joiner = ""
+    return out
+
+
 def clauses(instruction: str) -> list[str]:
     """The instruction's clauses, lowercased; 'not X' after a clause boundary stays whole."""
-    text = instruction.lower().replace("’", "'")
-    parts = [c.strip() for c in _SPLIT.split(text)]
-    return [c for c in parts if c and re.search(r"[a-z]", c)]
+    return [c for c, _ in split_clauses(instruction)]
 
 
 def _quantity(clause: str) -> float | None:
@@ -152,7 +176,7 @@ def _best(rows, sims) -> dict[str, tuple[float, int, str]]:
     return best
 
 
-def compile_clause(clause: str, cfg: CompileConfig, vectors: np.ndarray) -> list[Item]:
+def compile_clause(clause: str, cfg: CompileConfig, vectors: np.ndarray, inherited: bool = False) -> list[Item]:
     """One clause -> its items; vectors (1 + n chunks, 384): its core's embedding first."""
     rows, table = phrase_table()
     sims = vectors @ table.T                                               # (1 + n, phrases)
@@ -165,7 +189,7 @@ def compile_clause(clause: str, cfg: CompileConfig, vectors: np.ndarray) -> list
     if len(sims) > 1:
         part = _best(rows, sims[1:].max(axis=0))
         chosen += [(f, v) for f, v in part.items() if v[0] >= cfg.chunk and f not in dict(chosen)]
-    negated = bool(_NEG.search(clause))
+    negated = bool(_NEG.search(clause)) or inherited
     emph = EMPHASIS if any(re.search(r"\b" + re.escape(w) + r"\b", clause) for w in EMPHASIS_WORDS) else 1.0
     qty = _quantity(clause)
     items = []
@@ -182,14 +206,20 @@ def compile_instruction(instruction: str, cfg: CompileConfig | None = None) -> R
     one feature merge (weights add; the first clause's sign wins and a conflict is
     noted)."""
     cfg = cfg or CompileConfig()
-    parts = clauses(instruction)
+    split = split_clauses(instruction)
+    parts = [c for c, _ in split]
+    negs = {}
+    prev_neg = False
+    for c, inherit in split:
+        negs[c] = inherit and prev_neg
+        prev_neg = bool(_NEG.search(c)) or negs[c]
     cores = [_strip(c) for c in parts]
     texts = [[core] + chunks(core) for core in cores]
     flat = embed([t for group in texts for t in group]) if parts else np.zeros((0, 384))
     merged: dict[str, Item] = {}
     notes, at = [], 0
     for clause, group in zip(parts, texts):
-        found = compile_clause(clause, cfg, flat[at:at + len(group)])
+        found = compile_clause(clause, cfg, flat[at:at + len(group)], negs[clause])
         at += len(group)
         if not found:
             notes.append(f"no feature matched '{clause}'")

@@ -50,7 +50,7 @@ def main(cfg) -> int:
     out = run_dir("simulate", cfg)
     run = run_cell(starts.to_sim(idx, device, outcomes_t, sim_cfg), policy,
                    scheme, outcomes_t, sim_cfg, cfg.seed, cfg.batch, cfg.max_steps,
-                   keep_positions=1)
+                   keep_positions=min(count, cfg.keep_plays) if cfg.keep_plays else 1)
     table = pd.DataFrame({"start": idx, "points": run.points,
                           "outcome": [Outcome(int(o)).name.lower() for o in run.outcome],
                           "length_s": run.length_s, "passes": run.n_passes})
@@ -58,9 +58,17 @@ def main(cfg) -> int:
     run.shots.to_csv(out / "shots.csv", index=False)
     summary = {"offense": cfg.offense, "defense": defense, **summarise(run)}
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, default=float) + "\n")
+    if cfg.keep_plays:
+        from hoopsim.plays import write_play_cache
+
+        rows = [{"offense": cfg.offense, "defense": defense, "start": int(idx[i]), "points": float(run.points[i]),
+                 "outcome": Outcome(int(run.outcome[i])).name.lower()} for i in range(len(run.positions))]
+        write_play_cache(out / "possessions", run.positions, 1.0 / sim_cfg.dt_s, rows)
     from viz.report_html import play_gif
     (out / "possession.gif").write_bytes(play_gif(run.positions[0], f"{cfg.offense} vs {defense}"))
     print(f"{cfg.offense} vs {defense}: PPP {summary['ppp']:.3f} "
           f"[{summary['ci95'][0]:.3f}, {summary['ci95'][1]:.3f}] over {summary['n']} possessions")
+    if cfg.keep_plays:
+        print(f"plays: {out / 'possessions'}:<0..{len(run.positions) - 1}> (hoopsim judge / commentary / render)")
     print(f"outputs: {out}")
     return 0
