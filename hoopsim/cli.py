@@ -56,6 +56,7 @@ TASKS = {
     "offline-eval": ("hoopsim.tasks.offline_eval", "every offline agent: action copy, OPE, online play -> results.json"),
     "commentary": ("hoopsim.tasks.commentary", "play-by-play commentary of one play (<cache>:<index>)"),
     "judge": ("hoopsim.tasks.judge", "which of two plays follows an instruction better (RM-R1 style)"),
+    "coach": ("hoopsim.tasks.coach", "plan under a coach's instruction vs a contrast vs none -> effect table"),
 }
 
 

@@ -415,3 +415,21 @@ class JudgeTask(RunTask, LanguageModelOptions):
     b: str
     lm_verdict: bool
     lm_rubric: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoachTask(RunTask):
+    """``hoopsim coach``: ``instruction`` (or ``instruction_file``) and ``contrast`` as
+    preferences of the planner in ``planner_checkpoint`` on ``starts`` held-out starts with
+    ``candidates`` samples each, beside the unconditioned planner (hoopsim.coaching)."""
+
+    data: DataConfig
+    instruction: str | None = None
+    instruction_file: str | None = None
+    contrast: str | None = None
+    planner_checkpoint: str
+    starts: int = at_least(1)
+    candidates: int = at_least(1)
+    device: str = checked(_device)
+    cache_dir: str | None = None
+    workers: int = at_least(1)
