@@ -91,10 +91,11 @@ def bench_train_section(cfg: BenchTask, device: torch.device) -> dict:
 RL_EXAMPLES = ("cleanrl_ppo_vector", "sb3_dqn_decision", "sb3_ppo_halfcourt", "supersuit_ppo_pettingzoo")
 
 
-def bench_rl_section(out: Path) -> dict:
+def bench_rl_section(out: Path, names: tuple[str, ...] = RL_EXAMPLES, args: tuple[str, ...] = ()) -> dict:
     """Every examples/ script at its full budget, one at a time (each a subprocess with
     its defaults: real training starts, 500 held-out possessions in its learning table)
-    -> {script: its learning.json, or {"error": ...}}."""
+    -> {script: its learning.json, or {"error": ...}}. ``args``: extra arguments for every
+    script (tests pass a tiny budget)."""
     import subprocess
     import sys
 
@@ -102,16 +103,21 @@ def bench_rl_section(out: Path) -> dict:
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: rl=true runs the examples/ scripts of a source checkout")
     res = {}
-    for name in RL_EXAMPLES:
+    for name in names:
         run = out / "rl" / name
         log.info("bench rl: %s (full budget) -> %s", name, run)
-        proc = subprocess.run([sys.executable, str(folder / f"{name}.py"), "--out", str(run)],
+        proc = subprocess.run([sys.executable, str(folder / f"{name}.py"), "--out", str(run), *args],
                               cwd=folder.parent, capture_output=True, text=True)
         (run / "log.txt").parent.mkdir(parents=True, exist_ok=True)
         (run / "log.txt").write_text(proc.stdout + proc.stderr)
         table = run / "learning.json"
-        res[name] = (json.loads(table.read_text()) if proc.returncode == 0 and table.exists()
-                     else {"error": f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"})
+        if proc.returncode == 0 and table.exists():
+            res[name] = json.loads(table.read_text())
+        elif proc.returncode == 0:
+            res[name] = {"error": "no learning table written"}
+        else:
+            last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+            res[name] = {"error": f"exit {proc.returncode}: {last}"}
     return res
 
 
