@@ -24,6 +24,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lm", action="store_true")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--lm-n", type=int, default=52, help="LM on the last n instructions (the held-out ones first)")
     args = ap.parse_args()
     rows = json.loads(DATA.read_text())["instructions"]
     result = {}
@@ -39,8 +40,12 @@ def main() -> None:
         if lm is None:
             print("language model not installed: no LM row")
         else:
-            t0, answers = time.time(), []
-            parsed = [lm_rubric(lm, r["text"]) for r in rows]
+            t0, parsed = time.time(), []
+            for r in rows[-args.lm_n:]:
+                parsed.append(lm_rubric(lm, r["text"]))
+                print(f"  LM {len(parsed)}: {'valid' if parsed[-1][0] is not None else 'REJECTED'}: "
+                      f"{parsed[-1][1][:120]!r}", flush=True)
+            rows = rows[-args.lm_n:]
             ok = [(r, p) for r, (p, _) in zip(rows, parsed) if p is not None]
             sc = item_scores([p for _, p in ok], [r["items"] for r, _ in ok]) if ok else {}
             result["lm"] = {"parse_rate": len(ok) / len(rows), "scores_on_parsed": sc,
