@@ -1,10 +1,12 @@
 """Ingest: tracking + play-by-play files -> possession dataset, summary and datasheet.
 
 Files are paired by game id (a tracking game without play-by-play, or the reverse,
-is a counted skip; a pairing whose ids disagree is an error). Each game runs
-through ``ingest_game`` (read, segment, align, label) in worker processes with a
-progress bar. A game whose input is bad is skipped and listed with file, record and
-reason; the rest of the corpus still ingests.
+is a counted skip; a pairing whose ids disagree is an error). Each game is one unit
+of the executor seam (engine.runtime.executor: in this process, ``workers`` local
+processes, or Ray tasks) running ``ingest_game`` (read, segment, align, label); its result
+can be kept as a per-game shard (resumption) and the games merge in file order, so every
+executor writes the same dataset. A game whose input is bad is skipped and listed with
+file, record and reason; the rest of the corpus still ingests.
 """
 
 from __future__ import annotations
@@ -12,13 +14,11 @@ from __future__ import annotations
 import logging
 import math
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from engine.errors import HoopsimDataError
 from engine.logs.io import load_tracking
@@ -36,6 +36,8 @@ from engine.possessions.features import possession_features
 from engine.possessions.from_pbp import segment_possessions
 from engine.possessions.labels import LabelConfig, decision_mask
 from engine.possessions.segment import build_possessions
+from engine.runtime.executor import ExecutorConfig, Unit, run_units
+from engine.runtime.shards import ShardStore
 from engine.rewards import (
     REWARD_COLUMNS,
     PlayBestTable,
@@ -216,31 +218,36 @@ def _summary(game, poss: pd.DataFrame, periods: list[int], frames: list[dict],
     }
 
 
-def _worker(args):
-    tracking_path, pbp_path, cfg = args
+def ingest_unit(args: tuple[str, str], cfg: IngestConfig) -> dict:
+    """The unit function of one game: ``ingest_game``'s result, or ``{"error": ...}``
+    (file, record, reason) when its input is bad (a skip, not a failed unit)."""
+    tracking_path, pbp_path = args
     try:
         return ingest_game(tracking_path, pbp_path, cfg)
     except HoopsimDataError as exc:
         return {"error": {"file": exc.file, "record": exc.record, "reason": exc.problem}}
 
 
+def game_units(pairs: list[tuple[str, str]]) -> list[Unit]:
+    """One unit per (tracking, pbp) pair, keyed by its position and file name."""
+    return [Unit(f"game/{i:05d}/{Path(t).name}", (t, p), source=t) for i, (t, p) in enumerate(pairs)]
+
+
 def ingest(tracking: list[str], pbp: list[str], cfg: IngestConfig | None = None,
-           progress: bool = True) -> tuple[PossessionSet, dict]:
+           progress: bool = True, executor: ExecutorConfig | None = None,
+           store: ShardStore | None = None) -> tuple[PossessionSet, dict]:
     """Ingest paired files. Returns the dataset and the summary dict; the caller writes
-    the cache (hoopsim ingest, engine.possessions.api.load_possessions)."""
+    the cache (hoopsim ingest, engine.possessions.api.load_possessions). ``executor``:
+    where the games run (default: ``cfg.workers`` local processes); ``store``: per-game
+    shards kept for a rerun."""
     cfg = cfg or IngestConfig()
     if cfg.reward not in REWARD_COLUMNS:
         raise HoopsimDataError("config", "reward", f"unknown reward {cfg.reward!r}; "
                                f"choose one of {sorted(REWARD_COLUMNS)}")
     pairs, skipped = pair_files(tracking, pbp)
-    jobs = [(tracking_path, pbp_path, cfg) for tracking_path, pbp_path in pairs]
-    results = []
-    if cfg.workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
-            it = pool.map(_worker, jobs, chunksize=1)
-            results = list(tqdm(it, total=len(jobs), desc="ingest", unit="game", disable=not progress))
-    else:
-        results = [_worker(j) for j in tqdm(jobs, desc="ingest", unit="game", disable=not progress)]
+    executor = executor or ExecutorConfig(workers=cfg.workers if len(pairs) > 1 else 1)
+    results = run_units(ingest_unit, game_units(pairs), cfg, executor, store, desc="ingest",
+                        progress=progress)
     good = [r for r in results if "error" not in r]
     skipped += [r["error"] for r in results if "error" in r]
     for s in skipped:

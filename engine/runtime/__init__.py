@@ -1,6 +1,7 @@
 """Run plumbing every learned model and job shares: device and seed, the code revision,
 one checkpoint format (``checkpoint``), one training loop with EMA and resume
-(``training``), one cache helper (``cache``)."""
+(``training``), one cache helper (``cache``), the executor seam (``executor``: keyed
+units on ``local`` or ``ray``) and its shard store (``shards``)."""
 
 from engine.lazy import lazy_exports
 
@@ -10,7 +11,10 @@ _EXPORTS = {
     "has_checkpoint": "checkpoint", "load_meta": "checkpoint", "load_tensors": "checkpoint",
     "save_checkpoint": "checkpoint",
     "code_revision": "device", "resolve_device": "device", "seed_everything": "device",
-    "torch_generator": "device",
+    "torch_generator": "device", "unit_seed": "device",
+    "ExecutorConfig": "executor", "RayOptions": "executor", "Unit": "executor",
+    "UnitFailedError": "executor", "run_units": "executor",
+    "ShardStore": "shards",
     "Ema": "training", "TrainConfig": "training", "TrainResult": "training",
     "run_training": "training", "seeded_init": "training",
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import subprocess
 from pathlib import Path
@@ -26,6 +28,14 @@ def seed_everything(seed: int) -> np.random.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+def unit_seed(seed: int, *keys) -> int:
+    """A 63-bit seed for the random streams of one unit of a job: a hash of the run ``seed``
+    and the keys of what the unit simulates (JSON-ready: a start's id, a scheme's name),
+    so it never depends on a worker, a shard count or the order units finish in."""
+    text = json.dumps([int(seed), *keys], sort_keys=True, separators=(",", ":"))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> 1
 
 
 def torch_generator(rng: np.random.Generator, device: str | torch.device = "cpu") -> torch.Generator:
