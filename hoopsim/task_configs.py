@@ -102,6 +102,22 @@ class Table5Config:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RaySettings:
+    """The ``ray`` group, read when ``executor=ray``: ``address`` null starts a Ray instance
+    on this machine's cores, ``auto`` joins the running cluster, ``ray://host:port`` a
+    remote one; ``num_cpus`` and ``num_gpus`` per unit (fractional GPUs share a device
+    when ``device=cuda``); ``max_retries`` of a unit whose worker died or that raised."""
+
+    address: str | None = None
+    num_cpus: float = above(0, 1.0)
+    num_gpus: float = at_least(0, 0.0)
+    max_retries: int = at_least(0, 3)
+
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskConfig:
     """Keys of every task: ``name`` (run folder name), ``seed``, ``debug`` (tracebacks)."""
 
@@ -145,6 +161,8 @@ class IngestTask(RunTask):
     split_cutoff: str
     workers: int = at_least(1)
     reward: Literal[REWARDS]
+    executor: Literal[EXECUTORS] = "local"     # local (workers processes) | ray: one unit per game
+    ray: RaySettings = RaySettings()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,6 +250,8 @@ class EvaluateTask(TrainTask):
     max_steps: int = at_least(1)
     report: bool = False
     agents: str | None = None     # an offline-eval out folder: its agents play as methods
+    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: units method x scheme x block
+    ray: RaySettings = RaySettings()
 
 
 @dataclass(frozen=True, kw_only=True)

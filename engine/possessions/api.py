@@ -19,6 +19,8 @@ from engine.possessions.dataset import PossessionSet, cache_schema, load_cache, 
 from engine.possessions.ingest import IngestConfig, ingest
 from engine.runtime.cache import cache_folder, default_cache_dir, file_stamp
 from engine.runtime.cache import cache_key as _cache_key
+from engine.runtime.executor import ExecutorConfig
+from engine.runtime.shards import ShardStore
 from engine.schema import SCHEMA_VERSION
 
 __all__ = ["cache_key", "default_cache_dir", "load_possessions"]
@@ -35,16 +37,20 @@ def cache_key(files: list[str], cfg: IngestConfig) -> str:
 
 def load_possessions(tracking, pbp, cfg: IngestConfig | None = None,
                      cache_dir: str | Path | None = None, split: str | None = None,
-                     progress: bool = False) -> tuple[PossessionSet, pd.DataFrame]:
+                     progress: bool = False, executor: ExecutorConfig | None = None
+                     ) -> tuple[PossessionSet, pd.DataFrame]:
     """Possessions of the given tracking and play-by-play files (file, dir, glob or list).
 
-    split: None for all, or 'train' / 'test' under cfg.split_cutoff.
+    split: None for all, or 'train' / 'test' under cfg.split_cutoff. executor: where the
+    games of a new cache are ingested (default: cfg.workers local processes); finished
+    games are kept as shards next to the cache until it is written (a rerun resumes).
     Returns (PossessionSet with .arrays, DataFrame of per-possession metadata).
     """
     cfg = cfg or IngestConfig()
     tracking_files = expand_paths(tracking, TRACKING_SUFFIXES)
     pbp_files = expand_paths(pbp, (".csv", ".csv.gz"))
-    directory = cache_folder("possessions", cache_key(tracking_files + pbp_files, cfg), cache_dir)
+    key = cache_key(tracking_files + pbp_files, cfg)
+    directory = cache_folder("possessions", key, cache_dir)
     found = cache_schema(directory) if (directory / "manifest.json").exists() else None
     if found is not None and found != SCHEMA_VERSION:
         log.info("possession cache %s has schema %s, the code writes %s: rebuilding it",
@@ -52,9 +58,12 @@ def load_possessions(tracking, pbp, cfg: IngestConfig | None = None,
     if found == SCHEMA_VERSION:
         ds, _ = load_cache(directory)
     else:
-        ds, summary = ingest(tracking_files, pbp_files, cfg, progress=progress)
+        store = ShardStore(directory.parent / f"shards-possessions-{key}")
+        ds, summary = ingest(tracking_files, pbp_files, cfg, progress=progress, executor=executor,
+                             store=store)
         save_cache(ds, directory, {"config": summary["config"], "totals": summary["totals"],
                                    "skipped": summary["skipped"]})
+        store.clear()
     if split is not None:
         ds = ds.split(split)
     return ds, ds.meta

@@ -30,6 +30,7 @@ import pandas as pd
 
 from engine.atomic import atomic_path
 from engine.errors import HoopsimDataError
+from engine.runtime.shards import write_npz
 from engine.schema import SCHEMA_VERSION
 
 
@@ -171,7 +172,7 @@ def save_cache(ds: PossessionSet, directory: str | Path, manifest: dict) -> Path
     directory = Path(directory)
     with atomic_path(directory) as tmp:
         tmp.mkdir()
-        np.savez(tmp / "arrays.npz", **ds.arrays)
+        write_npz(tmp / "arrays.npz", ds.arrays)      # no clock inside: same arrays, same bytes
         jsonify_nested(ds.meta).to_parquet(tmp / "meta.parquet", index=False)
         full = {"schema_version": SCHEMA_VERSION, "rate_hz": ds.rate_hz, **manifest}
         (tmp / "manifest.json").write_text(json.dumps(full, indent=2, default=str))

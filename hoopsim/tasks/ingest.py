@@ -2,7 +2,9 @@
 
 Each skipped game is named on the console with its reason, and so is each period whose
 tracking covers less than half of its play-by-play clock (also listed in datasheet.md);
-when no game could be ingested the command fails (exit code 2) and writes nothing."""
+when no game could be ingested the command fails (exit code 2) and writes nothing.
+``executor=ray`` runs one unit per game on Ray; finished games are kept as shards in the
+cache folder until the merged outputs are written, so a rerun of a killed ingest reads them."""
 
 from __future__ import annotations
 
@@ -14,11 +16,15 @@ from pathlib import Path
 from engine.atomic import write_text_atomic
 from engine.errors import HoopsimDataError
 from engine.logs.io import TRACKING_SUFFIXES, expand_paths
+from engine.possessions.api import cache_key as possession_key
 from engine.possessions.dataset import save_cache
 from engine.possessions.datasheet import write_datasheet
 from engine.possessions.ingest import IngestConfig, ingest
 from hoopsim.configs import to_config
 from hoopsim.data import PBP_SUFFIXES, path_spec
+from engine.runtime.cache import default_cache_dir
+from engine.runtime.executor import ExecutorConfig
+from hoopsim.jobs import executor_config, job_store
 from hoopsim.runs import run_dir
 from hoopsim.task_configs import IngestTask
 
@@ -33,13 +39,15 @@ def ingest_config(cfg: IngestTask) -> IngestConfig:
                         split_cutoff=cfg.split_cutoff, workers=cfg.workers, reward=cfg.reward)
 
 
-def ingest_files(tracking, pbp, icfg: IngestConfig):
+def ingest_files(tracking, pbp, icfg: IngestConfig, executor: ExecutorConfig | None = None,
+                 store=None):
     """(tracking files, pbp files, dataset, summary); nothing ingested is a HoopsimDataError
-    naming the first skipped file and its reason."""
+    naming the first skipped file and its reason. ``executor``: where the games run
+    (default: ``icfg.workers`` local processes); ``store``: the per-game shards."""
     tracking_files = expand_paths(tracking, TRACKING_SUFFIXES)
     pbp_files = expand_paths(pbp, PBP_SUFFIXES)
     start = time.perf_counter()
-    ds, summary = ingest(tracking_files, pbp_files, icfg)
+    ds, summary = ingest(tracking_files, pbp_files, icfg, executor=executor, store=store)
     summary["wall_s"] = round(time.perf_counter() - start, 2)
     if not summary["games"]:
         first = summary["skipped"][0] if summary["skipped"] else {
@@ -67,10 +75,14 @@ def run_ingest(tracking, pbp, out: Path, icfg: IngestConfig) -> dict:
 def main(cfg) -> int:
     cfg = to_config(IngestTask, cfg)
     icfg = ingest_config(cfg)
-    tracking_files, pbp_files, ds, summary = ingest_files(path_spec(cfg.tracking),
-                                                          path_spec(cfg.pbp), icfg)
+    tracking, pbp = path_spec(cfg.tracking), path_spec(cfg.pbp)
+    files = expand_paths(tracking, TRACKING_SUFFIXES) + expand_paths(pbp, PBP_SUFFIXES)
+    store = job_store("ingest", default_cache_dir(), possession_key(files, icfg))
+    executor = executor_config(cfg, workers=cfg.workers)
+    tracking_files, pbp_files, ds, summary = ingest_files(tracking, pbp, icfg, executor, store)
     out = run_dir("ingest", cfg)
     write_outputs(out, tracking_files, pbp_files, ds, summary)
+    store.clear()                   # the merged outputs are written: the shards are done
     for s in summary["skipped"]:
         print(f"skipped {s['file']} ({s['record']}): {s['reason']}")
     for low in summary["totals"]["low_coverage"]:
