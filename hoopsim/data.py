@@ -97,12 +97,13 @@ def split_cutoff(data, pbp) -> str:
     return ids[max(1, (3 * len(ids)) // 4)]
 
 
-def load_data(data, cache: Path, workers: int = 2) -> PossessionSet:
-    """Possessions of the ``data`` group (ingested once with ``workers`` processes, then
-    read from the cache folder ``cache``), split train / test at the data's cutoff."""
+def load_data(data, cache: Path, workers: int = 2, executor=None) -> PossessionSet:
+    """Possessions of the ``data`` group (ingested once with ``workers`` processes or on
+    ``executor``, an engine.runtime.executor.ExecutorConfig, then read from the cache folder
+    ``cache``), split train / test at the data's cutoff."""
     tracking, pbp = sources(data, cache)
     icfg = IngestConfig(workers=workers, split_cutoff=split_cutoff(data, pbp))
-    ds, _ = load_possessions(tracking, pbp, icfg, cache_dir=cache, progress=True)
+    ds, _ = load_possessions(tracking, pbp, icfg, cache_dir=cache, progress=True, executor=executor)
     if not len(ds):
         raise HoopsimDataError(str(tracking), "possessions", "no possession could be ingested")
     return ds

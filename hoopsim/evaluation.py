@@ -158,6 +158,48 @@ def make_method(name: str, ctx: MethodContext, horizon: int | None = None):
                                ctx.playbest, horizon)
 
 
+def make_method_from(name: str, shared, device, horizon: int | None = None):
+    """A SimPolicy for method id ``name`` from an evaluation job's shared object
+    (hoopsim.evaluation_units.EvalShared: the fitted BC offense, the loaded planner)."""
+    if name == "bc":
+        from offline_rl.bc import BCOffense
+
+        return BCOffense(shared.bc_fit)
+    if name in shared.agents:
+        from offline_rl.play import offline_policy
+
+        return offline_policy(shared.bc_fit, shared.agents[name])
+    from hoopsim.planning import make_planner_method
+
+    return make_planner_method(name, None, device, shared.sim_cfg.dt_s, shared.playbest, horizon,
+                               planner=shared.planner)
+
+
+def shared_models(methods, ctx: MethodContext) -> dict:
+    """What the methods ``methods`` load once for a whole job: ``bc_fit`` (the fitted BC
+    offense, fitted here and cached when new; the offline agents play through it too),
+    ``agents`` (offline agent id -> the loaded agent of ``ctx.agents_dir``) and ``planner``
+    (the loaded PlayBest planner)."""
+    offline = [m for m in methods if m in offline_ids()[0]]
+    out = {"bc_fit": None, "planner": None, "agents": {}}
+    if offline:
+        from offline_rl.agents.load import load_agent
+
+        out["agents"] = {m: load_agent(offline_agent_folder(m, ctx.agents_dir)) for m in sorted(offline)}
+    if "bc" in methods or offline:
+        from offline_rl.bc import fit_or_load
+
+        out["bc_fit"] = fit_or_load(ctx.train_ds, test_ds=ctx.test_ds, cache_dir=ctx.cache_dir)
+    if any(playbest_scale(m) is not None for m in methods):
+        from planners.planner import load_planner
+
+        if ctx.planner_dir is None:
+            raise HoopsimConfigError("planner_checkpoint", None, "PlayBest methods need a trained "
+                                     "planner (planner_checkpoint=<hoopsim train out>)")
+        out["planner"] = load_planner(Path(ctx.planner_dir), ctx.device)
+    return out
+
+
 def schemes(defense: dict | None, defenses=()) -> dict:
     """name -> scheme: the ``defense`` config group when selected (its parameters from
     conf/defense, ``name`` included), else every name in ``defenses`` with default

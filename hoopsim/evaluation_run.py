@@ -31,22 +31,32 @@ from envs.evaluation.paired import (
     paired,
     ranking_agrees,
     rescore_binned,
-    run_cell,
     summarise,
 )
 from envs.starts import StartStates
 from hoopsim.configs import plain
 from hoopsim.data import cache_root, load_data
+from engine.runtime.executor import run_units
 from hoopsim.evaluation import (
     MethodContext,
     check_method,
     evaluation_outcomes,
-    make_method,
     playbest_scale,
     real_shots_after,
     schemes,
+    shared_models,
     start_ids,
 )
+from hoopsim.evaluation_units import (
+    EvalShared,
+    cell_units,
+    checkpoint_stamp,
+    merge_cell,
+    merge_cells,
+    play_unit,
+    unit_timing,
+)
+from hoopsim.jobs import executor_config, job_store
 from hoopsim.results import markdown, outside_support, write_report
 from hoopsim.runs import git_rev
 from hoopsim.task_configs import EvaluateTask
@@ -98,27 +108,48 @@ def choose_starts(cfg: EvaluateTask, ds):
     return starts, idx
 
 
-def schemes_default(name: str):
-    from envs.defense import DEFENSES
+def evaluation_job(cfg: EvaluateTask, prep: Prepared, ctx: MethodContext):
+    """(units, shared object, t5 start rows) of the whole evaluation: the main cells and the
+    Table 5 cells, each split into blocks of ``batch`` starts (hoopsim.evaluation_units)."""
+    names = list(schemes(cfg.defense, cfg.defenses))
+    main = [(m, d, None) for m in cfg.methods for d in names]
+    t5_idx, t5_spec = table5_plan(cfg, ctx, prep.starts)
+    starts = {"main": prep.starts.subset(prep.idx), "t5": prep.starts.subset(t5_idx)}
+    ids = {"main": start_ids(prep.starts, prep.idx), "t5": start_ids(prep.starts, t5_idx)}
+    methods = {m for m, _, _ in main + t5_spec}
+    shared = EvalShared(starts, ids, prep.models_eval, ctx.sim_cfg, int(cfg.seed), int(cfg.max_steps),
+                        ctx.playbest, dict(cfg.defense) if cfg.defense else None, str(prep.device),
+                        **shared_models(methods, ctx))
+    units = (cell_units(main, len(prep.idx), cfg.batch, "main", 1)
+             + cell_units(t5_spec, len(t5_idx), cfg.batch, "t5", 0))
+    return units, shared, t5_idx
 
-    return DEFENSES.make(name)
+
+def job_key(cfg: EvaluateTask, prep: Prepared, ctx: MethodContext) -> list:
+    """What the units' results depend on beyond their keys (the shard store's key)."""
+    settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY_KEYS}
+    return [settings, start_ids(prep.starts, prep.idx), prep.cutoff, str(prep.device),
+            checkpoint_stamp(ctx.planner_dir), prep.models_eval.version]
 
 
-def run_cells(cfg: EvaluateTask, ctx, starts, idx, outcomes_t, models_eval, cells_spec, n_keep=1):
-    """[(method, defense, horizon)] -> {(method, defense, horizon): (CellRun, policy)}."""
-    runs, by_name = {}, schemes(cfg.defense, cfg.defenses)
-    for method, defense, horizon in cells_spec:
-        t0 = time.perf_counter()
-        policy = make_method(method, ctx, horizon)
-        start = starts.to_sim(idx, ctx.device, outcomes_t, ctx.sim_cfg)
-        scheme = by_name.get(defense) or schemes_default(defense)
-        run = run_cell(start, policy, scheme, outcomes_t, ctx.sim_cfg, cfg.seed,
-                       cfg.batch, cfg.max_steps, keep_positions=n_keep)
-        log.info("%s vs %s%s: PPP %.3f (n=%d) in %.1f s", method, defense,
-                 f" h={horizon}" if horizon else "", run.points.mean(), len(run.points),
-                 time.perf_counter() - t0)
-        runs[(method, defense, horizon)] = (run, policy)
-    return runs
+# keys that change where or how a run goes, not what its units compute
+RUN_ONLY_KEYS = ("out", "name", "report", "executor", "ray", "workers", "threads", "debug",
+                 "methods", "defenses", "cache_dir")
+
+
+def play_cells(cfg: EvaluateTask, prep: Prepared, ctx: MethodContext) -> tuple[dict, dict, dict]:
+    """Every unit of the evaluation through the executor seam -> (main runs, Table 5 runs,
+    unit timing); each runs dict maps (method, defense, horizon) -> (CellRun, scores)."""
+    units, shared, _ = evaluation_job(cfg, prep, ctx)
+    store = job_store("evaluate", ctx.cache_dir, *job_key(cfg, prep, ctx))
+    results = run_units(play_unit, units, shared, executor_config(cfg), store, desc="evaluate")
+    runs: dict = {"main": {}, "t5": {}}
+    for (table, method, defense, horizon), parts in merge_cells(units, results).items():
+        run, scores = merge_cell(parts)
+        runs[table][(method, defense, horizon)] = (run, scores)
+        log.info("%s vs %s%s: PPP %.3f (n=%d)", method, defense, f" h={horizon}" if horizon else "",
+                 run.points.mean(), len(run.points))
+    return runs["main"], runs["t5"], {"timing": unit_timing(results), "store": store}
 
 
 def cell_entry(method, defense, run, policy, binned_table, models_eval) -> dict:
@@ -150,6 +181,7 @@ def prepare(cfg: EvaluateTask) -> Prepared:
     errors (bad data, unknown method or defense, offense_team without starts) before any
     output."""
     t_start = time.perf_counter()
+    executor = executor_config(cfg, cfg.workers)      # executor=ray without Ray fails here
     seed_everything(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -157,7 +189,7 @@ def prepare(cfg: EvaluateTask) -> Prepared:
     check_methods(cfg)
     schemes(cfg.defense, cfg.defenses)                    # unknown defenses fail here
     cache = cache_root(cfg.cache_dir)
-    ds = load_data(cfg.data, cache, cfg.workers)
+    ds = load_data(cfg.data, cache, cfg.workers, executor)
     starts, idx = choose_starts(cfg, ds)
     cutoff = str(ds.meta.loc[ds.meta["split"] == "test", "game_id"].astype(str).min())
     models_eval = evaluation_outcomes(cfg.data, cutoff, cache, cfg.workers)
@@ -168,12 +200,11 @@ def prepare(cfg: EvaluateTask) -> Prepared:
 def run_evaluation(cfg: EvaluateTask, out: Path, prep: Prepared | None = None) -> tuple[dict, dict]:
     """The whole evaluation (module docstring) -> (results dict, the cells' runs)."""
     prep = prep or prepare(cfg)
-    ds, models_eval, outcomes_t, starts, idx = prep.ds, prep.models_eval, prep.outcomes_t, prep.starts, prep.idx
+    ds, models_eval, starts, idx = prep.ds, prep.models_eval, prep.starts, prep.idx
     ctx = MethodContext(ds.split("train"), ds.split("test"), planner_dir(cfg, ds),
                         default_sim_config(), plain(cfg.playbest), prep.device,
                         cache_root(cfg.cache_dir), Path(cfg.agents).expanduser() if cfg.agents else None)
-    spec = [(m, d, None) for m in cfg.methods for d in schemes(cfg.defense, cfg.defenses)]
-    runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec)
+    runs, t5_runs, job = play_cells(cfg, prep, ctx)
     shots = real_shots_after(cfg.data, ctx.cache_dir, prep.cutoff)
     table = binned_rates(shots, models_eval.rates["ft_pct"])
     cells = [cell_entry(m, d, r, p, table, models_eval) for (m, d, _), (r, p) in runs.items()]
@@ -186,7 +217,7 @@ def run_evaluation(cfg: EvaluateTask, out: Path, prep: Prepared | None = None) -
                         "playbest": plain(cfg.playbest),
                         "binned_evaluator": table},
                "cells": cells, "paired": paired_rows(runs),
-               "table5": table5(cfg, ctx, starts, outcomes_t, models_eval),
+               "table5": table5(t5_runs, ctx.sim_cfg.dt_s),
                "ground_truth": ground_truth(ctx.test_ds, start_ids(starts, idx), models_eval)}
     results["ranking_check"] = ranking_check(cells)
     results["meta"]["wall_s"] = round(time.perf_counter() - prep.t_start, 1)
@@ -194,6 +225,8 @@ def run_evaluation(cfg: EvaluateTask, out: Path, prep: Prepared | None = None) -
     write_text_atomic(out / "results.md", markdown(results))
     if cfg.report:
         write_report(out, results, runs)
+    job["store"].clear()              # the results are written: the units' shards are done
+    results["timing"] = job["timing"]   # for the caller (bench); not in results.json
     return results, runs
 
 
@@ -216,17 +249,22 @@ def paired_rows(runs) -> list[dict]:
     return rows
 
 
-def table5(cfg: EvaluateTask, ctx, starts, outcomes_t, models_eval) -> list[dict]:
-    """The Table 5 analogue: ``table5.method`` at each horizon against ``table5.defenses``."""
+def table5_plan(cfg: EvaluateTask, ctx, starts) -> tuple[np.ndarray, list]:
+    """(start rows, cells) of the Table 5 analogue: ``table5.method`` at each horizon against
+    ``table5.defenses`` from starts drawn with seed + 5 (none when it is off)."""
     n = cfg.table5.possessions
     if n <= 0:
-        return []
+        return np.zeros(0, np.int64), []
     rng = np.random.default_rng(cfg.seed + 5)
     idx = rng.choice(len(starts), size=n, replace=n > len(starts))
     dt = ctx.sim_cfg.dt_s                  # the planner plans at the data rate, one frame per step
     spec = [(cfg.table5.method, d, max(4, int(round(h / dt))))
             for h in cfg.table5.horizons_s for d in cfg.table5.defenses]
-    runs = run_cells(cfg, ctx, starts, idx, outcomes_t, models_eval, spec, n_keep=0)
+    return idx, spec
+
+
+def table5(runs: dict, dt: float) -> list[dict]:
+    """The Table 5 rows of the merged Table 5 cells."""
     rows = []
     for (_, d, h), (run, _) in runs.items():
         s = summarise(run)

@@ -14,7 +14,11 @@ from engine.runtime.shards import ShardStore
 
 def executor_config(cfg, workers: int = 1) -> ExecutorConfig:
     """A task config's ``executor`` (local | ray) and ``ray`` group; ``workers``: local
-    processes."""
+    processes. ``executor=ray`` without Ray installed fails here, before any work."""
+    if cfg.executor == "ray":
+        from engine.runtime.ray_executor import import_ray
+
+        import_ray()
     ray = cfg.ray
     return ExecutorConfig(kind=cfg.executor, workers=workers,
                           ray=RayOptions(address=ray.address, num_cpus=float(ray.num_cpus),

@@ -31,7 +31,7 @@ def _planner(checkpoint, device):
 
 
 def make_planner_method(method_id: str, planner_dir: Path | None, device, dt_s: float,
-                        options: dict | None = None, horizon: int | None = None):
+                        options: dict | None = None, horizon: int | None = None, planner=None):
     """The SimPolicy of PlayBest method ``method_id`` (planners.methods ids) with the
     planner of ``planner_dir``; ``options`` are the user's ``playbest`` settings,
     ``horizon`` (frames) overrides the training horizon. Bad ids and options, or no
@@ -39,6 +39,8 @@ def make_planner_method(method_id: str, planner_dir: Path | None, device, dt_s: 
     name, from_id = parse_method_id(method_id)
     opts = {**(options or {}), **({} if horizon is None else {"horizon": int(horizon)}), **from_id}
     PLANNER_METHODS.config(name, opts)
+    if planner is not None:                    # loaded once by the caller (an evaluation job)
+        return make_method(method_id, planner, dt_s, opts)
     if planner_dir is None:
         raise HoopsimConfigError("planner_checkpoint", None, f"method {method_id} needs a trained "
                                  "planner (planner_checkpoint=<hoopsim train out>)")

@@ -32,8 +32,9 @@ def import_ray():
 
 
 def connect(ray, address: str | None) -> bool:
-    """Start or join a Ray instance unless this process already is connected; True when
-    this call connected (the caller disconnects at the end)."""
+    """Start or join a Ray instance unless this process already is connected (True when
+    this call connected). The connection stays for the next job of the same process (a task
+    that ingests, then evaluates, starts Ray once); Ray closes it when the process exits."""
     if ray.is_initialized():
         return False
     kwargs = {"logging_level": logging.WARNING, "log_to_driver": True}
@@ -61,7 +62,7 @@ def run_on_ray(fn, units: Sequence[Unit], shared, cfg: ExecutorConfig):
     if not units:
         return
     opts = cfg.ray
-    started = connect(ray, opts.address)
+    connect(ray, opts.address)
     refs = {}
     try:
         shared_ref = ray.put(shared)
@@ -77,10 +78,7 @@ def run_on_ray(fn, units: Sequence[Unit], shared, cfg: ExecutorConfig):
                 except Exception as exc:       # noqa: BLE001 - failed after its retries
                     cause = getattr(exc, "cause", None)
                     yield Outcome(refs[ref].key, error=error_line(cause if isinstance(cause, BaseException) else exc))
-    except BaseException:
+    except BaseException:            # Ctrl-C or an error in the driver: stop what still runs
         for ref in refs:
             ray.cancel(ref, force=True)
         raise
-    finally:
-        if started:
-            ray.shutdown()

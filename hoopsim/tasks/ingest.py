@@ -75,10 +75,10 @@ def run_ingest(tracking, pbp, out: Path, icfg: IngestConfig) -> dict:
 def main(cfg) -> int:
     cfg = to_config(IngestTask, cfg)
     icfg = ingest_config(cfg)
+    executor = executor_config(cfg, workers=cfg.workers)
     tracking, pbp = path_spec(cfg.tracking), path_spec(cfg.pbp)
     files = expand_paths(tracking, TRACKING_SUFFIXES) + expand_paths(pbp, PBP_SUFFIXES)
     store = job_store("ingest", default_cache_dir(), possession_key(files, icfg))
-    executor = executor_config(cfg, workers=cfg.workers)
     tracking_files, pbp_files, ds, summary = ingest_files(tracking, pbp, icfg, executor, store)
     out = run_dir("ingest", cfg)
     write_outputs(out, tracking_files, pbp_files, ds, summary)
