@@ -12,7 +12,7 @@ _EXPORTS = {
     "save_checkpoint": "checkpoint",
     "code_revision": "device", "resolve_device": "device", "seed_everything": "device",
     "torch_generator": "device", "unit_seed": "device",
-    "ExecutorConfig": "executor", "RayOptions": "executor", "Unit": "executor",
+    "ExecutorConfig": "units", "RayOptions": "units", "Unit": "units",
     "UnitFailedError": "executor", "run_units": "executor",
     "ShardStore": "shards",
     "Ema": "training", "TrainConfig": "training", "TrainResult": "training",

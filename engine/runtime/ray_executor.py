@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 
 from engine.errors import HoopsimConfigError
-from engine.runtime.executor import ExecutorConfig, Outcome, Unit, error_line
+from engine.runtime.units import ExecutorConfig, Outcome, Unit, error_line
 
 log = logging.getLogger(__name__)
 
