@@ -21,7 +21,7 @@ from offline_rl.bc import OffenseBCConfig
 
 PathSpec = str | tuple[str, ...]
 REWARDS = tuple(REWARD_COLUMNS)                 # playbest, reliable, points
-BENCH_SECTIONS = ("ingest", "sim", "plan", "train")
+BENCH_SECTIONS = ("ingest", "sim", "plan", "train", "executor")
 RENDER_FORMATS = ("gif", "mp4", "png", "diagram")
 
 
@@ -332,6 +332,16 @@ class BenchPlan:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BenchScaling:
+    """The ``executor`` section: ``games`` shared tracking games to ingest (null: all),
+    ``possessions`` of the paired evaluation in blocks of ``block`` starts."""
+
+    games: int | None = at_least(1, None)
+    possessions: int = at_least(4, 600)
+    block: int = at_least(1, 25)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BenchTask(RunTask):
     """``hoopsim bench``: the chosen ``sections``, each figure the median of ``repeats``;
     ``rl``: also train every examples/ script at its full budget and write its learning
@@ -343,6 +353,7 @@ class BenchTask(RunTask):
     sections: tuple[Literal[BENCH_SECTIONS], ...]
     ingest: BenchIngest
     plan: BenchPlan
+    scaling: BenchScaling = BenchScaling()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -121,6 +121,35 @@ def bench_rl_section(out: Path, names: tuple[str, ...] = RL_EXAMPLES, args: tupl
     return res
 
 
+def bench_executor_section(cfg: BenchTask) -> dict:
+    from hoopsim.bench_executor import bench_executor
+
+    cache = default_cache_dir()
+    return bench_executor(cfg.scaling.games, cfg.scaling.possessions, cfg.scaling.block, cache,
+                          cache / "bench-executor")
+
+
+def executor_lines(res: dict) -> list[str]:
+    lines = []
+    for job in ("ingest", "evaluate"):
+        sc = res[job]["scaling"]
+        for r in res[job]["runs"]:
+            lines.append(f"{job} {r['executor']}x{r['workers']}: {r['units']} units in {r['units_s']:.1f} s "
+                         f"(start {r['ray_import_s'] + r['ray_start_s']:.1f} s, merge {r['merge_s']:.1f} s), "
+                         f"load {r['load_avg_1min']}, busy {100 * r['cpu_busy_share']:.0f}%, "
+                         f"peak RSS driver {r['peak_driver_rss_mb']:.0f} MB / worker {r['peak_worker_rss_mb']:.0f} MB")
+        if "speedup_2_over_1" in sc:
+            lines.append(f"  {job}: 2 vs 1 Ray workers {sc['speedup_2_over_1']:.2f}x (efficiency "
+                         f"{100 * sc['parallel_efficiency']:.0f}%), overhead <= {sc['overhead_s_max']:.1f} s, "
+                         f"identical outputs: {sc['identical_outputs']}")
+    lines.append("league-scale plan (30 offenses x 6 schemes x 1,000 starts):")
+    for row in res["league_plan"]:
+        lines.append(f"  {row['job']}: {row['units']} units x {row['cpu_s_per_unit']} CPU-s = "
+                     f"{row['cpu_hours']} CPU-h; wall " + ", ".join(
+                         f"{w} workers {row[f'wall_h_{w}']} h" for w in (1, 8, 64, 512)))
+    return lines
+
+
 def table(res: dict) -> str:
     lines = [f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, "
              f"torch {res['machine']['torch']}, {res['machine']['device']}", ""]
@@ -164,6 +193,10 @@ def table(res: dict) -> str:
         d = tr.get("vs_random", {})
         lines.append(f"rl {name}: PPP {ppp}; trained - random {d.get('diff', float('nan')):+.3f} "
                      f"(95% CI {d.get('ci95')})")
+
+
+    if "executor" in res:
+        lines += executor_lines(res["executor"])
     return "\n".join(lines)
 
 
@@ -174,7 +207,8 @@ def main(cfg) -> int:
     sections = {"ingest": lambda: bench_ingest_section(cfg),
                 "sim": lambda: bench_sim_section(cfg, device),
                 "plan": lambda: bench_plan_section(cfg, device),
-                "train": lambda: bench_train_section(cfg, device)}
+                "train": lambda: bench_train_section(cfg, device),
+                "executor": lambda: bench_executor_section(cfg)}
     out = run_dir("bench", cfg)
     sections["rl"] = lambda: bench_rl_section(out)
     for name in tuple(cfg.sections) + (("rl",) if cfg.rl else ()):
