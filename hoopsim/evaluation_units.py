@@ -13,7 +13,7 @@ executor ran them.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ class EvalShared:
     device: str
     bc_fit: object = None   # offline_rl.bc FittedOffense when ``bc`` is evaluated
     planner: object = None  # planners.Planner when a PlayBest method is evaluated
-    agents: dict = None     # offline agent id -> loaded agent (hoopsim offline-eval's agents=)
+    agents: dict = field(default_factory=dict)   # offline agent id -> loaded agent (hoopsim offline-eval's agents=)
 
 
 def cell_units(spec, n_rows: int, batch: int, table: str, n_keep: int) -> list[Unit]:
