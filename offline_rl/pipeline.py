@@ -8,7 +8,8 @@ Method ids (fixed): baselines ``majority``, ``base_rate``; supervised action cop
 ``td3_bc`` (online play only: decisions from the BC offense); offline policy gradient
 ``pg`` (stacked observations) and ``pomdp_pg_lstm`` (LSTM belief).
 
-Agents live in ``<out>/agents/<method>`` (seed 0) and ``<out>/agents/<method>-s<seed>``;
+Agents live in ``<out>/agents/<method>`` (seed 0) and ``<out>/agents/<method>-s<seed>``,
+their training checkpoints and d3rlpy logs in ``<out>/training/<same name>``;
 a saved agent is loaded, not retrained (offline-eval never tunes: the preset's values
 are fixed in hoopsim/conf/offline_rl/).
 """
@@ -103,7 +104,8 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
         ups = t.get("updates_per_s")
         return load_agent(folder), float(t.get("wall_s", 0.0)), float("nan") if ups is None else float(ups)
     t0 = time.perf_counter()
-    before = _resumed_step(folder / "train")         # a resumed run counts only its own updates
+    work = training_folder(folder)
+    before = _resumed_step(work)         # a resumed run counts only its own updates
     b = preset.budget
     if method in PRIORS:
         from offline_rl.agents.supervised import fit_prior
@@ -113,31 +115,39 @@ def train_agent(method: str, train: OfflineMDP, preset: OfflinePreset, seed: int
         from offline_rl.agents.supervised import fit_supervised
 
         x, m = windows(train, b.window)
-        agent, steps = fit_supervised(method, x, m, train.action, b, seed, folder / "train", progress), b.steps
+        agent, steps = fit_supervised(method, x, m, train.action, b, seed, work, progress), b.steps
     elif method in PG:
         from offline_rl.agents import pg, pomdp_pg_lstm
 
         algo = pg if method == pg.METHOD else pomdp_pg_lstm
-        agent, steps = algo.fit(train, b, seed, folder / "train", progress), b.steps
+        agent, steps = algo.fit(train, b, seed, work, progress), b.steps
     elif method in CONTINUOUS:
         from offline_rl.agents.d3_continuous import fit_mover
 
-        agent, steps = fit_mover(method, train, b, seed, folder, preset.d3.get(method), progress), b.steps
+        agent, steps = fit_mover(method, train, b, seed, work, preset.d3.get(method), progress), b.steps
     elif method in D3:
         from offline_rl.agents.d3 import fit_d3
 
-        agent, steps = fit_d3(method, train, b, seed, folder, preset.d3.get(method), progress), b.steps
+        agent, steps = fit_d3(method, train, b, seed, work, preset.d3.get(method), progress), b.steps
     else:
         from offline_rl.agents import pomdp_dqn_lstm, pomdp_dqn_transformer
 
         algo = pomdp_dqn_lstm if method == pomdp_dqn_lstm.METHOD else pomdp_dqn_transformer
-        agent, steps = algo.fit(train, b, preset.pomdp, seed, folder / "train", progress), b.steps
+        agent, steps = algo.fit(train, b, preset.pomdp, seed, work, progress), b.steps
     wall = time.perf_counter() - t0
     ups = (steps - before) / wall if steps else float("nan")
     agent.save(folder)
     write_text_atomic(folder / "train_time.json", json.dumps(
         {"wall_s": wall, "updates_per_s": ups if np.isfinite(ups) else None, "steps": steps}) + "\n")
     return agent, wall, ups
+
+
+def training_folder(folder: Path) -> Path:
+    """Where an agent's resumable training checkpoints and d3rlpy's logs go:
+    ``<out>/training/<name>`` next to ``<out>/agents/<name>`` (saving the agent replaces its
+    folder whole, so they cannot live inside it)."""
+    folder = Path(folder)
+    return folder.parent.parent / "training" / folder.name
 
 
 def _resumed_step(folder: Path) -> int:

@@ -2,7 +2,7 @@
 ``d3_bc`` (DiscreteBC), ``dqn``, ``double_dqn``, ``discrete_cql``, ``discrete_bcq``.
 
 d3rlpy is imported inside functions (importing it changes global torch state). Its logs
-go under the run folder (``<folder>/d3rlpy_logs``), never ``./d3rlpy_logs``. The trained
+go under the run folder (``<training folder>/d3rlpy_logs``), never ``./d3rlpy_logs``. The trained
 modules are saved in the project's checkpoint format (safetensors + checkpoint.json,
 engine.runtime.checkpoint) with d3rlpy's own serialised config, so loading rebuilds the
 algorithm with ``create_impl`` and loads the weights; no pickle.

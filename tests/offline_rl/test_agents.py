@@ -4,6 +4,8 @@ give values derived by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -37,12 +39,14 @@ def test_train_save_load_same_scores(method, mdp, tmp_path):
     preset = OfflinePreset(budget=Budget(steps=3, batch=8, hidden=8, window=4, stack=2),
                            d3={"dqn": {"gamma": 1.0}})
     preset.pomdp.burn_in, preset.pomdp.seq_len, preset.pomdp.batch_sequences = 2, 2, 4
-    agent, _, _ = train_agent(method, mdp, preset, 0, tmp_path / method)
+    agent, _, _ = train_agent(method, mdp, preset, 0, tmp_path / "agents" / method)
     x, m = windows(mdp, 8)
-    again = load_agent(tmp_path / method)
+    again = load_agent(tmp_path / "agents" / method)
     np.testing.assert_allclose(again.scores(x, m), agent.scores(x, m), atol=1e-5)
     assert agent.scores(x, m).shape == (len(mdp), 7)
-    assert not (tmp_path / "d3rlpy_logs").exists()
+    assert not Path("d3rlpy_logs").exists()             # never in the caller's directory
+    if method in ("dqn", "discrete_bcq"):
+        assert (tmp_path / "training" / method / "d3rlpy_logs" / method).is_dir()
 
 
 def test_unbuilt_and_unknown_methods_are_refused():
@@ -57,7 +61,7 @@ def test_pomdp_hidden_state_resets_at_possession_boundaries(mdp, tmp_path):
     leak into p1's first decision point."""
     preset = OfflinePreset(budget=Budget(steps=2, batch=8, hidden=8))
     preset.pomdp.burn_in, preset.pomdp.seq_len, preset.pomdp.batch_sequences = 2, 2, 4
-    agent, _, _ = train_agent("pomdp_dqn_lstm", mdp, preset, 0, tmp_path / "p")
+    agent, _, _ = train_agent("pomdp_dqn_lstm", mdp, preset, 0, tmp_path / "agents" / "p")
     x, m = windows(mdp, agent.window)
     alone = mdp.subset(mdp.episode == 1)
     xa, ma = windows(alone, agent.window)
@@ -109,7 +113,7 @@ def test_agents_play_in_the_simulator_with_bc_movement(mdp, tmp_path):
     out = default_outcomes(torch.device("cpu"))
     shooter = PriorAgent("majority", np.eye(7)[SHOOT])           # majority of an all-shoot log
     preset = OfflinePreset(budget=Budget(steps=2, batch=8, hidden=8, window=4, stack=2))
-    lstm, _, _ = train_agent("lstm", mdp, preset, 0, tmp_path / "lstm")
+    lstm, _, _ = train_agent("lstm", mdp, preset, 0, tmp_path / "agents" / "lstm")
     for agent in (shooter, lstm):
         runs = [simulate(starts.to_sim(np.arange(4) % len(starts), "cpu", out, SimConfig()),
                          AgentOffense(fit, agent), DEFENSES.make("man_to_man"), out, SimConfig(),
@@ -142,9 +146,9 @@ def test_continuous_movers_train_save_load_and_move(method, mdp, tmp_path):
     assert info.action_space == d3rlpy.ActionSpace.CONTINUOUS and info.action_size == 10
     preset = OfflinePreset(budget=Budget(steps=2, batch=4, hidden=8, stack=2),
                            d3={"bcq": {"n_action_samples": 2}})
-    agent, _, _ = train_agent(method, mdp, preset, 0, tmp_path / method)
+    agent, _, _ = train_agent(method, mdp, preset, 0, tmp_path / "agents" / method)
     x, m = windows(mdp, 4)
-    loaded = load_agent(tmp_path / method)
+    loaded = load_agent(tmp_path / "agents" / method)
     torch.manual_seed(3)                       # BCQ samples its candidate actions
     again = loaded.act(x, m)
     torch.manual_seed(3)
