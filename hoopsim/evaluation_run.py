@@ -27,6 +27,7 @@ from engine.runtime import resolve_device, seed_everything
 from envs.core import default_sim_config
 from envs.evaluation.paired import (
     binned_rates,
+    expected_points,
     ground_truth,
     paired,
     ranking_agrees,
@@ -61,6 +62,7 @@ from hoopsim.results import markdown, outside_support, write_report
 from hoopsim.runs import git_rev
 from hoopsim.task_configs import EvaluateTask
 from hoopsim.training import cached_planner
+from planners.checkpoints import resolve as resolve_planner
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def planner_dir(cfg: EvaluateTask, ds) -> Path | None:
     if not any(playbest_scale(m) is not None for m in planner_ids(cfg)):
         return None
     if cfg.planner_checkpoint:
-        return Path(cfg.planner_checkpoint).expanduser()
+        return resolve_planner(cfg.planner_checkpoint)
     return cached_planner(ds, cfg.planner, cache_root(cfg.cache_dir), reward=cfg.reward,
                           seed=cfg.seed, device=cfg.device)
 
@@ -237,15 +239,26 @@ def evaluator_games(models) -> str:
     return f"< {models.cutoff} ({len(models.games_fit)} real games; the shipped default)"
 
 
+PREFERENCE_METHODS = ("playbest", "playbest_rank", "playbest_grad", "playbest_cfg")
+
+
+def is_preference(method: str) -> bool:
+    """A PlayBest method that prefers plays: rank, grad (and playbest_a<x>), cfg or the
+    ``playbest`` alias; not the unguided planner."""
+    return method in PREFERENCE_METHODS or (playbest_scale(method) or 0) > 0
+
+
 def paired_rows(runs) -> list[dict]:
-    """Every guided PlayBest minus every other method, per defense."""
+    """Every preference method minus every other method, per defense: realised points
+    (diff, ci95) and expected points (xdiff, xci95) on the same starts."""
     rows = []
     for (a, d, _), (ra, _) in runs.items():
-        if not (playbest_scale(a) or 0) > 0:
+        if not is_preference(a):
             continue
         for (b, d2, _), (rb, _) in runs.items():
             if d2 == d and b != a:
-                rows.append({"a": a, "b": b, "defense": d, **paired(ra.points, rb.points)})
+                rows.append({"a": a, "b": b, "defense": d,
+                             **paired(ra.points, rb.points, expected_points(ra), expected_points(rb))})
     return rows
 
 

@@ -23,16 +23,18 @@ def _f(v) -> str:
 
 
 def markdown(results: dict) -> str:
-    lines = ["| method | defense | n | PPP | 95% CI | binned evaluator | own value score |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| method | defense | n | PPP | 95% CI | xPPP | 95% CI | binned evaluator | own value score |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for c in results["cells"]:
         lines.append(f"| {c['method']} | {c['defense']} | {c['n']} | {c['ppp']:.3f} | "
-                     f"[{c['ci95'][0]:.3f}, {c['ci95'][1]:.3f}] | {c['ppp_binned_evaluator']:.3f} | "
+                     f"[{c['ci95'][0]:.3f}, {c['ci95'][1]:.3f}] | {c['xppp']:.3f} | "
+                     f"[{c['xci95'][0]:.3f}, {c['xci95'][1]:.3f}] | {c['ppp_binned_evaluator']:.3f} | "
                      f"{_f(c['value_model_score'])} |")
     if results["paired"]:
-        lines += ["", "| a - b | defense | diff | 95% CI |", "|---|---|---|---|"]
+        lines += ["", "| a - b | defense | diff | 95% CI | xdiff | 95% CI |", "|---|---|---|---|---|---|"]
         lines += [f"| {p['a']} - {p['b']} | {p['defense']} | {p['diff']:+.3f} | "
-                  f"[{p['ci95'][0]:+.3f}, {p['ci95'][1]:+.3f}] |" for p in results["paired"]]
+                  f"[{p['ci95'][0]:+.3f}, {p['ci95'][1]:+.3f}] | {p['xdiff']:+.3f} | "
+                  f"[{p['xci95'][0]:+.3f}, {p['xci95'][1]:+.3f}] |" for p in results["paired"]]
     if results["table5"]:
         lines += ["", "| horizon s | defense | n | PPP | 95% CI |", "|---|---|---|---|---|"]
         lines += [f"| {r['horizon_s']} | {r['defense']} | {r['n']} | {r['ppp']:.3f} | "

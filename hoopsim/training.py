@@ -57,6 +57,9 @@ def train_planner(ds, preset, out: Path, *, reward: str, seed: int, device) -> d
     vcfg = ValueConfig(widths=preset.value_widths, diffusion=mcfg.diffusion, reward=column)
     vres = train_value(vcfg, train_w, norm, preset.value_steps, preset.batch, device, out,
                        train_cfg=tcfg)
+    from hoopsim.planning import write_planning_extras
+
+    write_planning_extras(out, train_w)       # support and training-game outcome models
     last = lambda r: float(np.mean(r.losses[-50:])) if r.losses else None  # noqa: E731
     return {"windows_train": len(train_w), "windows_all": len(windows), "horizon": mcfg.horizon,
             "rate_hz": windows.rate_hz, "reward": column, "steps": res.step,

@@ -163,7 +163,9 @@ def rebuild(folder: Path, kind: str, config_from_dict: Callable[[dict], Any],
                                f"({type(exc).__name__}: {exc}): retrain") from exc
     model = build(cfg).to(device)
     try:
-        model.load_state_dict(load_tensors(folder, "ema" if ema else "weights", device))
+        names = ("ema", "weights") if ema else ("weights", "ema")     # a shipped folder keeps one
+        name = next((n for n in names if (folder / f"{n}.safetensors").is_file()), names[0])
+        model.load_state_dict(load_tensors(folder, name, device))
     except RuntimeError as exc:
         lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
         first = (lines[1] if len(lines) > 1 else lines[0])[:160] if lines else type(exc).__name__

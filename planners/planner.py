@@ -160,7 +160,11 @@ class Planner:
 
 def load_planner(path: str | Path, device: str | torch.device = "auto", ema: bool = True) -> Planner:
     """Rebuild a Planner from ``path`` (a training out_dir holding diffusion/ and maybe
-    value/, or the diffusion checkpoint folder itself) alone."""
+    value/, the diffusion checkpoint folder itself, or a shipped planner's name such as
+    ``playbest-2hz``, planners.checkpoints) alone."""
+    from planners.checkpoints import resolve
+
+    path = resolve(path)
     device = resolve_device(device)
     model, normalizer, cfg, _ = load_diffusion(path, device, ema)
     root = Path(path)

@@ -98,9 +98,27 @@ def _trajectories(res: dict, n: int) -> list[np.ndarray]:
     return out
 
 
+def expected_points(run: CellRun) -> np.ndarray:
+    """Expected points per possession (n,) of one cell under the simulator's own outcome
+    models: every field goal attempt scores its make probability x its value, free
+    throws score what they scored (the possession's points minus its made field goals),
+    turnovers 0. The same recipe as :func:`ground_truth` applies to real possessions,
+    so the two are comparable; it removes the make/miss coin flips from the comparison
+    of methods (the rest of the path is the same common random numbers)."""
+    s = run.shots
+    n = len(run.points)
+    rows = s["row"].to_numpy(int)
+    value = np.where(s["is_three"].to_numpy(bool), 3.0, 2.0)
+    fg_expected = np.bincount(rows, weights=s["p_make"].to_numpy(float) * value, minlength=n)
+    fg_made = np.bincount(rows, weights=s["made"].to_numpy(float) * value, minlength=n)
+    return fg_expected + np.maximum(run.points - fg_made, 0.0)
+
+
 def summarise(run: CellRun) -> dict:
-    """PPP with its 95% interval and the outcome mix of one cell."""
+    """PPP with its 95% interval, expected points (``xppp``, :func:`expected_points`)
+    with its interval ``xci95``, and the outcome mix of one cell."""
     m, lo, hi = mean_ci95(run.points)
+    xm, xlo, xhi = mean_ci95(expected_points(run))
     n = len(run.points)
     s = run.shots
     tov = np.isin(run.outcome, (Outcome.TURNOVER, Outcome.SHOT_CLOCK))
@@ -112,15 +130,21 @@ def summarise(run: CellRun) -> dict:
         "unfinished": float((run.outcome == Outcome.ONGOING).mean()),
         "passes_per_poss": float(run.n_passes.mean()), "length_s": float(run.length_s.mean()),
         "mean_p_make": float(s["p_make"].mean()) if len(s) else float("nan")}
-    return {"n": n, "ppp": m, "ci95": [lo, hi], "outcomes": outcomes}
+    return {"n": n, "ppp": m, "ci95": [lo, hi], "xppp": xm, "xci95": [xlo, xhi], "outcomes": outcomes}
 
 
-def paired(a: np.ndarray, b: np.ndarray) -> dict:
-    """Mean of the per-possession differences a - b and its 95% interval."""
+def paired(a: np.ndarray, b: np.ndarray, xa: np.ndarray | None = None,
+           xb: np.ndarray | None = None) -> dict:
+    """Mean of the per-possession differences a - b and its 95% interval; with expected
+    points xa, xb of the same rows also ``xdiff`` and ``xci95``."""
     if len(a) != len(b):
         raise ValueError(f"paired cells need the same starts: {len(a)} vs {len(b)} rows")
     m, lo, hi = mean_ci95(np.asarray(a, float) - np.asarray(b, float))
-    return {"diff": m, "ci95": [lo, hi]}
+    out = {"diff": m, "ci95": [lo, hi]}
+    if xa is not None and xb is not None:
+        xm, xlo, xhi = mean_ci95(np.asarray(xa, float) - np.asarray(xb, float))
+        out.update(xdiff=xm, xci95=[xlo, xhi])
+    return out
 
 
 def binned_rates(real_shots: pd.DataFrame, ft_pct: float, min_shots: int = 20) -> dict[str, float]:

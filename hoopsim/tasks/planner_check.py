@@ -32,6 +32,7 @@ from hoopsim.data import PBP_SUFFIXES, path_spec
 from hoopsim.planning import planner_support
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import PlannerCheckTask
+from planners.checkpoints import resolve as resolve_planner
 
 log = logging.getLogger(__name__)
 CONFIG = PlannerCheckTask
@@ -42,7 +43,7 @@ GATE_KEYS = ("speed_ks", "speed_p99_ratio", "accel_ks", "offcourt_share", "real_
 
 
 def _checkpoint(value: str) -> Path:
-    folder = Path(value).expanduser()
+    folder = resolve_planner(value)
     if not ((folder / "diffusion" / "checkpoint.json").is_file() or (folder / "checkpoint.json").is_file()):
         raise HoopsimConfigError("planner_checkpoint", value, "no planner checkpoint there (a hoopsim "
                                  "train out folder holding diffusion/checkpoint.json)")

@@ -23,6 +23,7 @@ from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation import MethodContext, check_method, make_method, schemes
 from hoopsim.runs import run_dir
 from hoopsim.task_configs import SimulateTask
+from planners.checkpoints import resolve as resolve_planner
 
 CONFIG = SimulateTask
 
@@ -44,7 +45,7 @@ def main(cfg) -> int:
     outcomes_t = OutcomeTensors.from_models(models, device)
     ctx = MethodContext(ds.split("train") if ds is not None else None,
                         ds.split("test") if ds is not None else None,
-                        Path(cfg.planner_checkpoint).expanduser() if cfg.planner_checkpoint else None,
+                        resolve_planner(cfg.planner_checkpoint) if cfg.planner_checkpoint else None,
                         sim_cfg, plain(cfg.playbest), device, cache)
     policy = make_method(cfg.offense, ctx)           # bad playbest options fail before any output
     out = run_dir("simulate", cfg)

@@ -38,7 +38,8 @@ def test_results_follow_the_schema(evaluation):
     assert len(r["meta"]["start_state_ids"]) == 20 and r["meta"]["wall_s"] > 0
     assert len(r["cells"]) == len(METHODS) * 2
     for c in r["cells"]:
-        assert {"method", "defense", "n", "ppp", "ci95", "value_model_score", "outcomes"} <= set(c)
+        assert {"method", "defense", "n", "ppp", "ci95", "xppp", "xci95", "value_model_score",
+                "outcomes"} <= set(c)
         assert c["n"] == 20 and c["ci95"][0] <= c["ppp"] <= c["ci95"][1]
         is_planner = c["method"].startswith("playbest")
         assert (c["value_model_score"] is not None) == is_planner   # own score, its own column
@@ -54,6 +55,7 @@ def test_paired_difference_is_the_difference_of_cell_means(evaluation):
         assert p["a"] == "playbest_a1"
         assert p["diff"] == pytest.approx(ppp[(p["a"], p["defense"])] - ppp[(p["b"], p["defense"])])
         assert p["ci95"][0] <= p["diff"] <= p["ci95"][1]
+        assert {"xdiff", "xci95"} <= set(p)
 
 
 def test_report_is_self_contained_and_renders(evaluation, tmp_path):
