@@ -56,8 +56,15 @@ def run_job(job: dict, kind: str, k: int) -> dict:
 
         import_s = time.perf_counter() - t
         t = time.perf_counter()
-        ray.init(num_cpus=k, include_dashboard=False, logging_level=logging.WARNING,
-                 runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}})
+        for attempt in (1, 2):           # a loaded machine can time a node's start-up out
+            try:
+                ray.init(num_cpus=k, include_dashboard=False, logging_level=logging.WARNING,
+                         runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}})
+                break
+            except Exception as exc:    # noqa: BLE001 - reported in bench.json when it fails twice
+                ray.shutdown()
+                if attempt == 2:
+                    return {"executor": kind, "workers": k, "error": f"ray.init: {exc}"}
         start_s = time.perf_counter() - t
     total0, idle0 = _cpu_times()
     load0 = os.getloadavg()[0]
@@ -140,7 +147,7 @@ def evaluate_job(possessions: int, block: int, cache: Path) -> dict:
 
 def scaling(runs: list[dict]) -> dict:
     """Speed-up of the units on 2 Ray workers over 1, parallel efficiency, overheads."""
-    by = {(r["executor"], r["workers"]): r for r in runs}
+    by = {(r["executor"], r["workers"]): r for r in runs if "error" not in r}
     one, two = by.get(("ray", 1)), by.get(("ray", 2))
     out = {"local_units_s": by[("local", 1)]["units_s"]}
     if one and two:
@@ -148,7 +155,7 @@ def scaling(runs: list[dict]) -> dict:
         out.update(speedup_2_over_1=round(speedup, 2), parallel_efficiency=round(speedup / 2, 2),
                    ray1_vs_local=round(out["local_units_s"] / max(one["units_s"], 1e-9), 2),
                    overhead_s_max=max(one["overhead_s"], two["overhead_s"]),
-                   identical_outputs=len({r["output_sha256"] for r in runs}) == 1)
+                   identical_outputs=len({r["output_sha256"] for r in by.values()}) == 1)
     return out
 
 
@@ -181,9 +188,12 @@ def bench_executor(games: int | None, possessions: int, block: int, cache: Path,
         runs = [run_job(job, "local", 1), run_job(job, "ray", 1), run_job(job, "ray", 2)]
         for r in runs:
             r["possessions" if name == "evaluate" else "games"] = job["n"]
+            if "error" in r:
+                log.warning("executor bench %s %s x%d: %s", name, r["executor"], r["workers"], r["error"])
             r["units"] = len(job["units"])
         res[name] = {"runs": runs, "scaling": scaling(runs)}
         log.info("executor bench %s: %s", name, res[name]["scaling"])
-    start = max(r["ray_start_s"] + r["ray_import_s"] for r in res["evaluate"]["runs"])
+    start = max((r["ray_start_s"] + r["ray_import_s"] for r in res["evaluate"]["runs"] if "error" not in r),
+                default=0.0)
     res["league_plan"] = planning_table(res["evaluate"]["runs"], 256, startup_s=start)
     return res

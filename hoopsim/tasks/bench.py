@@ -134,6 +134,9 @@ def executor_lines(res: dict) -> list[str]:
     for job in ("ingest", "evaluate"):
         sc = res[job]["scaling"]
         for r in res[job]["runs"]:
+            if "error" in r:
+                lines.append(f"{job} {r['executor']}x{r['workers']}: {r['error']}")
+                continue
             lines.append(f"{job} {r['executor']}x{r['workers']}: {r['units']} units in {r['units_s']:.1f} s "
                          f"(start {r['ray_import_s'] + r['ray_start_s']:.1f} s, merge {r['merge_s']:.1f} s), "
                          f"load {r['load_avg_1min']}, busy {100 * r['cpu_busy_share']:.0f}%, "
