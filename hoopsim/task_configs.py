@@ -311,6 +311,8 @@ class SoakTask(RunTask):
     offenses: tuple[str, ...]
     court_margin_ft: float = above(0)
     ppp_range: tuple[float, ...]       # (low, high) points per possession
+    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: one unit per chunk
+    ray: RaySettings = RaySettings()
 
 
 @dataclass(frozen=True, kw_only=True)

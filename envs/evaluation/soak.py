@@ -7,7 +7,9 @@ x each offense (``random_walk`` and every scripted play of :data:`envs.offense.P
 plus any SimPolicy the caller passes, e.g. the BC offense wired in by hoopsim/).
 ``possessions`` is the total over all cells, split evenly; each cell runs in chunks of
 ``batch`` rows from start rows drawn uniformly, stepped by :func:`envs.team_step.team_step`
-until every row has ended or ``max_steps`` steps (0.52 s each).
+until every row has ended or ``max_steps`` steps (0.52 s each). Each chunk is a unit of the
+executor seam (engine.runtime.executor: this process by default, or Ray) with its own
+random streams, seeded by the run seed, the scheme, the offense and the chunk's number.
 
 Checks (a count of failing rows per check and cell; any count above 0 fails the soak):
 
@@ -31,9 +33,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from tqdm import tqdm
-
 from engine.court import COURT_LENGTH, COURT_WIDTH
+from engine.runtime.device import unit_seed
+from engine.runtime.executor import ExecutorConfig, Unit, run_units
+from engine.runtime.shards import ShardStore
 from engine.sim.step import Outcome, SimConfig
 from envs.defense import DEFENSES, DefenseState
 from envs.offense import OFFENSES, PLAYS
@@ -135,35 +138,67 @@ def _merge(acc: dict | None, part: dict) -> dict:
     return out
 
 
+def soak_unit(args, shared: dict) -> dict:
+    """One chunk of one scheme x offense cell as a unit of the executor seam
+    (engine.runtime.executor): its start rows and random numbers come from
+    ``unit_seed(seed, "soak", scheme, offense, chunk)``, never from the worker or the order
+    units run in. shared: {"cfg", "starts", "outcomes", "sim_cfg", "device", "offenses",
+    "schemes"} (the last two: extra name -> policy / scheme, besides the registered names)."""
+    s_name, o_name, chunk, n = args
+    cfg, sim_cfg, device = shared["cfg"], shared["sim_cfg"], torch.device(shared["device"])
+    seed = unit_seed(cfg.seed, "soak", s_name, o_name, chunk)
+    scheme = shared["schemes"].get(s_name) or DEFENSES.make(
+        s_name, {"speed_ftps": sim_cfg.player_speed_ftps, "dt": sim_cfg.dt_s})
+    offense = shared["offenses"].get(o_name) or OFFENSES.make(o_name)
+    parts = {"starts": shared["starts"], "outcomes": shared["outcomes"], "sim_cfg": sim_cfg,
+             "device": device}
+    t0 = time.perf_counter()
+    out = run_chunk(parts, offense, scheme, n, cfg, torch.Generator(device=device).manual_seed(seed),
+                    np.random.default_rng(seed))
+    return {**out, "wall_s": time.perf_counter() - t0}
+
+
+def soak_units(cfg: SoakConfig, schemes, offenses) -> list[Unit]:
+    """Chunks of ``cfg.batch`` rows of every scheme x offense cell (``possessions`` spread
+    evenly over the cells)."""
+    per_cell = max(1, -(-cfg.possessions // (len(schemes) * len(offenses))))
+    units = []
+    for s_name in schemes:
+        for o_name in offenses:
+            for chunk, lo in enumerate(range(0, per_cell, cfg.batch)):
+                n = min(cfg.batch, per_cell - lo)
+                units.append(Unit(f"soak/{s_name}/{o_name}/c{chunk:05d}", (s_name, o_name, chunk, n)))
+    return units
+
+
 def run_soak(cfg: SoakConfig, starts, outcomes, sim_cfg: SimConfig, device: torch.device,
              extra_offenses: dict | None = None, extra_schemes: dict | None = None,
-             progress: bool = True) -> dict:
-    """Every scheme x offense cell (module docstring). extra_offenses / extra_schemes:
-    {name: SimPolicy / scheme callable} added to the named ones (e.g. ``bc``). Returns
-    {"cells": [{"scheme", "offense", "n", "ppp", "wall_s", "outcomes": {name: count},
-    <check>: count}], "schemes": {scheme: {"n", "ppp", "ppp_ok"}}, "possessions",
-    "wall_s", "failures": [one line per failed check], "ok"}."""
-    schemes = {n: DEFENSES.make(n, {"speed_ftps": sim_cfg.player_speed_ftps, "dt": sim_cfg.dt_s})
-               for n in cfg.schemes}
-    schemes.update(extra_schemes or {})
-    offenses = {n: OFFENSES.make(n) for n in cfg.offenses}
-    offenses.update(extra_offenses or {})
-    per_cell = max(1, -(-cfg.possessions // (len(schemes) * len(offenses))))
-    parts = {"starts": starts, "outcomes": outcomes, "sim_cfg": sim_cfg, "device": device}
-    generator = torch.Generator(device=device).manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    cells, t_all = [], time.perf_counter()
-    todo = [(s, o) for s in schemes for o in offenses]
-    for s_name, o_name in tqdm(todo, desc="soak", disable=not progress):
-        t0, acc, left = time.perf_counter(), None, per_cell
-        while left > 0:
-            n = min(cfg.batch, left)
-            acc = _merge(acc, run_chunk(parts, offenses[o_name], schemes[s_name], n, cfg,
-                                        generator, rng))
-            left -= n
+             progress: bool = True, executor: ExecutorConfig | None = None,
+             store: ShardStore | None = None) -> dict:
+    """Every scheme x offense cell (module docstring), its chunks run as units on
+    ``executor`` (default: this process; ``store`` keeps finished chunks for a rerun).
+    extra_offenses / extra_schemes: {name: SimPolicy / scheme callable} added to the named
+    ones (e.g. ``bc``). Returns {"cells": [{"scheme", "offense", "n", "ppp", "wall_s",
+    "outcomes": {name: count}, <check>: count}], "schemes": {scheme: {"n", "ppp", "ppp_ok"}},
+    "possessions", "wall_s", "failures": [one line per failed check], "ok"}."""
+    schemes = list(dict.fromkeys([*cfg.schemes, *(extra_schemes or {})]))
+    offenses = list(dict.fromkeys([*cfg.offenses, *(extra_offenses or {})]))
+    shared = {"cfg": cfg, "starts": starts, "outcomes": outcomes, "sim_cfg": sim_cfg,
+              "device": str(device), "offenses": dict(extra_offenses or {}),
+              "schemes": dict(extra_schemes or {})}
+    t_all = time.perf_counter()
+    units = soak_units(cfg, schemes, offenses)
+    results = run_units(soak_unit, units, shared, executor, store, desc="soak", progress=progress)
+    merged: dict = {}
+    for unit, part in zip(units, results):
+        key = unit.args[:2]
+        wall = merged.get(key, {}).get("wall_s", 0.0) + part["wall_s"]
+        merged[key] = {**_merge(merged.get(key), {k: v for k, v in part.items() if k != "wall_s"}),
+                       "wall_s": wall}
+    cells = []
+    for (s_name, o_name), acc in merged.items():
         acc["outcomes"] = {o.name: acc["outcomes"][int(o)] for o in Outcome}
-        cells.append({"scheme": s_name, "offense": o_name, "ppp": acc["points"] / acc["n"],
-                      "wall_s": time.perf_counter() - t0, **acc})
+        cells.append({"scheme": s_name, "offense": o_name, "ppp": acc["points"] / acc["n"], **acc})
     return summarize(cells, cfg, time.perf_counter() - t_all)
 
 

@@ -1,6 +1,8 @@
 """hoopsim soak: the simulator's soak test (envs.evaluation.soak) as a task. Writes
 ``<out>/soak.json`` (the cells with every check's count, per-scheme PPP, wall time) and
 ``<out>/soak.txt`` (the table); exits 2 with one line naming the first failed check.
+``executor=ray`` runs the chunks on Ray (the same counts as the local run); finished chunks
+are kept as shards in the cache folder until soak.json is written.
 
 The behaviour-cloned offense and defense (``bc``) need training data and are not wired
 here yet: the scripted schemes and offenses run (offline_rl is imported by hoopsim/ only;
@@ -16,12 +18,15 @@ import sys
 from engine.atomic import write_text_atomic
 from engine.errors import HoopsimConfigError
 from engine.runtime import resolve_device
-from hoopsim.configs import to_config
+from engine.runtime.cache import default_cache_dir
+from hoopsim.configs import plain, to_config
+from hoopsim.jobs import executor_config, job_store
 from hoopsim.runs import run_dir
 from hoopsim.task_configs import SoakTask
 
 log = logging.getLogger(__name__)
 CONFIG = SoakTask
+RUN_ONLY = ("out", "name", "debug", "threads", "executor", "ray")   # not what a chunk computes
 
 
 def soak_config(cfg: SoakTask):
@@ -52,12 +57,17 @@ def main(cfg) -> int:
 
     cfg = to_config(SoakTask, cfg)           # bad values fail before the run folder exists
     soak = soak_config(cfg)
+    executor = executor_config(cfg)           # executor=ray without Ray fails here
     device = resolve_device(cfg.device)
     starts = load_starts(cfg.starts, HalfCourtConfig()) if cfg.starts else scenario_starts()
     out = run_dir("soak", cfg)
     load_before = load_average()
     with torch_threads(cfg.threads) as used:
-        res = run_soak(soak, starts, default_outcomes(device), default_sim_config(), device)
+        store = job_store("soak", default_cache_dir(), {k: v for k, v in plain(cfg).items()
+                                                       if k not in RUN_ONLY}, str(device))
+        res = run_soak(soak, starts, default_outcomes(device), default_sim_config(), device,
+                       executor=executor, store=store)
+        store.clear()
     res.update(threads=used, device=str(device), load_avg_before=load_before,
                load_avg_after=load_average())
     write_text_atomic(out / "soak.json", json.dumps(res, indent=2) + "\n")

@@ -148,3 +148,21 @@ def test_a_unit_failing_after_its_retries_is_named_and_the_rest_kept(cluster, tm
     msg = str(info.value)
     assert "\n" not in msg and msg.startswith("starts-2.npz: unit block/2: failed: ValueError: bad block")
     assert [store.has(u.key) for u in units] == [True, True, False, True]
+
+
+def test_soak_on_the_cluster_counts_what_the_local_run_counts(cluster):
+    import torch
+
+    from envs.core import default_outcomes, default_sim_config
+    from envs.evaluation.soak import SoakConfig, run_soak
+    from envs.starts import scenario_starts
+
+    cfg = SoakConfig(possessions=48, batch=6, max_steps=30, schemes=("man_to_man", "zone_2_3"),
+                     offenses=("random_walk", "scripted"))
+    args = (cfg, scenario_starts(), default_outcomes(torch.device("cpu")), default_sim_config(),
+            torch.device("cpu"))
+    local = run_soak(*args, progress=False)
+    remote = run_soak(*args, progress=False, executor=ExecutorConfig(kind="ray"))
+    strip = lambda res: [{k: v for k, v in c.items() if k != "wall_s"} for c in res["cells"]]  # noqa: E731
+    assert strip(local) == strip(remote) and local["schemes"] == remote["schemes"]
+    assert local["possessions"] == 48 and len(local["cells"]) == 4
