@@ -58,7 +58,7 @@ def run_job(job: dict, kind: str, k: int) -> dict:
         t = time.perf_counter()
         for attempt in (1, 2):           # a loaded machine can time a node's start-up out
             try:
-                ray.init(num_cpus=k, include_dashboard=False, logging_level=logging.WARNING,
+                ray.init(address="local", num_cpus=k, include_dashboard=False, logging_level=logging.WARNING,
                          runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}})
                 break
             except Exception as exc:    # noqa: BLE001 - reported in bench.json when it fails twice
