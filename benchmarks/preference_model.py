@@ -28,7 +28,8 @@ unseen = [r["text"] for r in rows if r["split"] == "test"]
 rng = np.random.default_rng(0)
 sets = {}
 for split in ("train", "test"):
-    idx = rng.choice(np.flatnonzero(ds.meta["split"].to_numpy() == split), n_poss, replace=False)
+    usable = (ds.meta["split"].to_numpy() == split) & (ds.arrays["frame_valid"].sum(axis=1) >= 2)
+    idx = rng.choice(np.flatnonzero(usable), n_poss, replace=False)
     f = tactical_features(ds.arrays["positions"][idx], ds.rate_hz, ds.arrays["frame_valid"][idx])
     feats = [{k: float(v[i]) for k, v in f.items()} for i in range(len(idx))]
     ids = [f"{ds.meta['game_id'].iat[i]}-{ds.meta['poss_index'].iat[i]:04d}" for i in idx]

@@ -90,6 +90,8 @@ class Verdict:
 
 
 def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return "n/a"
     return f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
 
 

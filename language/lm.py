@@ -188,6 +188,6 @@ def make_lm(cfg: LMConfig | None = None):
     if cfg.backend == "http":
         return HttpLM(cfg)
     if gguf_path() is None and not (converted_dir(cfg.cache_dir) / "model.safetensors").is_file():
-        log.warning(NOT_INSTALLED)
+        log.info(NOT_INSTALLED)       # the task prints it once (hoopsim.plays.language_model)
         return None
     return LocalLM.load(cfg)

@@ -81,3 +81,13 @@ def test_simulate_writes_a_play_cache(tmp_path, capsys):
     assert main(["commentary", f"play={tmp_path / 's' / 'possessions'}:2", "lm=none",
                  f"out={tmp_path / 'c'}"]) == 0
     assert "possessions:<0..2>" in capsys.readouterr().out
+
+
+def test_a_play_without_frames_is_judged_without_crashing():
+    from tests.engine.tactics.test_tactics import corner_three_play
+
+    rub = compile_instruction("no mid-range, shoot corner threes")
+    empty = Play("e", np.zeros((0, 11, 3)), 2.0, "g-0003").read()
+    full = Play("f", corner_three_play(), 2.0, "g-0004").read()
+    v = judge(rub, empty, full)
+    assert v.winner == "B" and "n/a" in v.text
