@@ -19,16 +19,29 @@ def test_parallel_seed(controlled):
     parallel_seed_test(lambda: HalfCourtParallelEnv(controlled=controlled, max_steps=40))
 
 
-def test_rewards_are_zero_sum_between_teams():
-    env = HalfCourtParallelEnv(controlled="both")
-    env.reset(seed=0, options={"start": "late_clock"})
-    total = {a: 0.0 for a in env.possible_agents}
-    while env.agents:
-        acts = {a: env.action_space(a).sample() for a in env.agents}
-        _, rew, _, _, _ = env.step(acts)
-        for a, r in rew.items():
-            total[a] += r
-    assert total["off_0"] == -total["def_4"]
+def test_rewards_are_the_table_for_the_offense_and_its_negative_for_the_defense():
+    """Every offensive agent is paid the step's PlayBest table (default weights: its
+    points, + 0.25 an offensive rebound, - 1 a turnover, - 0.25 a violation), every
+    defender the negative; checked step by step on both paths until something scored."""
+    for controlled, fast in (("offense", True), ("both", False)):
+        env = HalfCourtParallelEnv(controlled=controlled, fast=fast, max_steps=60)
+        paid = 0.0
+        for seed in range(12):
+            _, infos = env.reset(seed=seed)
+            before = infos["off_0"]["points"]
+            while env.agents:
+                acts = {a: env.action_space(a).sample() for a in env.agents}
+                _, rew, _, _, infos = env.step(acts)
+                ev = set(infos["off_0"]["events"])
+                now = infos["off_0"]["points"]
+                want = (now - before + 0.25 * ("oreb" in ev)
+                        - 1.0 * bool(ev & {"interception", "steal"})
+                        - 0.25 * ("shot_clock_violation" in ev))
+                for a, r in rew.items():
+                    assert r == pytest.approx(want if a.startswith("off_") else -want, abs=1e-5), (a, ev)
+                paid += abs(want)
+                before = now
+        assert paid > 0, "no reward paid in 12 possessions"
 
 
 @pytest.mark.parametrize("option", ["box", "multidiscrete"])

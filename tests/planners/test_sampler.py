@@ -240,3 +240,52 @@ def test_fused_decode_is_the_least_squares_solution():
     assert torch.equal(out[:, 0], w[:, 0])
     assert torch.allclose(out[:, 1, 23:], out[:, 1, :23] - out[:, 0, :23], atol=1e-5)
     assert torch.equal(fuse_channels(w, [0], 0.0), w)
+
+
+class BallXValue(torch.nn.Module):
+    """A value model by hand: the mean normalised x of the ball (channel 0) over the
+    plan, so its gradient points every frame's ball toward the attacked hoop."""
+
+    def forward(self, x, k):
+        return x[..., 0].mean(dim=1)
+
+
+def test_value_guidance_raises_the_value_models_score(planner):
+    """The path ``playbest_a<x>`` runs: Planner.plan with the default guide (the value
+    model) and guidance scale x. Same seed: the guided candidates score higher on the
+    value model than the unguided ones, and more with a larger scale."""
+    guided = Planner(planner.model, planner.normalizer, planner.cfg, BallXValue(), "cpu")
+    assert isinstance(guided.default_guide().model, BallXValue)
+    scores = []
+    for scale in (0.0, 1.0, 3.0):
+        res = guided.plan(windows_to_positions(state()).numpy(), torch.Generator().manual_seed(5),
+                          n_candidates=8, sampler=SamplerConfig(method="ddim", n_steps=6, scale=scale))
+        scores.append(float(guided.value_score(res.candidates).mean()))
+    assert scores[0] < scores[1] < scores[2], scores
+
+
+def test_warm_start_follows_the_previous_plan(planner):
+    """Noised to a late step, a warm start ends nearer the plan it started from than one
+    noised to an early step, and that one nearer than a cold start (same seed: a warm
+    start that ignored the plan would give three equal distances)."""
+    cfg = SamplerConfig(method="ddim", n_steps=10, player_speed_cap_ftps=None, ball_speed_cap_ftps=None)
+    prev = run(planner, 11, cfg=cfg, n=1).plans[0]
+    prev = prev.clone()
+    prev[1:, 0:23] += 2.0                                 # moved 2 ft: not a plan of seed 12
+    dist = {}
+    for name, warm in (("late", WarmStart(prev, 0.9)), ("early", WarmStart(prev, 0.3)), ("cold", None)):
+        res = run(planner, 12, cfg=cfg, n=6, warm=warm)
+        dist[name] = float((res.plans[:, 1:, :23] - prev[1:, :23]).abs().mean())
+    assert dist["late"] < dist["early"] < dist["cold"], dist
+
+
+def test_early_rejection_keeps_the_best_of_each_group():
+    """_reject keeps the ceil(keep x group size) best candidates of each group by the
+    guide's value, best first (values chosen by hand)."""
+    from planners.sampler import _reject
+
+    y = torch.tensor([0.1, 0.5, 0.3, 0.2, 0.9, 0.1, 0.4, 0.8])
+    idx = torch.arange(8)
+    assert _reject(idx, None, None, 0.25, y, groups=2).tolist() == [1, 4]
+    assert _reject(idx, None, None, 0.5, y, groups=2).tolist() == [1, 2, 4, 7]
+    assert _reject(idx, None, None, 0.3, y, groups=1).tolist() == [4, 7, 1]

@@ -1,4 +1,4 @@
-"""Bad input: mutated bytes of the real fixtures give a valid game or one project error
+"""Bad input: mutated bytes of files written by the project's own writers give a valid game or one project error
 (HoopsimDataError naming file, record and problem), never another exception; nothing
 half-written is ever left on disk."""
 
@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import HoopsimDataError
-from engine.logs.tidy_csv import read_tidy_csv
-from engine.logs.wide_csv import read_wide_csv
+from engine.logs.synth_raw import synthetic_raw_game
+from engine.logs.tidy_csv import read_tidy_csv, write_tidy_csv
+from engine.logs.wide_csv import read_wide_csv, wide_columns
 from engine.possessions.dataset import PossessionSet, save_cache
 from engine.possessions.ingest import IngestConfig, ingest, ingest_game
 
@@ -24,15 +25,39 @@ FUZZ = settings(max_examples=60, deadline=None,
 
 
 @pytest.fixture(scope="module")
-def tidy_bytes(shared_data) -> bytes:
-    text = gzip.decompress((shared_data / "tracking_2hz" / "0021500002.csv.gz").read_bytes())
-    return b"\n".join(text.split(b"\n")[:400]) + b"\n"  # ~36 moments
+def synthetic_game():
+    """A 25 Hz raw game built in memory (engine.logs.synth_raw): the inputs below come
+    from the project's own writers, so these tests need no real data."""
+    return synthetic_raw_game("0021500002", n_periods=1, seconds_per_period=30.0, seed=4)
 
 
 @pytest.fixture(scope="module")
-def wide_bytes(shared_data) -> bytes:
-    text = (shared_data / "tracking_25hz" / "0021500001_1_5.csv").read_bytes()
-    return b"\n".join(text.split(b"\n")[:120]) + b"\n"
+def tidy_bytes(synthetic_game, tmp_path_factory) -> bytes:
+    path = write_tidy_csv(synthetic_game, tmp_path_factory.mktemp("tidy") / "0021500002.csv")
+    text = path.read_bytes()
+    assert read_tidy_csv(path).tracking is not None                 # the writer's file reads
+    return b"\n".join(text.split(b"\n")[:400]) + b"\n"  # ~36 moments
+
+
+def wide_frame(game) -> pd.DataFrame:
+    """The wide per-moment table of ``game`` (engine.logs.wide_csv's columns)."""
+    tr = game.tracking
+    cols = {"quarter": tr.period, "moment_id": tr.timestamp, "quarter_clock": tr.game_clock,
+            "shot_clock": tr.shot_clock, "ball_x": tr.xyz[:, 0, 0], "ball_y": tr.xyz[:, 0, 1],
+            "ball_radius": tr.xyz[:, 0, 2]}
+    for k in range(1, tr.xyz.shape[1]):
+        cols |= {f"player_{k}_id": tr.entity_id[:, k], f"player_{k}_team_id": tr.team_id[:, k],
+                 f"player_{k}_x": tr.xyz[:, k, 0], f"player_{k}_y": tr.xyz[:, k, 1]}
+    return pd.DataFrame(cols)[wide_columns()]
+
+
+@pytest.fixture(scope="module")
+def wide_bytes(synthetic_game, tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("wide") / "0021500001_1_5.csv"
+    wide_frame(synthetic_game).iloc[:119].to_csv(path, index=False)
+    back = read_wide_csv(path)
+    assert np.allclose(back.tracking.xyz[:, 1:, :2], synthetic_game.tracking.xyz[:119, 1:, :2])
+    return path.read_bytes()
 
 
 def _read_or_error(reader, path):

@@ -337,6 +337,7 @@ def test_real_files_round_trip_byte_identical(real_pass):
 @pytest.mark.real_data
 @pytest.mark.slow
 def test_real_scores_match_events(real_pass):
+    assert real_pass["files"] >= 500            # an empty folder would pass the check below
     assert real_pass["mismatches"] == []
 
 
