@@ -313,3 +313,50 @@ def _cat_states(states: list[SimState]) -> SimState:
 
     return SimState(**{f.name: torch.cat([getattr(s, f.name) for s in states])
                        for f in fields(SimState)})
+
+
+# ---------------------------------------------------------------------- defensive schemes
+
+
+def scheme_tester(make_scheme: Callable[[], object], *, b: int = 16, steps: int = 10,
+                  seed: int = 0, atol: float = 1e-4) -> None:
+    """Assert the defensive-scheme contract (envs.defense) for ``make_scheme()``:
+    ``scheme(positions (b, 11, 3), valid (b, 11), state)`` -> (defender xy (b, 5, 2)
+    finite feet on the court, state); no defender moves farther than its speed cap x dt in
+    a step; same inputs, same output; a batch row equals the row alone; and where the
+    scheme has a float twin (envs.defense.fast.fast_twin), the twin moves the same."""
+    from envs.defense.fast import fast_twin
+
+    g = torch.Generator().manual_seed(seed)
+    pos = torch.zeros(b, 11, 3)
+    pos[..., 0] = 50.0 + 42.0 * torch.rand(b, 11, generator=g)
+    pos[..., 1] = 2.0 + 46.0 * torch.rand(b, 11, generator=g)
+    valid = torch.ones(b, 11, dtype=torch.bool)
+    scheme, again, twin = make_scheme(), make_scheme(), fast_twin(make_scheme())
+    cap = scheme.cfg.speed_ftps * scheme.cfg.dt
+    state = state2 = None
+    rows = [None] * b
+    twin_pos = [pos[i].double().tolist() for i in range(b)]
+    twin_state = [None] * b
+    for k in range(steps):
+        nxt, state = scheme(pos, valid, state)
+        same, state2 = again(pos, valid, state2)
+        assert nxt.shape == (b, 5, 2) and torch.isfinite(nxt).all(), nxt.shape
+        assert torch.equal(nxt, same), f"step {k}: same inputs, different moves"
+        assert ((nxt[..., 0] >= 0) & (nxt[..., 0] <= 94) & (nxt[..., 1] >= 0) & (nxt[..., 1] <= 50)).all()
+        moved = (nxt - pos[:, 6:, :2]).norm(dim=-1)
+        assert float(moved.max()) <= cap + 1e-4, f"step {k}: moved {float(moved.max()):.3f} > cap {cap:.3f}"
+        for i in (0, b - 1):
+            one, rows[i] = scheme(pos[i:i + 1], valid[i:i + 1], rows[i])
+            assert torch.allclose(one[0], nxt[i], atol=atol), f"step {k}, row {i}: batch != alone"
+        if twin is not None:
+            for i in range(b):
+                xy, twin_state[i] = twin(twin_pos[i], twin_state[i])
+                got = torch.tensor(xy, dtype=nxt.dtype)
+                assert torch.allclose(got, nxt[i], atol=1e-3), f"step {k}, row {i}: float twin differs"
+        pos = pos.clone()
+        pos[:, 6:, :2] = nxt
+        pos[:, :6, :2] += 2.0 * torch.randn(b, 6, 2, generator=g)
+        pos[:, :6, 0].clamp_(48.0, 93.0)
+        pos[:, :6, 1].clamp_(1.0, 49.0)
+        twin_pos = [pos[i].double().tolist() for i in range(b)]

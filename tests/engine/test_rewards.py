@@ -67,3 +67,14 @@ def test_reliable_shot_clock_read_at_last_decision_point_not_after_reset():
     clock[2] = np.nan                              # missing at the release: the reading before it
     assert decision_shot_clock(clock, mask) == 19.0
     assert math.isnan(decision_shot_clock(clock, np.zeros(5, bool)))
+
+
+def test_each_playbest_event_alone():
+    """One row at a time (a sum of several rows hid a turnover counted as a foul)."""
+    want = {2: 0.0, 5: -1.0, 6: -0.25, 7: -0.25}
+    for msg_type, value in want.items():
+        assert playbest_reward(rows({"msg_type": msg_type}), OFF) == value, msg_type
+    assert playbest_reward(rows({"msg_type": 1, "is_three": True}), OFF) == 3.0
+    assert playbest_reward(rows({"msg_type": 3, "ft_made": True}), OFF) == 1.0
+    assert playbest_reward(rows({"msg_type": 3}), OFF) == 0.0                  # missed FT
+    assert playbest_reward(rows({"msg_type": 4}), OFF) == 0.0                  # defensive rebound

@@ -271,3 +271,11 @@ def test_bc_defense_checkpoint_roundtrip_in_the_shared_format(tmp_path):
     back = load_defense(tmp_path / "d")
     pos, _ = random_state(4, 9)
     assert back.cfg == model.cfg and torch.equal(back.predict(pos), model.predict(pos))
+
+
+@pytest.mark.parametrize("name", SCRIPTED)
+def test_every_scheme_passes_the_contract(name):
+    """tests/contracts.py's scheme_tester: one line per registered scheme."""
+    from tests.contracts import scheme_tester
+
+    scheme_tester(lambda: DEFENSES.make(name))

@@ -160,3 +160,16 @@ def test_table_default_weights_are_the_papers():
     t = PlayBestTable()
     assert (t.made3, t.made2, t.free_throw_made, t.rebound, t.turnover, t.violation) == \
         (3.0, 2.0, 1.0, 0.25, -1.0, -0.25)
+
+
+def test_reliable_scalar_twin_uses_its_weights():
+    from engine.rewards import reliable_reward
+    from engine.sim import fast as sim_fast
+
+    states, evs = run(spread_state(shooter_xy=(80.0, 25.0), game_clock=50.0), Forced(make=1.0),
+                      [Decision.SHOOT, Decision.HOLD])
+    w = ReliableWeights(points=0.5, shot_clock=-1.0, game_clock=3.0, period_s=300.0, nb_r=3, nb_p=0.5)
+    f = sim_fast.FastState.from_torch(states[-1])
+    got = ReliableStep(w).scalar({"done": True}, f)
+    assert got == pytest.approx(reliable_reward(2.0, f.shot_clock, f.game_clock, w))
+    assert got != pytest.approx(ReliableStep().scalar({"done": True}, f))
