@@ -17,6 +17,8 @@ the cost of obeying the coach, with its interval.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import torch
 
@@ -28,6 +30,8 @@ from planners.methods import training_outcomes
 from planners.objective import PlanObjective, expected_points, read_plan
 from planners.receding import RecedingConfig
 from planners.windows import windows_to_positions
+
+log = logging.getLogger(__name__)
 
 
 def bootstrap_ci(x: np.ndarray, n: int = 2000, seed: int = 0) -> tuple[float, float]:
@@ -41,13 +45,19 @@ def bootstrap_ci(x: np.ndarray, n: int = 2000, seed: int = 0) -> tuple[float, fl
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
-def sample_candidates(planner, states: np.ndarray, n_candidates: int, seed: int, chunk: int = 8) -> np.ndarray:
-    """states (g, 46) window channels -> (g, k, h, 46) feet, the planner's own samples."""
+def sample_candidates(planner, states: np.ndarray, n_candidates: int, seed: int, chunk: int = 8,
+                      sampler: str = "fast") -> np.ndarray:
+    """states (g, 46) window channels -> (g, k, h, 46) feet, the planner's own samples
+    (the planner methods' sampler preset ``sampler``)."""
+    from planners.sampler import SAMPLER_PRESETS
+
     gen = torch.Generator(device="cpu").manual_seed(seed)
     out = []
     for lo in range(0, len(states), chunk):
-        res = planner.plan(torch.as_tensor(states[lo:lo + chunk]), gen, n_candidates=n_candidates, guide=None)
+        res = planner.plan(torch.as_tensor(states[lo:lo + chunk]), gen, n_candidates=n_candidates, guide=None,
+                           sampler=SAMPLER_PRESETS[sampler])
         out.append(res.candidates.detach().cpu().numpy())
+        log.info("sampled %d / %d starts", min(lo + chunk, len(states)), len(states))
     return np.concatenate(out)
 
 
