@@ -124,3 +124,13 @@ def test_ranking_agrees_by_hand():
     rev = ranking_agrees(a, {k: -v for k, v in a.items()})
     assert rev["kendall_tau"] == pytest.approx(-1.0) and not rev["same_order"]
     assert ranking_agrees({"x": 1.0}, {"x": 5.0}) == {"kendall_tau": 1.0, "same_order": True}
+
+
+def test_two_samples_have_an_interval_and_two_methods_a_tau():
+    """n = 2 (one degree of freedom) is the smallest sample with an interval; two methods
+    the smallest ranking with a Kendall tau (mutmut survivors at the n < 2 and > 1 bounds)."""
+    m, lo, hi = mean_ci95([1.0, 3.0])
+    half = 12.706204736174696 * math.sqrt(2.0) / math.sqrt(2.0)   # t(0.975, 1) x s / sqrt(n)
+    assert m == 2.0 and lo == pytest.approx(2.0 - half) and hi == pytest.approx(2.0 + half)
+    assert ranking_agrees({"x": 1.0, "y": 2.0}, {"x": 2.0, "y": 1.0}) == \
+        {"kendall_tau": -1.0, "same_order": False}
