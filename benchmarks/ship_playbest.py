@@ -51,13 +51,17 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--n-forecast", type=int, default=1000)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--refresh-diffusion", action="store_true",
+                   help="copy the training folder's current weights again (new gates follow)")
     return p.parse_args(argv)
 
 
-def copy_diffusion(src: Path, dst: Path) -> dict:
-    dst.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src / "checkpoint.json", dst / "checkpoint.json")
-    shutil.copy2(src / "ema.safetensors", dst / "ema.safetensors")
+def copy_diffusion(src: Path, dst: Path, refresh: bool) -> dict:
+    """The diffusion checkpoint's EMA weights (once; again with ``refresh``)."""
+    if refresh or not (dst / "checkpoint.json").is_file():
+        dst.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src / "checkpoint.json", dst / "checkpoint.json")
+        shutil.copy2(src / "ema.safetensors", dst / "ema.safetensors")
     return load_meta(dst, "planner-diffusion")
 
 
@@ -109,6 +113,44 @@ def gates(args, out: Path) -> dict:
     return check(cfg)
 
 
+def card_markdown(card: dict) -> str:
+    """CARD.md: the card for people (card.json holds everything)."""
+    g, t, v = card["gates"], card["targets"], card["value_network"]
+    ok = lambda good: "met" if good else "MISSED"  # noqa: E731
+    rows = [("player step speed KS", g["speed_ks"], f"<= {t['speed_ks']}", g["speed_ks"] <= t["speed_ks"]),
+            ("speed p99 ratio", g["speed_p99_ratio"], "within 25%", abs(g["speed_p99_ratio"] - 1) <= 0.25),
+            ("acceleration KS", g["accel_ks"], f"<= {t['accel_ks']}", g["accel_ks"] <= t["accel_ks"]),
+            ("off-court share (> 2 ft)", g["offcourt_share"], f"<= {t['offcourt_share']} (real "
+             f"{g['real_offcourt_share']:.4f})", g["offcourt_share"] <= t["offcourt_share"]),
+            ("minADE20 (m)", g["minade20_m"], f"<= {t['minade20_m']} (CV {g['cv_minade_m']:.2f})",
+             g["minade20_m"] <= t["minade20_m"]),
+            ("minFDE20 (m)", g["minfde20_m"], f"<= {t['minfde20_m']} (CV {g['cv_minfde_m']:.2f})",
+             g["minfde20_m"] <= t["minfde20_m"]),
+            ("open-loop shot rate per decision", g["shot_rate"], f"within 0.01 of real {g['real_shot_rate']:.4f}",
+             abs(g["shot_rate"] - g["real_shot_rate"]) <= 0.01),
+            ("median shot distance (ft)", g["shot_distance_median_ft"],
+             f"within 4 of real {g['real_shot_distance_median_ft']:.1f}",
+             abs(g["shot_distance_median_ft"] - g["real_shot_distance_median_ft"]) <= 4)]
+    lines = [f"# {card['name']}", "", f"Data: {card['data']}.", "",
+             f"Split: train {card['split']['train']} ({card['split']['train_windows']} windows), held out "
+             f"{card['split']['held_out']} ({card['split']['held_out_windows']} windows); "
+             f"{card['horizon_frames']} frames at {card['rate_hz']} Hz.", "",
+             f"Training: `{card['training']['command']}`, {card['training']['steps']} steps, "
+             f"~{card['training']['wall_s_logged'] / 3600:.1f} h logged; packaged by "
+             f"`{card['training']['ship_command']}`.", "",
+             f"Gates on all {g['n_windows']} held-out windows (forecasts: {g['n_forecast']} windows x "
+             f"{g['n_samples']} samples), raw DDIM-10 samples decoded with weight {g['decode_weight']}:", "",
+             "| gate | value | target | |", "|---|---|---|---|"]
+    lines += [f"| {n} | {val:.4g} | {tgt} | {ok(good)} |" for n, val, tgt, good in rows]
+    p = g["positions_only"]
+    lines += ["", f"Position channels alone (no decode): speed KS {p['speed_ks']:.3f}, acceleration KS "
+                  f"{p['accel_ks']:.3f}, minADE20 {p['minade20_m']:.2f} m.", "",
+              f"Value network: held-out R^2 {v['r2_clean']:.3f} on clean windows (gate {v['gate_r2']}: "
+              f"{ok(v['passes'])}); {v['steps']} steps. Preferred method: `{card['preferred_method']}` "
+              f"({card['preferred_because']}).", ""]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     from hoopsim.planning import write_planning_extras
     from planners.diffusion import PlannerModelConfig
@@ -122,7 +164,7 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     out, src = Path(args.out), Path(args.train_folder)
     progress = [json.loads(line) for line in (src / "progress.jsonl").read_text().splitlines()]
-    meta = copy_diffusion(src / "diffusion", out / "diffusion")
+    meta = copy_diffusion(src / "diffusion", out / "diffusion", args.refresh_diffusion)
     mcfg = PlannerModelConfig.from_dict(meta["config"])
     norm = Normalizer.from_dict(meta["normalizer"])
     ds, _ = load_possessions(args.tracking, args.pbp, IngestConfig(workers=1, split_cutoff=args.cutoff))
@@ -152,8 +194,13 @@ def main(argv=None) -> None:
                                     "offcourt_share": 0.005, "minade20_m": 1.2, "minfde20_m": 1.8},
             "value_network": {k: value[k] for k in ("r2_clean", "gate_r2", "passes", "n", "gamma", "steps")}
             | {"levels": value["levels"]},
-            "preferred_method": None}
+            "preferred_method": "playbest_rank",
+            "preferred_because": "ranks unguided candidates by expected points from the training-game "
+                                 "outcome models, inside the training support, so plans stay inside "
+                                 "the data; chosen by design, not yet by a comparison on the training "
+                                 "split (README: the held-out evaluation measures, it does not choose)"}
     write_text_atomic(out / "card.json", json.dumps(card, indent=1, default=float) + "\n")
+    write_text_atomic(out / "CARD.md", card_markdown(card))
     log.info("shipped %s: %s", out, json.dumps({k: g.get(k) for k in (
         "speed_ks", "accel_ks", "offcourt_share", "minade20_m", "minfde20_m", "shot_rate", "real_shot_rate")}))
 

@@ -154,10 +154,24 @@ def play_cells(cfg: EvaluateTask, prep: Prepared, ctx: MethodContext) -> tuple[d
     return runs["main"], runs["t5"], {"timing": unit_timing(results), "store": store}
 
 
-def cell_entry(method, defense, run, policy, binned_table, models_eval) -> dict:
+def value_gate(planner_dir: Path | None) -> dict | None:
+    """The planner's value-network report from its card (shipped planners): held-out R^2
+    on clean windows and whether it passes its gate; None when the folder has no card."""
+    card = None if planner_dir is None else Path(planner_dir) / "card.json"
+    if card is None or not card.is_file():
+        return None
+    v = json.loads(card.read_text()).get("value_network") or {}
+    return {"r2_clean": v.get("r2_clean"), "gate_r2": v.get("gate_r2"), "passes": v.get("passes")}
+
+
+def cell_entry(method, defense, run, policy, binned_table, models_eval, gate: dict | None = None) -> dict:
+    """One cell of results.json; the planner's own value score is null when its value
+    network misses the R^2 gate (``gate`` from :func:`value_gate`)."""
     entry = {"method": method, "defense": defense, **summarise(run)}
     scores = np.asarray(getattr(policy, "scores", []), float)
-    entry["value_model_score"] = (float(np.nanmean(scores)) if np.isfinite(scores).any() else None)
+    usable = gate is None or gate.get("passes") is not False
+    entry["value_model_score"] = (float(np.nanmean(scores)) if usable and np.isfinite(scores).any()
+                                  else None)
     entry["ppp_binned_evaluator"] = float(rescore_binned(run, binned_table).mean())
     entry["outside_support"] = outside_support(models_eval, run.shots)
     return entry
@@ -209,14 +223,15 @@ def run_evaluation(cfg: EvaluateTask, out: Path, prep: Prepared | None = None) -
     runs, t5_runs, job = play_cells(cfg, prep, ctx)
     shots = real_shots_after(cfg.data, ctx.cache_dir, prep.cutoff)
     table = binned_rates(shots, models_eval.rates["ft_pct"])
-    cells = [cell_entry(m, d, r, p, table, models_eval) for (m, d, _), (r, p) in runs.items()]
+    gate = value_gate(ctx.planner_dir)
+    cells = [cell_entry(m, d, r, p, table, models_eval, gate) for (m, d, _), (r, p) in runs.items()]
     results = {"meta": {"seed": cfg.seed, "n": cfg.possessions,
                         "start_state_ids": start_ids(starts, idx),
                         "outcome_model_version": f"v{models_eval.version} fitted on games "
                                                  f"{evaluator_games(models_eval)}",
                         "git_rev": git_rev(), "wall_s": None, "device": str(prep.device),
                         "planner_checkpoint": str(ctx.planner_dir) if ctx.planner_dir else None,
-                        "playbest": plain(cfg.playbest),
+                        "playbest": plain(cfg.playbest), "value_network": gate,
                         "binned_evaluator": table},
                "cells": cells, "paired": paired_rows(runs),
                "table5": table5(t5_runs, ctx.sim_cfg.dt_s),

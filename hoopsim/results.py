@@ -30,6 +30,10 @@ def markdown(results: dict) -> str:
                      f"[{c['ci95'][0]:.3f}, {c['ci95'][1]:.3f}] | {c['xppp']:.3f} | "
                      f"[{c['xci95'][0]:.3f}, {c['xci95'][1]:.3f}] | {c['ppp_binned_evaluator']:.3f} | "
                      f"{_f(c['value_model_score'])} |")
+    gate = results["meta"].get("value_network")
+    if gate and gate.get("passes") is False:
+        lines += ["", f"own value score: null -- the planner's value network misses its gate (held-out "
+                      f"R^2 {gate['r2_clean']:.3f} < {gate['gate_r2']})"]
     if results["paired"]:
         lines += ["", "| a - b | defense | diff | 95% CI | xdiff | 95% CI |", "|---|---|---|---|---|---|"]
         lines += [f"| {p['a']} - {p['b']} | {p['defense']} | {p['diff']:+.3f} | "

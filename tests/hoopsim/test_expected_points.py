@@ -38,3 +38,24 @@ def test_paired_gives_expected_point_difference_only_with_both():
     assert out["xdiff"] == pytest.approx(np.mean(xa - xb))
     assert out["xci95"][0] <= out["xdiff"] <= out["xci95"][1]
     assert "xdiff" not in paired(a, b)
+
+
+def test_self_score_is_null_when_the_value_network_misses_its_gate(tmp_path):
+    import json
+
+    from hoopsim.evaluation_run import cell_entry, value_gate
+
+    class Policy:
+        scores = [0.9, 1.1]
+
+    run = cell([2, 0], {"row": [0], "is_three": [False], "made": [True], "p_make": [0.5],
+                        "distance_ft": [3.0], "fouled": [False]})
+    table = {"0_3ft": 0.6, "ft_pct": 0.75}
+    models = type("M", (), {"support": {}})()
+    assert value_gate(tmp_path) is None and value_gate(None) is None
+    (tmp_path / "card.json").write_text(json.dumps({"value_network": {"r2_clean": 0.18, "gate_r2": 0.2,
+                                                                        "passes": False}}))
+    gate = value_gate(tmp_path)
+    assert gate == {"r2_clean": 0.18, "gate_r2": 0.2, "passes": False}
+    assert cell_entry("playbest_rank", "man_to_man", run, Policy(), table, models, gate)["value_model_score"] is None
+    assert cell_entry("playbest_rank", "man_to_man", run, Policy(), table, models)["value_model_score"] == 1.0
