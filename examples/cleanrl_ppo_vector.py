@@ -5,7 +5,8 @@ Every possession of the batch lives on one device (the GPU when there is one,
 directions x 2 speeds or standing, and the handler's decision), so the policy is a
 product of categoricals. Reward: expected points at each shot's release
 (``reward=expected_points``). Reports end-to-end throughput (env steps/s including
-the updates) and the training curve; at the end, the learning table on held-out starts.
+the updates) and the training curve; at the end, the learning table on held-out starts
+(of the sampled policy).
 
     python examples/cleanrl_ppo_vector.py --timesteps 20000000 --out runs/cleanrl
 """
@@ -54,6 +55,12 @@ class Agent(nn.Module):
     @torch.no_grad()
     def greedy(self, obs: torch.Tensor) -> torch.Tensor:
         return torch.stack([d.probs.argmax(1) for d in self.dists(self.body(obs))], dim=1)
+
+    @torch.no_grad()
+    def sample(self, obs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """The stochastic policy PPO trains, drawing from ``generator``."""
+        return torch.stack([torch.multinomial(d.probs, 1, generator=generator)[:, 0]
+                            for d in self.dists(self.body(obs))], dim=1)
 
 
 def main(argv=None) -> dict:
@@ -147,7 +154,9 @@ def main(argv=None) -> dict:
              "env_steps_per_s": round(steps / wall), "num_envs": B, "device": str(device)}
     print(f"{steps:,d} env steps in {wall:.0f} s = {steps / wall:,.0f} env steps/s (updates included)")
     agent = agent.cpu()
-    trained = HalfCourtAgent(lambda o, g: agent.greedy(o.cpu()), "multidiscrete")
+    # why sampled, not greedy: the arg-max of each factor separately is not the policy PPO
+    # trained (measured: greedy 0.514 PPP, 68% turnovers; sampled 1.242 on the same starts)
+    trained = HalfCourtAgent(lambda o, g: agent.sample(o.cpu(), g), "multidiscrete")
     random = HalfCourtAgent(random_multidiscrete(nvec), "multidiscrete")
     evaluate(args, trained, random, "cleanrl_ppo_vector", extra)
     return extra
