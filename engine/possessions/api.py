@@ -28,11 +28,17 @@ __all__ = ["cache_key", "default_cache_dir", "load_possessions"]
 log = logging.getLogger(__name__)
 
 
+# What the cached arrays and columns mean; a change of meaning bumps it so old caches
+# rebuild. 2: reward_reliable reads the shot clock at the last decision point.
+POSSESSION_FORMAT = 2
+
+
 def cache_key(files: list[str], cfg: IngestConfig) -> str:
-    """Key of the possession cache: every file's stamp and the config (workers aside)."""
+    """Key of the possession cache: every file's stamp, the config (workers aside) and
+    POSSESSION_FORMAT."""
     settings = asdict(cfg)
     settings.pop("workers", None)
-    return _cache_key([file_stamp(f) for f in files], settings)
+    return _cache_key([file_stamp(f) for f in files], settings, {"possession_format": POSSESSION_FORMAT})
 
 
 def load_possessions(tracking, pbp, cfg: IngestConfig | None = None,
