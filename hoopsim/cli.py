@@ -4,7 +4,7 @@ Each task has a config ``hoopsim/conf/<task>.yaml`` (shipped inside the package,
 through importlib.resources, so a wheel install has them); ``key=value`` arguments are hydra
 overrides. Relative paths resolve against the caller's directory; paths and globs
 are passed quoted and expanded by hoopsim. Each task module has ``main(cfg)`` and
-``CONFIG``, the dataclass (hoopsim.task_configs) its main converts hydra's config to first
+``CONFIG``, the dataclass (hoopsim.task_configs*) its main converts hydra's config to first
 (hoopsim.configs.to_config: types, ranges, choices, unknown keys). Bad input (a wrong
 override or value, a missing file, an unquoted glob, malformed data) prints one line and
 exits with code 2; ``debug=true`` shows the traceback instead.

@@ -19,7 +19,7 @@ from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation import evaluation_outcomes
 from hoopsim.data import sources, split_cutoff
 from hoopsim.runs import run_dir
-from hoopsim.task_configs import CoachTask
+from hoopsim.task_configs_learning import CoachTask
 from language.instruct import make_rubric, read_instruction
 from planners.planner import load_planner
 from planners.windows import make_windows

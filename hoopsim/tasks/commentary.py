@@ -9,7 +9,7 @@ from __future__ import annotations
 from hoopsim.configs import to_config
 from hoopsim.plays import language_model, load_play, names_and_rows
 from hoopsim.runs import run_dir
-from hoopsim.task_configs import CommentaryTask
+from hoopsim.task_configs_learning import CommentaryTask
 from language.commentary import commentary_lines, rephrase
 
 CONFIG = CommentaryTask

@@ -12,7 +12,7 @@ from engine.atomic import write_text_atomic
 from hoopsim.configs import to_config
 from hoopsim.plays import language_model, load_play
 from hoopsim.runs import run_dir
-from hoopsim.task_configs import JudgeTask
+from hoopsim.task_configs_learning import JudgeTask
 from language.commentary import clock_text
 from language.instruct import make_rubric, read_instruction
 from language.judge import Play, judge, report_lines

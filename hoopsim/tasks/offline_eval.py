@@ -10,7 +10,7 @@ from hoopsim.configs import to_config
 from hoopsim.offline import load_preset
 from hoopsim.offline_run import run_offline_eval
 from hoopsim.runs import run_dir
-from hoopsim.task_configs import OfflineEvalTask
+from hoopsim.task_configs_learning import OfflineEvalTask
 
 CONFIG = OfflineEvalTask
 

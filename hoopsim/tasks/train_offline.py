@@ -14,7 +14,7 @@ from hoopsim.configs import to_config
 from hoopsim.errors import UsageError
 from hoopsim.offline import build, load_preset
 from hoopsim.runs import run_dir
-from hoopsim.task_configs import TrainOfflineTask
+from hoopsim.task_configs_learning import TrainOfflineTask
 
 CONFIG = TrainOfflineTask
 
