@@ -29,3 +29,42 @@ def job_store(job: str, root: Path, *parts) -> ShardStore:
     """The shard store of ``job`` keyed by ``parts`` (inputs and every setting that
     changes a unit's result) under the cache folder ``root``."""
     return ShardStore(cache_folder(f"shards-{job}", cache_key(*parts), root))
+
+
+def weights_digest(*objs) -> str:
+    """Content digest of the torch tensors inside ``objs`` (modules' state dicts, tensors,
+    dataclass fields, dicts, lists): the identity of fitted models in a job's shard key."""
+    import dataclasses
+    import hashlib
+
+    import numpy as np
+    import torch
+
+    h = hashlib.blake2b(digest_size=16)
+
+    def walk(x):
+        if isinstance(x, torch.nn.Module):
+            walk(x.state_dict())
+        elif isinstance(x, torch.Tensor):
+            h.update(str((x.dtype, tuple(x.shape))).encode())
+            h.update(x.detach().cpu().contiguous().numpy().tobytes())
+        elif isinstance(x, dict):
+            for k in sorted(x, key=str):
+                h.update(str(k).encode())
+                walk(x[k])
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+        elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+            walk({f.name: getattr(x, f.name) for f in dataclasses.fields(x)})
+        elif isinstance(x, np.ndarray):
+            h.update(str((x.dtype, x.shape)).encode() + np.ascontiguousarray(x).tobytes())
+        elif x is None or isinstance(x, (bool, int, float, str, np.generic)):
+            h.update(repr(x).encode())
+        else:                        # an object we cannot read: its public attributes
+            walk({k: v for k, v in sorted(vars(x).items()) if not k.startswith("_")}
+                 if hasattr(x, "__dict__") else type(x).__name__)
+
+    for obj in objs:
+        walk(obj)
+    return h.hexdigest()

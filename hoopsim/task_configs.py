@@ -291,6 +291,8 @@ class RealismTask(RunTask):
     workers: int = at_least(1)
     offense: OffenseBCConfig
     defense: BCConfig
+    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: a unit per block of batch starts
+    ray: RaySettings = RaySettings()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -377,5 +379,7 @@ class PlannerCheckTask(RunTask):
     device: str = checked(_device)
     cache_dir: str | None = None
     workers: int = at_least(1)
+    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: a unit per gate x block of windows
+    ray: RaySettings = RaySettings()
 
 # The offline-RL and language tasks' configs: hoopsim/task_configs_learning.py

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hoopsim.configs import above, at_least, checked
-from hoopsim.task_configs import REWARDS, DataConfig, PathSpec, RunTask, _device
+from hoopsim.task_configs import EXECUTORS, REWARDS, DataConfig, PathSpec, RaySettings, RunTask, _device
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +30,8 @@ class OfflineEvalTask(RunTask):
     threads: int = at_least(1)
     cache_dir: str | None = None
     workers: int = at_least(1)
+    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: online play, a unit per agent x scheme x block
+    ray: RaySettings = RaySettings()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,5 +1,8 @@
 """hoopsim realism: BC offense vs BC defense from held-out starting states, compared with
-the held-out games' play-by-play and tracking; writes realism.json, realism.md, realism.png."""
+the held-out games' play-by-play and tracking; writes realism.json, realism.md, realism.png.
+``executor=ray`` runs the rollouts (a unit per block of ``batch`` drawn starts,
+hoopsim.realism_units) on Ray with the same results as the local run; finished blocks are
+kept as shards in the cache folder until the report is written."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from engine.atomic import write_text_atomic
@@ -20,6 +22,7 @@ from engine.logs.pbp import read_pbp
 from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
 from engine.runtime import resolve_device
+from engine.runtime.executor import run_units
 from envs.defense.bc_cache import fit_or_load_defense
 from envs.evaluation.realism import (
     RealismConfig,
@@ -31,16 +34,19 @@ from envs.evaluation.realism import (
     rollout_indices,
     sim_measures,
 )
-from envs.simulate import simulate_batched
 from envs.starts import StartStates
-from hoopsim.configs import to_config
-from hoopsim.data import PBP_SUFFIXES, path_spec
+from hoopsim.configs import plain, to_config
+from hoopsim.data import PBP_SUFFIXES, cache_root, path_spec
+from hoopsim.evaluation import start_ids
+from hoopsim.jobs import executor_config, job_store, weights_digest
+from hoopsim.realism_units import RealismShared, merge_measures, realism_units, rollout_unit
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import RealismTask
 from offline_rl.bc import BCOffense, fit_or_load
 
 log = logging.getLogger(__name__)
 CONFIG = RealismTask
+RUN_ONLY = ("out", "name", "debug", "executor", "ray", "workers", "cache_dir")   # not what a unit computes
 
 
 def _finite(x):
@@ -63,21 +69,24 @@ def fit_models(cfg: RealismTask, train, test, cache_dir):
     return BCOffense(offense), defense, offense.info
 
 
-def simulate_starts(starts, offense, defense, rcfg: RealismConfig, device):
-    from envs.core import default_outcomes, default_sim_config
-
-    outcomes, sim_cfg = default_outcomes(device), default_sim_config()
+def simulate_starts(cfg: RealismTask, starts, offense, defense, rcfg: RealismConfig, device, executor):
+    """The rollouts of ``rcfg.n_starts`` drawn held-out starts through the executor seam
+    (hoopsim.realism_units: a unit per block of ``batch`` rows) -> (sim measures, drawn rows)."""
     idx = rollout_indices(len(starts), rcfg.n_starts, np.random.default_rng(rcfg.seed))
-    gen = torch.Generator(device=device).manual_seed(rcfg.seed)
-    defense.to(device)
-    start_fn = lambda lo, hi: starts.to_sim(idx[lo:hi], device, outcomes, sim_cfg)  # noqa: E731
-    parts = simulate_batched(start_fn, len(idx), rcfg.batch, offense, defense, outcomes,
-                             sim_cfg, gen, rcfg.max_steps)
-    return sim_measures(parts), idx
+    ids = start_ids(starts, idx)
+    shared = RealismShared(starts.subset(idx), ids, offense, defense, int(rcfg.seed),
+                           int(rcfg.max_steps), str(device))
+    settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY}
+    store = job_store("realism", cache_root(cfg.cache_dir), settings, ids, str(device),
+                      weights_digest(offense, defense))
+    units = realism_units(len(idx), rcfg.batch)
+    parts = run_units(rollout_unit, units, shared, executor, store, desc="realism rollouts")
+    return merge_measures(parts), idx, store
 
 
 def main(cfg) -> int:
     cfg = to_config(RealismTask, cfg)
+    executor = executor_config(cfg)             # executor=ray without Ray fails here
     t_start = time.time()
     rcfg = RealismConfig(cutoff=cfg.cutoff, n_starts=cfg.n_starts, seed=cfg.seed,
                          batch=cfg.batch, max_steps=cfg.max_steps)
@@ -93,7 +102,8 @@ def main(cfg) -> int:
     out = run_dir("realism", cfg)         # after the data checks: a bad cutoff leaves no folder
     offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir)
     starts = StartStates.from_dataset(test, split="test", cutoff=rcfg.cutoff)
-    sim, _ = simulate_starts(starts, offense, defense, rcfg, resolve_device(cfg.device))
+    sim, _, store = simulate_starts(cfg, starts, offense, defense, rcfg, resolve_device(cfg.device),
+                                    executor)
     games = sorted(set(test.meta["game_id"].astype(str)))
     pbp_files = [p for p in expand_paths(path_spec(cfg.pbp), PBP_SUFFIXES)
                  if any(g in Path(p).name for g in games)]
@@ -117,6 +127,7 @@ def main(cfg) -> int:
     write_text_atomic(out / "realism.md", markdown_table(report))
     from viz.realism_plot import plot_realism
     plot_realism(report, sim, real, out / "realism.png")
+    store.clear()                   # the report is written: the rollout shards are done
     passed = [k for k, e in report["metrics"].items() if e["pass"]]
     print(f"realism: {len(passed)}/{len(report['metrics'])} metrics within target; wrote {out}")
     return 0
