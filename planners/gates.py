@@ -111,7 +111,7 @@ def constant_velocity(truth: np.ndarray, n_observed: int, n_future: int) -> np.n
     return out[:, None]
 
 
-def _raw_samples(model, normalizer, diffusion, truth: np.ndarray, n_observed: int, n_samples: int,
+def raw_samples(model, normalizer, diffusion, truth: np.ndarray, n_observed: int, n_samples: int,
                  gen: torch.Generator, sampler: SamplerConfig, batch: int, device) -> np.ndarray:
     """Raw samples (n, s, h, c) feet conditioned on each window's first n_observed frames."""
     n, h, _ = truth.shape
@@ -146,6 +146,17 @@ def _reading(fake, real, forecasts, truth, rate, first, n_observed, n_future) ->
             "scene_minade20_m": fc["scene_minade_m"], "scene_minfde20_m": fc["scene_minfde_m"]}
 
 
+def gate_picks(n_windows: int, n_speed: int | None, n_forecast: int | None, seed: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(speed rows, forecast rows): seeded sorted subsets of ``n_windows`` windows (all
+    when fewer or None), drawn in that order from ``default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    pick = lambda m: np.sort(rng.choice(n_windows, m, replace=False)) if m and m < n_windows \
+        else np.arange(n_windows)  # noqa: E731
+    speed = pick(n_speed)
+    return speed, pick(n_forecast)
+
+
 def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_forecast: int = 100,
                   n_samples: int = 20, n_observed: int = 4, n_future: int = 8,
                   n_speed_observed: int = 2, seed: int = 0, sampler: SamplerConfig = RAW,
@@ -158,23 +169,32 @@ def measure_gates(model, normalizer, diffusion, windows, n_speed: int = 256, n_f
 
     The samples are read as deployed (positions fused with the velocity channels by
     ``sampler.decode_weight``); ``positions_only`` holds the same gates of the same
-    samples read from the position channels alone."""
-    n_future = min(n_future, windows.horizon - n_observed)     # short windows: fewer future frames
-    rng = np.random.default_rng(seed)
+    samples read from the position channels alone. (A job split into blocks of windows
+    draws the samples itself and calls :func:`gates_from_samples`.)"""
     gen = torch.Generator().manual_seed(seed)
-    rate = windows.rate_hz
-    pick = lambda m: np.sort(rng.choice(len(windows), m, replace=False)) if m and m < len(windows) \
-        else np.arange(len(windows))  # noqa: E731
+    speed_rows, forecast_rows = gate_picks(len(windows), n_speed, n_forecast, seed)
     undecoded = replace(sampler, decode_weight=0.0)
     with torch.no_grad():
-        real = windows.windows[pick(n_speed)]
-        fake = _raw_samples(model, normalizer, diffusion, real, n_speed_observed, 1, gen, undecoded,
-                            batch, device)[:, 0]
-        truth = windows.windows[pick(n_forecast)]
-        fc = _raw_samples(model, normalizer, diffusion, truth, n_observed, n_samples, gen, undecoded,
-                          batch, device)
+        real = windows.windows[speed_rows]
+        fake = raw_samples(model, normalizer, diffusion, real, n_speed_observed, 1, gen, undecoded,
+                           batch, device)[:, 0]
+        truth = windows.windows[forecast_rows]
+        fc = raw_samples(model, normalizer, diffusion, truth, n_observed, n_samples, gen, undecoded,
+                         batch, device)
+    return gates_from_samples(fake, real, fc, truth, windows.rate_hz, n_samples, n_observed, n_future,
+                              n_speed_observed, sampler, executor, support)
+
+
+def gates_from_samples(fake: np.ndarray, real: np.ndarray, fc: np.ndarray, truth: np.ndarray,
+                       rate_hz: float, n_samples: int, n_observed: int = 4, n_future: int = 8,
+                       n_speed_observed: int = 2, sampler: SamplerConfig = RAW, executor=None,
+                       support=None) -> dict:
+    """The gate dict of undecoded raw samples: ``fake`` (n, h, c) conditioned on the first
+    ``n_speed_observed`` frames of the speed windows ``real``, ``fc`` (m, s, h, c) on the
+    first ``n_observed`` frames of the forecast windows ``truth`` (feet)."""
+    n_future = min(n_future, truth.shape[1] - n_observed)     # short windows: fewer future frames
     first = n_speed_observed - 1
-    args = (rate, first, n_observed, n_future)
+    args = (rate_hz, first, n_observed, n_future)
     positions_only = _reading(fake, real, fc, truth, *args)
     fake = _decoded(fake, n_speed_observed, sampler.decode_weight)
     deployed = _reading(fake, real, _decoded(fc, n_observed, sampler.decode_weight), truth, *args)

@@ -90,3 +90,58 @@ def test_realism_local_equals_remote_and_resumes(corpus, monkeypatch, capsys):
     assert main(realism_args(root, root / "r_killed")) == 0
     assert rerun.ran == ["realism/b00001"]
     assert realism_bytes(root / "r_killed") == local
+
+
+@pytest.fixture(scope="module")
+def planner(corpus):
+    from engine.possessions.api import load_possessions
+    from engine.possessions.ingest import IngestConfig
+    from engine.runtime.training import TrainConfig
+    from hoopsim.planning import write_planning_extras
+    from planners.diffusion import train
+    from planners.windows import make_windows
+    from tests.planners.helpers import tiny_config
+
+    c = corpus / "corpus"
+    ds, _ = load_possessions(str(c / "tracking"), str(c / "pbp"), IngestConfig(split_cutoff=CUTOFF, workers=1),
+                             cache_dir=corpus / "cache")
+    w = make_windows(ds, 6.0, reward="points").select_split("train")
+    train(tiny_config(horizon=w.horizon, rate_hz=w.rate_hz), w, steps=3, batch=8, device="cpu",
+          out_dir=corpus / "planner", progress=False, train_cfg=TrainConfig(lr=1e-3))
+    write_planning_extras(corpus / "planner", w)
+    return corpus / "planner"
+
+
+def check_args(root, planner, out):
+    c = root / "corpus"
+    return ["planner-check", f"planner_checkpoint={planner}", f"tracking={c / 'tracking'}",
+            f"pbp={c / 'pbp'}", f"cutoff={CUTOFF}", f"out={out}", "n_speed=10", "n_forecast=6",
+            "n_samples=3", "batch=6", "workers=1", f"cache_dir={root / 'cache'}", "device=cpu"]
+
+
+def gates_bytes(out) -> str:
+    gates = json.loads((out / "gates.json").read_text())
+    gates.pop("wall_s")
+    return json.dumps(gates, sort_keys=True)
+
+
+@pytest.mark.slow
+def test_planner_check_local_equals_remote_and_resumes(corpus, planner, monkeypatch, capsys):
+    root = corpus
+    assert main(check_args(root, planner, root / "g_local")) == 0
+    local = gates_bytes(root / "g_local")
+    assert json.loads(local)["n_windows"] == 10 and json.loads(local)["n_forecast"] == 6
+    remote = Remote()
+    use(monkeypatch, remote)
+    assert main(check_args(root, planner, root / "g_remote")) == 0
+    assert gates_bytes(root / "g_remote") == local
+    assert sorted(remote.ran) == ["forecast/b00000", "forecast/b00001", "forecast/b00002",
+                                  "speed/b00000", "speed/b00001"]
+    use(monkeypatch, Remote(fail="forecast/b00001"))
+    capsys.readouterr()
+    assert main(check_args(root, planner, root / "g_killed")) == 2
+    assert failure_lines(capsys) == 1 and not (root / "g_killed" / "gates.json").exists()
+    rerun = Remote()
+    use(monkeypatch, rerun)
+    assert main(check_args(root, planner, root / "g_killed")) == 0
+    assert rerun.ran == ["forecast/b00001"] and gates_bytes(root / "g_killed") == local
