@@ -168,7 +168,7 @@ def make_method_from(name: str, shared, device, horizon: int | None = None):
     if name in shared.agents:
         from offline_rl.play import offline_policy
 
-        return offline_policy(shared.bc_fit, shared.agents[name])
+        return offline_policy(shared.bc_fit, shared.agents[name], shared.temperature)
     from hoopsim.planning import make_planner_method
 
     return make_planner_method(name, None, device, shared.sim_cfg.dt_s, shared.playbest, horizon,

@@ -42,6 +42,7 @@ class EvalShared:
     bc_fit: object = None   # offline_rl.bc FittedOffense when ``bc`` is evaluated
     planner: object = None  # planners.Planner when a PlayBest method is evaluated
     agents: dict = field(default_factory=dict)   # offline agent id -> loaded agent (hoopsim offline-eval's agents=)
+    temperature: float = 1.0   # softmax temperature of the offline agents' sampled play
 
 
 def cell_units(spec, n_rows: int, batch: int, table: str, n_keep: int) -> list[Unit]:

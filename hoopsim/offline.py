@@ -55,9 +55,9 @@ def load_preset(name: str, cfg=None):
 
 
 def data_config(cfg):
-    from hoopsim.task_configs import DataConfig
+    from hoopsim.offline_units import data_config as config
 
-    return DataConfig(tracking=cfg.tracking, pbp=cfg.pbp, cutoff=cfg.cutoff)
+    return config(cfg)
 
 
 def limit_games(ds, cutoff: str, train_games: int | None, test_games: int | None):
@@ -115,50 +115,19 @@ def behaviour(train, test, preset, seed: int):
                 "calibration_games": len(np.unique(cal.game_id))}
 
 
-def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
-    """Each agent, ``bc`` and ``scripted`` from the same held-out starts, per defense."""
-    import torch
-
-    from engine.outcomes.models import default_models
-    from engine.outcomes.torch_eval import OutcomeTensors
-    from envs.core import default_sim_config
-    from envs.defense import DEFENSES
-    from envs.evaluation.paired import mean_ci95, paired, run_cell
-    from envs.offense import OFFENSES
-    from envs.starts import StartStates
-    from hoopsim.evaluation import evaluation_outcomes
-    from offline_rl.bc import BCOffense, OffenseBCConfig, fit_or_load
-    from offline_rl.play import offline_policy, play_mode
+def online_rows(cfg, ds, agents: dict, preset, out: Path, executor=None) -> list[dict]:
+    """Each agent, ``bc`` and ``scripted`` from the same held-out starts, per defense,
+    through the executor seam (hoopsim.offline_units: a unit per method x defense x block)."""
+    from envs.evaluation.paired import mean_ci95, paired
+    from hoopsim.offline_units import play_online
 
     if preset.online_possessions <= 0:
         return []
-    if preset.bc_steps is None:
-        full = load_data(data_config(cfg), cache_root(cfg.cache_dir), cfg.workers)
-        fit = fit_or_load(full.split("train"), cache_dir=cache_root(cfg.cache_dir), progress=False)
-    else:
-        fit = fit_or_load(ds.split("train"), OffenseBCConfig(steps=preset.bc_steps, batch=256, max_frames=20_000, seed=cfg.seed),
-                          cache_dir=cache_root(cfg.cache_dir), progress=False)
-    if preset.online_outcomes == "held_out":
-        models = evaluation_outcomes(data_config(cfg), cfg.cutoff, cache_root(cfg.cache_dir), cfg.workers)
-    else:
-        models = default_models()
-    dev = torch.device("cpu")
-    outcomes_t = OutcomeTensors.from_models(models, dev)
-    sim_cfg = default_sim_config()
-    starts = StartStates.from_dataset(ds, split="test")
-    rng = np.random.default_rng(cfg.seed)
-    n = preset.online_possessions
-    idx = rng.choice(len(starts), size=n, replace=n > len(starts))
-    policies = {"bc": BCOffense(fit), "scripted": OFFENSES.make("scripted")}
-    policies.update({m: offline_policy(fit, a, preset.temperature) for m, a in agents.items()})
+    runs = play_online(cfg, ds, agents, preset, out, executor)
     rows = []
     for defense in preset.online_defenses:
-        runs = {}
-        for method, policy in policies.items():
-            start = starts.to_sim(idx, dev, outcomes_t, sim_cfg)
-            runs[method] = run_cell(start, policy, DEFENSES.make(defense), outcomes_t, sim_cfg, cfg.seed,
-                                    256, 120)
-        for method, run in runs.items():
+        cells = {m: r for (m, d), r in runs.items() if d == defense}
+        for method, run in cells.items():
             s = run.shots
             val = np.where(s["is_three"], 3.0, 2.0) if len(s) else np.zeros(0)
             fg_x = float((s["p_make"].to_numpy() * val).sum()) if len(s) else 0.0
@@ -167,14 +136,16 @@ def online_rows(cfg, ds, agents: dict, preset, out: Path) -> list[dict]:
             rows.append({"method": method, "defense": defense, "n": len(run.points),
                          "xppp": (fg_x + float(run.points.sum()) - fg_real) / len(run.points),
                          "ppp": m, "ci95": [lo, hi],
-                         "decisions": _who(method, agents, play_mode),
-                         "vs_bc": paired(run.points, runs["bc"].points),
-                         "vs_scripted": paired(run.points, runs["scripted"].points)})
+                         "decisions": _who(method, agents),
+                         "vs_bc": paired(run.points, cells["bc"].points),
+                         "vs_scripted": paired(run.points, cells["scripted"].points)})
     return rows
 
 
-def _who(method: str, agents: dict, play_mode) -> str:
+def _who(method: str, agents: dict) -> str:
     """Who decides and who moves in an online row."""
+    from offline_rl.play import play_mode
+
     if method not in agents:
         return method
     mode = play_mode(agents[method])

@@ -60,7 +60,7 @@ def evaluate(preset, test, agents: dict, seeded: dict, mu, wall: dict, seed: int
     return copy, ope, seeds
 
 
-def run_offline_eval(cfg, preset, out: Path) -> dict:
+def run_offline_eval(cfg, preset, out: Path, executor=None) -> dict:
     t0 = time.perf_counter()
     ds, mdp, train, test = build(cfg, preset)
     wall: dict = {}
@@ -68,7 +68,7 @@ def run_offline_eval(cfg, preset, out: Path) -> dict:
     mu, calib = behaviour(train, test, preset, cfg.seed)
     copy, ope, seeds = evaluate(preset, test, agents, seeded, mu, wall, cfg.seed)
     t_online = time.perf_counter()
-    online = online_rows(cfg, ds, agents, preset, out)
+    online = online_rows(cfg, ds, agents, preset, out, executor)
     g = np.bincount(np.cumsum(test.episode_starts()) - 1, weights=test.reward)
     results = {
         "meta": {"split": mdp.split_record(), "seeds": {"seed": cfg.seed, "n_seeds": preset.seeds,

@@ -32,7 +32,6 @@ from envs.evaluation.realism import (
     real_pbp_measures,
     real_tracking_measures,
     rollout_indices,
-    sim_measures,
 )
 from envs.starts import StartStates
 from hoopsim.configs import plain, to_config

@@ -145,3 +145,40 @@ def test_planner_check_local_equals_remote_and_resumes(corpus, planner, monkeypa
     use(monkeypatch, rerun)
     assert main(check_args(root, planner, root / "g_killed")) == 0
     assert rerun.ran == ["forecast/b00001"] and gates_bytes(root / "g_killed") == local
+
+
+@pytest.mark.slow
+def test_offline_eval_online_play_local_equals_remote_and_resumes(corpus, monkeypatch):
+    """Online rows of trained agents (majority, logistic) in blocks of 8 starts: the CLI's
+    local run, a stand-in remote run and a killed-then-resumed run give the same rows."""
+    import hoopsim.offline_units as units
+    from engine.runtime.executor import UnitFailedError
+    from hoopsim.cli import load_config
+    from hoopsim.configs import to_config
+    from hoopsim.offline import build, load_preset, online_rows
+    from hoopsim.task_configs_learning import OfflineEvalTask
+    from offline_rl.agents.load import load_agent
+
+    c, out = corpus / "corpus", corpus / "oe"
+    args = [f"tracking={c / 'tracking'}", f"pbp={c / 'pbp'}", f"cutoff={CUTOFF}", "preset=tiny",
+            "methods=[majority,logistic]", "steps=5", f"out={out}", f"cache_dir={corpus / 'cache'}"]
+    monkeypatch.setattr(units, "BLOCK", 8)
+    assert main(["offline-eval", *args]) == 0
+    cli_rows = json.loads((out / "results.json").read_text())["online"]
+    cfg = to_config(OfflineEvalTask, load_config("offline-eval", args))
+    preset = load_preset(cfg.preset, cfg)
+    ds = build(cfg, preset)[0]
+    agents = {m: load_agent(out / "agents" / m) for m in ("majority", "logistic")}
+    dump = lambda rows: json.dumps(rows, sort_keys=True, default=float)
+    assert dump(online_rows(cfg, ds, agents, preset, out)) == dump(cli_rows)
+    remote = Remote()
+    use(monkeypatch, remote)
+    assert dump(online_rows(cfg, ds, agents, preset, out)) == dump(cli_rows)
+    assert len(remote.ran) == 4 * 4 and len(cli_rows) == 4          # 4 methods x 4 blocks of 8
+    use(monkeypatch, Remote(fail="online/logistic/man_to_man/h0/b00002"))
+    with pytest.raises(UnitFailedError, match="online/logistic/man_to_man/h0/b00002"):
+        online_rows(cfg, ds, agents, preset, out)
+    rerun = Remote()
+    use(monkeypatch, rerun)
+    assert dump(online_rows(cfg, ds, agents, preset, out)) == dump(cli_rows)
+    assert rerun.ran == ["online/logistic/man_to_man/h0/b00002"]
