@@ -110,12 +110,22 @@ def trace(pair: Pair) -> str:
 
 def examples(pairs: list[Pair], direct: int, rng: np.random.Generator) -> list[tuple[str, str]]:
     """(prompt, answer) training examples: a reasoning trace for every pair and, for the
-    first ``direct`` pairs, the direct answer in BOTH orders; shuffled."""
-    out = [(prompt(p, REASON), trace(p)) for p in pairs]
-    for p in pairs[:direct]:
-        for q in (p, p.swapped()):
-            out.append((prompt(q, DIRECT), f"[[{q.winner}]]"))
-    return [out[k] for k in rng.permutation(len(out))]
+    first ``direct`` pairs, the direct answer in BOTH orders (kept next to each other, so
+    one optimiser step sees both); traces and direct pairs are shuffled and interleaved
+    (trace, direct, direct, trace, ...) so that a run stopped early has seen both kinds."""
+    traces = [(prompt(p, REASON), trace(p)) for p in pairs]
+    traces = [traces[k] for k in rng.permutation(len(traces))]
+    both = []
+    for k in rng.permutation(min(direct, len(pairs))):
+        p = pairs[k]
+        both.append([(prompt(q, DIRECT), f"[[{q.winner}]]") for q in (p, p.swapped())])
+    out = []
+    for k in range(max(len(traces), len(both))):
+        if k < len(traces):
+            out.append(traces[k])
+        if k < len(both):
+            out.extend(both[k])
+    return out
 
 
 # --- reading the LM -------------------------------------------------------------------
@@ -133,26 +143,32 @@ def option_ids(tokenizer, options=OPTIONS) -> list[list[int]]:
 
 
 def forced_choice(model, tokenizer, text: str, options=OPTIONS, system: str | None = SYSTEM) -> np.ndarray:
-    """Log-probability of each option as the start of the answer to ``text`` (one batched
-    forward pass over prompt + option, options right-padded to one length)."""
+    """Log-probability of each option as the start of the answer to ``text``: one forward
+    pass over the prompt (and the options' common first tokens), then each option's
+    remaining tokens on a copy of the key-value cache."""
+    import copy
+
     import torch
 
     ids = encode_prompt(tokenizer, text, system)
     opts = option_ids(tokenizer, options)
-    width = max(len(o) for o in opts)
-    seqs = torch.zeros(len(opts), len(ids) + width, dtype=torch.long)
-    mask = torch.zeros_like(seqs)
-    for k, o in enumerate(opts):
-        seqs[k, :len(ids) + len(o)] = torch.tensor(ids + o)
-        mask[k, :len(ids) + len(o)] = 1
+    common = 0
+    while all(len(o) > common + 1 and o[common] == opts[0][common] for o in opts):
+        common += 1
+    head = ids + opts[0][:common]
     with torch.no_grad():
-        logits = model(input_ids=seqs, attention_mask=mask).logits.float()
-    logp = torch.log_softmax(logits, -1)
-    out = np.zeros(len(opts))
+        out = model(input_ids=torch.tensor([head]), use_cache=True)
+    first = torch.log_softmax(out.logits[0].float(), -1)
+    shared = float(sum(first[len(ids) - 1 + j, t] for j, t in enumerate(opts[0][:common])))
+    scores = np.zeros(len(opts))
     for k, o in enumerate(opts):
-        pos = torch.arange(len(ids) - 1, len(ids) - 1 + len(o))
-        out[k] = float(logp[k, pos, torch.tensor(o)].sum())
-    return out
+        rest = o[common:]
+        cache = copy.deepcopy(out.past_key_values)
+        with torch.no_grad():
+            tail = model(input_ids=torch.tensor([rest]), past_key_values=cache, use_cache=True).logits[0].float()
+        logp = torch.cat([first[-1:], torch.log_softmax(tail, -1)[:-1]])          # predicts rest[j]
+        scores[k] = shared + float(logp[torch.arange(len(rest)), torch.tensor(rest)].sum())
+    return scores
 
 
 def swap_stats(lp_ab: np.ndarray, lp_ba: np.ndarray, winner_ab: list[str]) -> dict:

@@ -37,9 +37,9 @@ class LoraTrainConfig:
     targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
     top_layers: int = 8           # LoRA on the top layers only: backward stops there (CPU time)
     n_layers: int = 30            # SmolLM2-135M
-    lr: float = 4e-4
-    accum: int = 8
-    warmup: int = 10
+    lr: float = 1e-3
+    accum: int = 4
+    warmup: int = 5
     max_minutes: float = 55.0
     save_every: int = 10
     threads: int = 2
