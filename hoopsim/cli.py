@@ -148,6 +148,10 @@ def run(argv: list[str]) -> int:
         print(usage())
         return 0
     if any(a in MULTIRUN_FLAGS for a in argv) and not wants_help:
+        from hoopsim.sweeps import launch, uses_launcher
+
+        if uses_launcher(overrides):     # hydra/launcher=submitit_local | submitit_slurm | ray
+            return launch(task, overrides, CONF_DIR)
         return run_multirun(task, overrides)
     cfg = load_config(task, overrides)
     if wants_help:
