@@ -6,7 +6,7 @@ launcher runs the jobs).
   ``submitit_slurm``: each job a SLURM job (``hydra.launcher.partition=...``,
   ``hydra.launcher.timeout_min=...``, ...); ``pip install 'hoopsim[slurm]'``.
 - ``hydra/launcher=ray``: each job a Ray task (``hydra.launcher.ray.init.address=auto``
-  joins a running cluster); the Ray launcher plugin, see the README for its install.
+  joins a running cluster); ``pip install 'hoopsim[ray-launcher]'``.
 
 The layout is the in-process multirun's (hoopsim.cli.run_multirun): ``out=`` names the sweep
 folder (default multirun/<task>__<time>/), job ``i`` writes into ``<sweep>/<i>/`` and the
@@ -29,8 +29,8 @@ LAUNCHER_KEY = "hydra/launcher="
 # launcher option -> (the plugin's module, the hoopsim extra that installs it)
 PLUGINS = {"submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
            "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
-           "ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
-           "ray_aws": ("hydra_plugins.hydra_ray_launcher", "ray")}
+           "ray": ("hydra_plugins.hydra_ray_launcher", "ray-launcher"),
+           "ray_aws": ("hydra_plugins.hydra_ray_launcher", "ray-launcher")}
 
 
 def uses_launcher(overrides: list[str]) -> bool:

@@ -46,7 +46,7 @@ def test_missing_launcher_plugin_is_one_line_exit_2(tmp_path, monkeypatch, capsy
     monkeypatch.setitem(sys.modules, "hydra_plugins.hydra_ray_launcher", None)
     assert main(["synthesize", "-m", *SMALL, f"out={tmp_path / 's'}", "hydra/launcher=ray"]) == 2
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert len(err) == 1 and "pip install 'hoopsim[ray]'" in err[0]
+    assert len(err) == 1 and "pip install 'hoopsim[ray-launcher]'" in err[0]
     assert not (tmp_path / "s").exists()
 
 
