@@ -29,6 +29,7 @@ from engine.errors import HoopsimConfigError, HoopsimDataError
 from hoopsim.configs import to_config
 from hoopsim.errors import UsageError
 from hoopsim.runs import discard_unfinished, forget_created, run_dir
+from hoopsim.sweeps import launch, sweep_jobs, uses_launcher
 
 __all__ = ["CONF_DIR", "TASKS", "UsageError", "main", "run", "run_dir"]
 
@@ -108,15 +109,6 @@ def load_config(task: str, overrides: list[str]):
         return compose(config_name=task, overrides=overrides)
 
 
-def sweep_jobs(overrides: list[str]) -> list[list[str]]:
-    """Hydra's basic-sweeper expansion: ``defense=a,b seed=0,1`` -> 4 override lists."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
-
-
 def run_multirun(task: str, overrides: list[str]) -> int:
     """Run every job of the sweep one after another, each in ``<sweep>/<job number>/``
     (``out=`` names the sweep folder; default multirun/<task>__<time>/). Every job's
@@ -148,10 +140,8 @@ def run(argv: list[str]) -> int:
         print(usage())
         return 0
     if any(a in MULTIRUN_FLAGS for a in argv) and not wants_help:
-        from hoopsim.sweeps import launch, uses_launcher
-
         if uses_launcher(overrides):     # hydra/launcher=submitit_local | submitit_slurm | ray
-            return launch(task, overrides, CONF_DIR)
+            return launch(task, TASKS[task][0], overrides, CONF_DIR)
         return run_multirun(task, overrides)
     cfg = load_config(task, overrides)
     if wants_help:

@@ -53,16 +53,24 @@ def check_plugin(overrides: list[str]) -> None:
                                          f"pip install 'hoopsim[{extra}]'") from None
 
 
-def run_job(task: str, cfg) -> int:
+def sweep_jobs(overrides: list[str]) -> list[list[str]]:
+    """Hydra's basic-sweeper expansion: ``defense=a,b seed=0,1`` -> 4 override lists."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def run_job(module_name: str, cfg) -> int:
     """One job of a launched sweep: the job's config -> the task's dataclass, ``out`` set to
     the job's folder (hydra's output dir of the job) -> the task's exit code."""
     from hydra.core.hydra_config import HydraConfig
 
-    from hoopsim.cli import TASKS
     from hoopsim.configs import to_config
     from hoopsim.runs import forget_created
 
-    module = importlib.import_module(TASKS[task][0])
+    module = importlib.import_module(module_name)
     typed = to_config(module.CONFIG, cfg)
     if hasattr(typed, "out"):
         typed = dataclasses.replace(typed, out=HydraConfig.get().runtime.output_dir)
@@ -77,24 +85,24 @@ def sweep_folder(task: str, overrides: list[str]) -> Path:
     return folder.expanduser().resolve()
 
 
-def launch(task: str, overrides: list[str], conf_dir: Path) -> int:
+def launch(task: str, module_name: str, overrides: list[str], conf_dir: Path) -> int:
     """Run the sweep of ``overrides`` with hydra's multirun and the named launcher
     (module docstring); returns the largest exit code of the jobs."""
+    from hydra import compose, initialize_config_dir, version
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path
     from hydra.core.global_hydra import GlobalHydra
-    from hydra import version
 
-    from hoopsim.cli import TASKS, load_config, sweep_jobs
     from hoopsim.configs import to_config
 
     check_plugin(overrides)
-    module = importlib.import_module(TASKS[task][0])
+    module = importlib.import_module(module_name)
     user = [o for o in overrides if not (o.startswith("hydra") or o.startswith("out="))]
     hydra_keys = [o for o in overrides if o.startswith("hydra")]
     jobs = sweep_jobs(user)
-    for job in jobs:                       # every job's config is checked before any runs
-        to_config(module.CONFIG, load_config(task, job))
+    with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
+        for job in jobs:                   # every job's config is checked before any runs
+            to_config(module.CONFIG, compose(config_name=task, overrides=job))
     sweep = sweep_folder(task, overrides)
     sweep.mkdir(parents=True, exist_ok=True)
     lines = [f"{i}: {' '.join(job + [f'out={sweep / str(i)}'])}" for i, job in enumerate(jobs)]
@@ -105,7 +113,7 @@ def launch(task: str, overrides: list[str], conf_dir: Path) -> int:
                                      config_search_path=create_config_search_path(str(conf_dir)))
     try:
         returns = hydra.multirun(
-            config_name=task, task_function=functools.partial(run_job, task),
+            config_name=task, task_function=functools.partial(run_job, module_name),
             overrides=user + [f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=${hydra.job.num}",
                               "hydra.job.chdir=false"] + hydra_keys)
     finally:
