@@ -166,3 +166,19 @@ def test_soak_on_the_cluster_counts_what_the_local_run_counts(cluster):
     strip = lambda res: [{k: v for k, v in c.items() if k != "wall_s"} for c in res["cells"]]  # noqa: E731
     assert strip(local) == strip(remote) and local["schemes"] == remote["schemes"]
     assert local["possessions"] == 48 and len(local["cells"]) == 4
+
+
+def test_realism_on_the_cluster_writes_what_the_local_run_writes(cluster):
+    c, root = cluster
+    corpus = root / "corpus"
+    args = ["realism", f"tracking={corpus / 'tracking'}", f"pbp={corpus / 'pbp'}", "cutoff=0029900003",
+            f"cache_dir={root / 'cache'}", "n_starts=12", "batch=4", "max_steps=12", "offense.steps=3",
+            "offense.max_frames=1000", "offense.batch=128", "defense.steps=3", "defense.max_frames=1000",
+            "workers=1", "device=cpu"]
+    assert main(args + [f"out={root / 're_local'}"]) == 0
+    assert main(args + [f"out={root / 're_ray'}", "executor=ray", "ray.address=auto"]) == 0
+    local, remote = files_of(root / "re_local"), files_of(root / "re_ray")
+    assert local["realism.md"] == remote["realism.md"]
+    a, b = (json.loads(x["realism.json"]) for x in (local, remote))
+    assert a["meta"].pop("wall_s") >= 0 and b["meta"].pop("wall_s") >= 0
+    assert a == b and a["meta"]["n_starts"] == 12
