@@ -35,13 +35,13 @@ def soak_config(cfg: SoakTask):
     from envs.evaluation.soak import SoakConfig
     from envs.offense import OFFENSES
 
-    for reg, names in ((DEFENSES, cfg.schemes), (OFFENSES, cfg.offenses)):
+    for key, reg, names in (("schemes", DEFENSES, cfg.schemes), ("offenses", OFFENSES, cfg.offenses)):
         bad = [n for n in names if n not in reg or n == "bc"]
         if bad:
-            raise HoopsimConfigError(f"soak: unknown or unwired names {bad}; choose from "
+            raise HoopsimConfigError(key, bad, "unknown or unwired names; choose from "
                                      f"{[n for n in reg.names() if n != 'bc']}")
     if len(cfg.ppp_range) != 2 or cfg.ppp_range[0] > cfg.ppp_range[1]:
-        raise HoopsimConfigError(f"soak: ppp_range must be [low, high], got {list(cfg.ppp_range)}")
+        raise HoopsimConfigError("ppp_range", list(cfg.ppp_range), "must be [low, high]")
     return SoakConfig(possessions=cfg.possessions, batch=cfg.batch, max_steps=cfg.max_steps,
                       schemes=tuple(cfg.schemes), offenses=tuple(cfg.offenses),
                       court_margin_ft=cfg.court_margin_ft, ppp_range=tuple(cfg.ppp_range),

@@ -182,3 +182,12 @@ def test_offline_eval_online_play_local_equals_remote_and_resumes(corpus, monkey
     use(monkeypatch, rerun)
     assert dump(online_rows(cfg, ds, agents, preset, out)) == dump(cli_rows)
     assert rerun.ran == ["online/logistic/man_to_man/h0/b00002"]
+
+
+def test_soak_bad_names_are_one_line_and_exit_2(tmp_path, capsys):
+    """(The soak task raised TypeError here: its config errors were built with one argument.)"""
+    assert main(["soak", f"out={tmp_path / 'a'}", "possessions=8", "schemes=[nope]"]) == 2
+    assert main(["soak", f"out={tmp_path / 'b'}", "possessions=8", "ppp_range=[1.4,0.6]"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("hoopsim: error:")]
+    assert len(err) == 2 and "schemes=['nope']" in err[0] and "ppp_range=[1.4, 0.6]" in err[1]
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
