@@ -34,28 +34,19 @@ def train_all(preset, train, out: Path, wall: dict) -> tuple[dict, dict]:
     return agents, seeded
 
 
-def evaluate(preset, test, agents: dict, seeded: dict, mu, wall: dict, seed: int) -> tuple[list, list, list]:
-    """(action_copy rows, ope rows, seed_summary rows)."""
-    from offline_rl.mdp import stacked, windows
-    from offline_rl.ope import fit_fqe, ope_rows
-    from offline_rl.pipeline import copy_row, predictions, seed_summary
+def evaluate(cfg, preset, test, seeded: dict, mu, wall: dict, out: Path, executor=None
+             ) -> tuple[list, list, list]:
+    """(action_copy rows, ope rows, seed_summary rows) through the executor seam (a unit
+    per discrete agent: hoopsim.offline_units.copy_and_ope)."""
+    from hoopsim.offline_units import copy_and_ope
+    from offline_rl.pipeline import seed_summary
 
-    x, m = windows(test, preset.history)
-    xs = stacked(test, preset.budget.stack)
     copy, ope, per_seed = [], [], []
-    for method, agent in agents.items():
-        if not hasattr(agent, "scores"):       # continuous movers: online play only
-            continue
-        t0 = time.perf_counter()
-        s, pred = predictions(agent, x, m, seed)
-        copy.append(copy_row(method, test, s, pred, preset, agent, seed))
-        pi = agent.policy(s, preset.temperature)
-        q = fit_fqe(xs, test, pi, preset.fqe_steps, seed)
-        ope += ope_rows(method, test, pi, mu, q, preset.n_boot, seed)
-        for k, a in enumerate(seeded.get(method, [])[1:], start=1):
-            s_k, pred_k = predictions(a, x, m, seed + k)
-            per_seed.append(copy_row(method, test, s_k, pred_k, preset, a, seed))
-        wall.setdefault(method, {})["evaluate"] = round(time.perf_counter() - t0, 1)
+    for method, res in copy_and_ope(cfg, preset, test, seeded, mu, out, executor).items():
+        copy.append(res["copy"])
+        ope += res["ope"]
+        per_seed += res["per_seed"]
+        wall.setdefault(method, {})["evaluate"] = round(res["wall_s"], 1)
     seeds = seed_summary([r for r in copy if len(seeded.get(r["method"], [])) > 1] + per_seed)
     return copy, ope, seeds
 
@@ -66,7 +57,7 @@ def run_offline_eval(cfg, preset, out: Path, executor=None) -> dict:
     wall: dict = {}
     agents, seeded = train_all(preset, train, out, wall)
     mu, calib = behaviour(train, test, preset, cfg.seed)
-    copy, ope, seeds = evaluate(preset, test, agents, seeded, mu, wall, cfg.seed)
+    copy, ope, seeds = evaluate(cfg, preset, test, seeded, mu, wall, out, executor)
     t_online = time.perf_counter()
     online = online_rows(cfg, ds, agents, preset, out, executor)
     g = np.bincount(np.cumsum(test.episode_starts()) - 1, weights=test.reward)

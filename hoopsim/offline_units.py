@@ -13,12 +13,14 @@ shared object; finished blocks are kept as shards until the online play is merge
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from engine.runtime.cache import file_stamp
-from engine.runtime.executor import ExecutorConfig, run_units
+from engine.runtime.executor import ExecutorConfig, Unit, run_units
 from hoopsim.configs import plain
 from hoopsim.data import cache_root, load_data
 from hoopsim.evaluation_units import EvalShared, cell_units, merge_cell, merge_cells, play_unit
@@ -29,16 +31,18 @@ MAX_STEPS = 120        # steps (0.52 s) before an online possession is cut
 RUN_ONLY = ("out", "name", "debug", "executor", "ray", "workers", "threads", "cache_dir")
 
 
-def agents_stamp(out: Path, agents: dict) -> dict:
-    """The content of each seed-0 agent's saved files (the shard key's part for agents)."""
+def agents_stamp(out: Path, agents: dict, folders: list | None = None) -> dict:
+    """The content of each seed-0 agent's saved files (or of ``folders``): the shard key's
+    part for agents."""
     from offline_rl.pipeline import agent_folder
 
     stamps = {}
     for method in agents:
-        folder = agent_folder(out, method, 0)
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "train_time.json") \
-            if folder.is_dir() else []
-        stamps[method] = [[str(p.relative_to(folder)), file_stamp(p).split("|", 1)[1]] for p in files]
+        for folder in folders or [agent_folder(out, method, 0)]:
+            files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "train_time.json") \
+                if folder.is_dir() else []
+            stamps[str(folder.name)] = [[str(p.relative_to(folder)), file_stamp(p).split("|", 1)[1]]
+                                        for p in files]
     return stamps
 
 
@@ -95,3 +99,65 @@ def play_online(cfg, ds, agents: dict, preset, out: Path, executor: ExecutorConf
             for (_, method, defense, _), parts in merge_cells(units, results).items()}
     store.clear()
     return runs
+
+
+@dataclass
+class CopyShared:
+    """What every action-copy / OPE unit needs (sent to each node once)."""
+
+    test: object            # offline_rl.mdp.OfflineMDP of the held-out games
+    x: np.ndarray           # history windows of the test decision points (preset.history)
+    m: np.ndarray           # their masks
+    xs: np.ndarray          # frame-stacked observations (FQE's input)
+    mu: np.ndarray          # the calibrated behaviour policy on the test decision points
+    agents: dict            # method -> its agents, seed 0 first
+    preset: object
+    seed: int
+    threads: int            # torch threads of a unit (FQE's sums depend on it)
+
+
+def copy_ope_unit(method: str, shared: CopyShared) -> dict:
+    """One agent's action copy (every seed) and OPE (seed 0, FQE included)."""
+    import torch
+
+    from offline_rl.ope import fit_fqe, ope_rows
+    from offline_rl.pipeline import copy_row, predictions
+
+    torch.set_num_threads(shared.threads)
+    t0, p, seed = time.perf_counter(), shared.preset, shared.seed
+    agent, *others = shared.agents[method]
+    s, pred = predictions(agent, shared.x, shared.m, seed)
+    copy = copy_row(method, shared.test, s, pred, p, agent, seed)
+    pi = agent.policy(s, p.temperature)
+    q = fit_fqe(shared.xs, shared.test, pi, p.fqe_steps, seed)
+    ope = ope_rows(method, shared.test, pi, shared.mu, q, p.n_boot, seed)
+    per_seed = []
+    for k, a in enumerate(others, start=1):
+        s_k, pred_k = predictions(a, shared.x, shared.m, seed + k)
+        per_seed.append(copy_row(method, shared.test, s_k, pred_k, p, a, seed))
+    return {"copy": copy, "ope": ope, "per_seed": per_seed, "wall_s": time.perf_counter() - t0}
+
+
+def copy_and_ope(cfg, preset, test, seeded: dict, mu, out: Path, executor: ExecutorConfig | None = None
+                 ) -> dict:
+    """{method: copy_ope_unit's result} of every discrete agent (continuous movers play
+    online only) through the executor seam, a unit per agent."""
+    from offline_rl.mdp import stacked, windows
+    from offline_rl.pipeline import agent_folder
+
+    methods = [m for m, agents in seeded.items() if hasattr(agents[0], "scores")]
+    if not methods:
+        return {}
+    x, m = windows(test, preset.history)
+    shared = CopyShared(test, x, m, stacked(test, preset.budget.stack), mu,
+                        {k: list(seeded[k]) for k in methods}, preset, int(cfg.seed), int(cfg.threads))
+    stamps = {k: agents_stamp(out, {k: None}, [agent_folder(out, k, s) for s in range(len(seeded[k]))])
+              for k in methods}
+    settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY or k == "threads"}
+    store = job_store("offline-eval-copy", cache_root(cfg.cache_dir), settings, plain(preset), stamps,
+                      weights_digest(mu))
+    units = [Unit(f"copy-ope/{k}", k) for k in methods]
+    results = run_units(copy_ope_unit, units, shared, executor or ExecutorConfig(), store,
+                        desc="action copy + OPE")
+    store.clear()
+    return dict(zip(methods, results))

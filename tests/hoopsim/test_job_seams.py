@@ -150,7 +150,8 @@ def test_planner_check_local_equals_remote_and_resumes(corpus, planner, monkeypa
 @pytest.mark.slow
 def test_offline_eval_online_play_local_equals_remote_and_resumes(corpus, monkeypatch):
     """Online rows of trained agents (majority, logistic) in blocks of 8 starts: the CLI's
-    local run, a stand-in remote run and a killed-then-resumed run give the same rows."""
+    local run, a stand-in remote run and a killed-then-resumed run give the same rows; the
+    action copy and OPE rows through the stand-in remote are the CLI's."""
     import hoopsim.offline_units as units
     from engine.runtime.executor import UnitFailedError
     from hoopsim.cli import load_config
@@ -182,6 +183,19 @@ def test_offline_eval_online_play_local_equals_remote_and_resumes(corpus, monkey
     use(monkeypatch, rerun)
     assert dump(online_rows(cfg, ds, agents, preset, out)) == dump(cli_rows)
     assert rerun.ran == ["online/logistic/man_to_man/h0/b00002"]
+    # action copy and OPE, a unit per agent: the stand-in remote gives the CLI's rows
+    from hoopsim.offline import behaviour
+    from hoopsim.offline_units import copy_and_ope
+
+    results = json.loads((out / "results.json").read_text())
+    _, _, train, test = build(cfg, preset)
+    mu, _ = behaviour(train, test, preset, cfg.seed)
+    remote = Remote()
+    use(monkeypatch, remote)
+    res = copy_and_ope(cfg, preset, test, {k: [a] for k, a in agents.items()}, mu, out)
+    assert sorted(remote.ran) == ["copy-ope/logistic", "copy-ope/majority"]
+    assert dump([r["copy"] for r in res.values()]) == dump(results["action_copy"])
+    assert dump([row for r in res.values() for row in r["ope"]]) == dump(results["ope"])
 
 
 def test_soak_bad_names_are_one_line_and_exit_2(tmp_path, capsys):
