@@ -30,7 +30,7 @@ class OfflineEvalTask(RunTask):
     threads: int = at_least(1)
     cache_dir: str | None = None
     workers: int = at_least(1)
-    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: online play, a unit per agent x scheme x block
+    executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: copy + OPE per agent, online play per agent x scheme x block
     ray: RaySettings = RaySettings()
 
 

@@ -1,8 +1,8 @@
 """hoopsim offline-eval: train (or load) every offline agent of the preset on the games
 before the cutoff, evaluate on the games at or after it (hoopsim.offline_run); writes
-``<out>/results.json`` and ``<out>/results.md``. ``executor=ray`` plays the online rows on Ray
-(a unit per agent x defense x block of starts, hoopsim.offline_units) with the same results
-as the local run."""
+``<out>/results.json`` and ``<out>/results.md``. ``executor=ray`` runs the evaluation phase on Ray
+(hoopsim.offline_units: action copy + OPE a unit per agent, online play a unit per agent x
+defense x block of starts) with the same results as the local run; training stays here."""
 
 from __future__ import annotations
 
