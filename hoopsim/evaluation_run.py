@@ -57,7 +57,7 @@ from hoopsim.evaluation_units import (
     play_unit,
     unit_timing,
 )
-from hoopsim.jobs import executor_config, job_store
+from hoopsim.jobs import executor_config, job_store, unit_threads
 from hoopsim.results import markdown, outside_support, write_report
 from hoopsim.runs import git_rev
 from hoopsim.task_configs import EvaluateTask
@@ -121,7 +121,7 @@ def evaluation_job(cfg: EvaluateTask, prep: Prepared, ctx: MethodContext):
     methods = {m for m, _, _ in main + t5_spec}
     shared = EvalShared(starts, ids, prep.models_eval, ctx.sim_cfg, int(cfg.seed), int(cfg.max_steps),
                         ctx.playbest, dict(cfg.defense) if cfg.defense else None, str(prep.device),
-                        **shared_models(methods, ctx))
+                        threads=unit_threads(cfg.threads), **shared_models(methods, ctx))
     units = (cell_units(main, len(prep.idx), cfg.batch, "main", 1)
              + cell_units(t5_spec, len(t5_idx), cfg.batch, "t5", 0))
     return units, shared, t5_idx
@@ -131,7 +131,7 @@ def job_key(cfg: EvaluateTask, prep: Prepared, ctx: MethodContext) -> list:
     """What the units' results depend on beyond their keys (the shard store's key)."""
     settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY_KEYS}
     return [settings, start_ids(prep.starts, prep.idx), prep.cutoff, str(prep.device),
-            checkpoint_stamp(ctx.planner_dir), prep.models_eval.version]
+            checkpoint_stamp(ctx.planner_dir), prep.models_eval.version, unit_threads(cfg.threads)]
 
 
 # keys that change where or how a run goes, not what its units compute

@@ -43,6 +43,7 @@ class EvalShared:
     planner: object = None  # planners.Planner when a PlayBest method is evaluated
     agents: dict = field(default_factory=dict)   # offline agent id -> loaded agent (hoopsim offline-eval's agents=)
     temperature: float = 1.0   # softmax temperature of the offline agents' sampled play
+    threads: int | None = None  # torch threads of a unit (hoopsim.jobs.unit_threads; None: as is)
 
 
 def cell_units(spec, n_rows: int, batch: int, table: str, n_keep: int) -> list[Unit]:
@@ -83,6 +84,7 @@ def _scheme(defense: str, shared: EvalShared):
 def play_unit(args, shared: EvalShared) -> dict:
     """Play one block of one cell (module docstring) -> its arrays, shots and scores."""
     from engine.outcomes.torch_eval import OutcomeTensors
+    from envs.evaluation.bench import torch_threads
 
     table, method, defense, horizon, lo, hi, n_keep = args
     t0, c0 = time.perf_counter(), time.process_time()
@@ -92,8 +94,9 @@ def play_unit(args, shared: EvalShared) -> dict:
     outcomes_t = OutcomeTensors.from_models(shared.models_eval, device)
     start = shared.starts[table].to_sim(np.arange(lo, hi), device, outcomes_t, shared.sim_cfg)
     policy = _policy(method, horizon, shared, device)
-    run = run_cell(start, policy, _scheme(defense, shared), outcomes_t, shared.sim_cfg, seed,
-                   hi - lo, shared.max_steps, keep_positions=n_keep)
+    with torch_threads(shared.threads):      # float sums depend on the thread count
+        run = run_cell(start, policy, _scheme(defense, shared), outcomes_t, shared.sim_cfg, seed,
+                       hi - lo, shared.max_steps, keep_positions=n_keep)
     shots = {c: run.shots[c].to_numpy() for c in SHOT_COLUMNS}
     return {"points": run.points, "outcome": run.outcome, "length_s": run.length_s,
             "n_passes": run.n_passes, "shots": shots, "positions": list(run.positions),

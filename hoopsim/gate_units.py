@@ -13,6 +13,7 @@ object.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,6 +39,7 @@ class GateShared:
     batch: int              # samples per denoising batch
     seed: int
     device: str
+    threads: int = 1        # torch threads of a unit: a batched matmul's sums depend on it
 
 
 def window_ids(meta, windows, rows: np.ndarray) -> list[str]:
@@ -61,6 +63,7 @@ def sample_unit(args, shared: GateShared) -> np.ndarray:
     """Raw undecoded samples (n, s, h, c) feet of one block (module docstring)."""
     import torch
 
+    from envs.evaluation.bench import torch_threads
     from planners.gates import raw_samples
 
     gate, lo, hi = args
@@ -69,10 +72,12 @@ def sample_unit(args, shared: GateShared) -> np.ndarray:
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)        # on the cpu, as planners.gates draws
     model = shared.model.to(device).eval()
-    with torch.no_grad():
-        return raw_samples(model, shared.normalizer, shared.diffusion, shared.windows[gate][lo:hi],
-                           shared.n_observed[gate], shared.n_samples[gate], gen,
-                           replace(shared.sampler, decode_weight=0.0), shared.batch, device)
+    # arrays from Ray's object store are read-only (torch warns on them): copies
+    block, normalizer = shared.windows[gate][lo:hi].copy(), copy.deepcopy(shared.normalizer)
+    with torch.no_grad(), torch_threads(shared.threads):
+        return raw_samples(model, normalizer, shared.diffusion, block, shared.n_observed[gate],
+                           shared.n_samples[gate], gen, replace(shared.sampler, decode_weight=0.0),
+                           shared.batch, device)
 
 
 def merge_samples(units: list[Unit], results: list) -> dict:

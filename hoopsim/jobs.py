@@ -25,6 +25,15 @@ def executor_config(cfg, workers: int = 1) -> ExecutorConfig:
                                          num_gpus=float(ray.num_gpus), max_retries=int(ray.max_retries)))
 
 
+def unit_threads(threads: int | None) -> int:
+    """The torch threads every unit of a job runs with: ``threads``, or this process's
+    count. Sent to the workers, so a unit's float sums (matmuls split across threads) are
+    the same on every executor, whatever thread count a worker would start with."""
+    import torch
+
+    return int(threads) if threads else torch.get_num_threads()
+
+
 def job_store(job: str, root: Path, *parts) -> ShardStore:
     """The shard store of ``job`` keyed by ``parts`` (inputs and every setting that
     changes a unit's result) under the cache folder ``root``."""

@@ -23,7 +23,13 @@ from engine.runtime.cache import file_stamp
 from engine.runtime.executor import ExecutorConfig, Unit, run_units
 from hoopsim.configs import plain
 from hoopsim.data import cache_root, load_data
-from hoopsim.evaluation_units import EvalShared, cell_units, merge_cell, merge_cells, play_unit
+from hoopsim.evaluation_units import (
+    EvalShared,
+    cell_units,
+    merge_cell,
+    merge_cells,
+    play_unit,
+)
 from hoopsim.jobs import job_store, weights_digest
 
 BLOCK = 256            # starts per unit
@@ -88,7 +94,7 @@ def play_online(cfg, ds, agents: dict, preset, out: Path, executor: ExecutorConf
     ids = start_ids(starts, idx)
     shared = EvalShared({"online": starts.subset(idx)}, {"online": ids}, models, default_sim_config(),
                         int(cfg.seed), MAX_STEPS, {}, None, "cpu", bc_fit=fit, agents=dict(agents),
-                        temperature=float(preset.temperature))
+                        temperature=float(preset.temperature), threads=int(cfg.threads))
     methods = ["bc", "scripted", *agents]
     units = cell_units([(m, d, None) for d in preset.online_defenses for m in methods], n, BLOCK, "online", 0)
     settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY}

@@ -34,6 +34,7 @@ class RealismShared:
     seed: int
     max_steps: int
     device: str
+    threads: int = 1        # torch threads of a unit (hoopsim.jobs.unit_threads)
 
 
 def realism_units(n_rows: int, batch: int) -> list[Unit]:
@@ -51,6 +52,7 @@ def rollout_unit(args, shared: RealismShared) -> dict:
     import torch
 
     from envs.core import default_outcomes, default_sim_config
+    from envs.evaluation.bench import torch_threads
     from envs.evaluation.realism import sim_measures
     from envs.simulate import simulate
 
@@ -62,7 +64,7 @@ def rollout_unit(args, shared: RealismShared) -> dict:
     shared.defense.to(device)
     start = shared.starts.to_sim(np.arange(lo, hi), device, outcomes, sim_cfg)
     gen = torch.Generator(device=device).manual_seed(seed)
-    with torch.no_grad():
+    with torch.no_grad(), torch_threads(shared.threads):
         part = simulate(start, shared.offense, shared.defense, outcomes, sim_cfg, gen, shared.max_steps)
     m = sim_measures([part])
     return {"points": m["points"], "turnover": m["turnover"], "length_s": m["length_s"],
@@ -73,7 +75,7 @@ def rollout_unit(args, shared: RealismShared) -> dict:
 
 def merge_measures(parts: list[dict]) -> dict:
     """The blocks' measures in block order -> what sim_measures gives for all of them."""
-    cat = lambda k: np.concatenate([p[k] for p in parts])  # noqa: E731
+    cat = lambda k: np.concatenate([p[k] for p in parts])
     shots = pd.DataFrame({c: np.concatenate([p["shots"][c] for p in parts]) for c in SHOT_COLUMNS})
     return {"points": cat("points"), "turnover": cat("turnover"), "length_s": cat("length_s"),
             "shots": shots, "oreb": int(sum(p["oreb"] for p in parts)),

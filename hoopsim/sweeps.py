@@ -35,7 +35,7 @@ PLUGINS = {"submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
 
 def uses_launcher(overrides: list[str]) -> bool:
     """Whether a sweep names a hydra launcher (or sets any other hydra.* key)."""
-    return any(o.startswith(LAUNCHER_KEY) or o.startswith("hydra.") for o in overrides)
+    return any(o.startswith((LAUNCHER_KEY, "hydra.")) for o in overrides)
 
 
 def check_plugin(overrides: list[str]) -> None:
@@ -97,7 +97,7 @@ def launch(task: str, module_name: str, overrides: list[str], conf_dir: Path) ->
 
     check_plugin(overrides)
     module = importlib.import_module(module_name)
-    user = [o for o in overrides if not (o.startswith("hydra") or o.startswith("out="))]
+    user = [o for o in overrides if not o.startswith(("hydra", "out="))]
     hydra_keys = [o for o in overrides if o.startswith("hydra")]
     jobs = sweep_jobs(user)
     with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):

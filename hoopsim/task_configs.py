@@ -291,6 +291,7 @@ class RealismTask(RunTask):
     workers: int = at_least(1)
     offense: OffenseBCConfig
     defense: BCConfig
+    threads: int | None = at_least(1, None)    # torch threads of each unit (null: the driver's), on every executor
     executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: a unit per block of batch starts
     ray: RaySettings = RaySettings()
 
@@ -379,6 +380,7 @@ class PlannerCheckTask(RunTask):
     device: str = checked(_device)
     cache_dir: str | None = None
     workers: int = at_least(1)
+    threads: int | None = at_least(1, None)    # torch threads of each unit (null: the driver's), on every executor
     executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: a unit per gate x block of windows
     ray: RaySettings = RaySettings()
 

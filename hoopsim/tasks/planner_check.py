@@ -34,7 +34,7 @@ from engine.runtime.executor import run_units
 from hoopsim.configs import plain, to_config
 from hoopsim.data import PBP_SUFFIXES, cache_root, path_spec
 from hoopsim.gate_units import GATES, GateShared, gate_units, merge_samples, sample_unit, window_ids
-from hoopsim.jobs import executor_config, job_store, weights_digest
+from hoopsim.jobs import executor_config, job_store, unit_threads, weights_digest
 from hoopsim.planning import planner_support
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import PlannerCheckTask
@@ -107,11 +107,11 @@ def sample_gates(cfg: PlannerCheckTask, planner, windows, meta, device, executor
     ids = {g: window_ids(meta, windows, r) for g, r in rows.items()}
     n_obs, n_samples = {"speed": N_SPEED_OBSERVED, "forecast": N_OBSERVED}, {"speed": 1, "forecast": cfg.n_samples}
     shared = GateShared(planner.model, planner.normalizer, planner.cfg.diffusion, chosen, ids, n_obs,
-                        n_samples, RAW, int(cfg.batch), int(cfg.seed), str(device))
+                        n_samples, RAW, int(cfg.batch), int(cfg.seed), str(device), unit_threads(cfg.threads))
     units = gate_units({g: len(r) for g, r in rows.items()}, n_samples, cfg.batch)
     settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY}
     store = job_store("planner-check", cache_root(cfg.cache_dir), settings, ids, str(device),
-                      weights_digest(planner.model, planner.normalizer))
+                      weights_digest(planner.model, planner.normalizer), shared.threads)
     samples = merge_samples(units, run_units(sample_unit, units, shared, executor, store,
                                              desc="planner-check samples"))
     gates = gates_from_samples(samples["speed"][:, 0], chosen["speed"], samples["forecast"],

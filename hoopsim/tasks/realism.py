@@ -37,7 +37,7 @@ from envs.starts import StartStates
 from hoopsim.configs import plain, to_config
 from hoopsim.data import PBP_SUFFIXES, cache_root, path_spec
 from hoopsim.evaluation import start_ids
-from hoopsim.jobs import executor_config, job_store, weights_digest
+from hoopsim.jobs import executor_config, job_store, unit_threads, weights_digest
 from hoopsim.realism_units import RealismShared, merge_measures, realism_units, rollout_unit
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import RealismTask
@@ -74,10 +74,10 @@ def simulate_starts(cfg: RealismTask, starts, offense, defense, rcfg: RealismCon
     idx = rollout_indices(len(starts), rcfg.n_starts, np.random.default_rng(rcfg.seed))
     ids = start_ids(starts, idx)
     shared = RealismShared(starts.subset(idx), ids, offense, defense, int(rcfg.seed),
-                           int(rcfg.max_steps), str(device))
+                           int(rcfg.max_steps), str(device), unit_threads(cfg.threads))
     settings = {k: v for k, v in plain(cfg).items() if k not in RUN_ONLY}
     store = job_store("realism", cache_root(cfg.cache_dir), settings, ids, str(device),
-                      weights_digest(offense, defense))
+                      weights_digest(offense, defense), shared.threads)
     units = realism_units(len(idx), rcfg.batch)
     parts = run_units(rollout_unit, units, shared, executor, store, desc="realism rollouts")
     return merge_measures(parts), idx, store

@@ -29,19 +29,27 @@ def corpus(tmp_path_factory):
 
 class Remote:
     """A stand-in for a remote executor: units in reverse order, shared object and results
-    through pickle; ``fail``: the key of a unit that raises; ``ran``: the keys it ran."""
+    through pickle, another torch thread count than the driver's (a Ray worker starts with
+    its own); ``fail``: the key of a unit that raises; ``ran``: the keys it ran."""
 
     def __init__(self, fail: str | None = None):
         self.fail, self.ran = fail, []
 
     def __call__(self, fn, units, shared, cfg):
+        import torch
+
         shared = pickle.loads(pickle.dumps(shared))
+        before = torch.get_num_threads()
         for unit in reversed(list(units)):
             self.ran.append(unit.key)
             if unit.key == self.fail:
                 yield Outcome(unit.key, error="RuntimeError: worker lost")
                 continue
-            out = executor_mod._call(fn, unit, shared)
+            torch.set_num_threads(1 if before > 1 else 2)
+            try:
+                out = executor_mod._call(fn, unit, shared)
+            finally:
+                torch.set_num_threads(before)
             yield pickle.loads(pickle.dumps(out))
 
 
