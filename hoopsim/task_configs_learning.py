@@ -12,9 +12,9 @@ from hoopsim.task_configs import EXECUTORS, REWARDS, DataConfig, PathSpec, RaySe
 
 
 @dataclass(frozen=True, kw_only=True)
-class OfflineEvalTask(RunTask):
-    """``hoopsim offline-eval``: every offline agent of ``preset`` (hoopsim/conf/offline_rl/
-    <preset>.yaml) trained (or loaded from ``<out>/agents``) on the games of ``tracking`` /
+class OfflineTask(RunTask):
+    """The keys ``hoopsim offline-eval`` and ``train-offline`` share: every offline agent of
+    ``preset`` (hoopsim/conf/offline_rl/<preset>.yaml) trained (or loaded from ``<out>/agents``) on the games of ``tracking`` /
     ``pbp`` before ``cutoff`` with ``reward``, evaluated on the games at or after it
     (action copy, OPE with the points reward, online play); ``threads``: torch threads."""
 
@@ -30,12 +30,18 @@ class OfflineEvalTask(RunTask):
     threads: int = at_least(1)
     cache_dir: str | None = None
     workers: int = at_least(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfflineEvalTask(OfflineTask):
+    """``hoopsim offline-eval``: ``executor`` runs its evaluation phase (hoopsim.offline_units)."""
+
     executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: copy + OPE per agent, online play per agent x scheme x block
     ray: RaySettings = RaySettings()
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrainOfflineTask(OfflineEvalTask):
+class TrainOfflineTask(OfflineTask):
     """``hoopsim train-offline``: one agent ``algo`` (a method id of offline_rl.pipeline)."""
 
     algo: str
