@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import sys
 
 import pytest
 
@@ -81,6 +82,7 @@ def realism_bytes(out) -> tuple[str, str]:
 @pytest.mark.slow
 def test_realism_local_equals_remote_and_resumes(corpus, monkeypatch, capsys):
     root = corpus
+    monkeypatch.setitem(sys.modules, "ray", None)       # the default path never imports Ray
     assert main(realism_args(root, root / "r_local")) == 0
     local = realism_bytes(root / "r_local")
     killed = Remote(fail="realism/b00001")
@@ -132,6 +134,7 @@ def gates_bytes(out) -> str:
 @pytest.mark.slow
 def test_planner_check_local_equals_remote_and_resumes(corpus, planner, monkeypatch, capsys):
     root = corpus
+    monkeypatch.setitem(sys.modules, "ray", None)       # the default path never imports Ray
     assert main(check_args(root, planner, root / "g_local")) == 0
     local = gates_bytes(root / "g_local")
     assert json.loads(local)["n_windows"] == 10 and json.loads(local)["n_forecast"] == 6
@@ -165,6 +168,7 @@ def test_offline_eval_online_play_local_equals_remote_and_resumes(corpus, monkey
     args = [f"tracking={c / 'tracking'}", f"pbp={c / 'pbp'}", f"cutoff={CUTOFF}", "preset=tiny",
             "methods=[majority,logistic]", "steps=5", f"out={out}", f"cache_dir={corpus / 'cache'}"]
     monkeypatch.setattr(units, "BLOCK", 8)
+    monkeypatch.setitem(sys.modules, "ray", None)       # the default path never imports Ray
     assert main(["offline-eval", *args]) == 0
     cli_rows = json.loads((out / "results.json").read_text())["online"]
     cfg = to_config(OfflineEvalTask, load_config("offline-eval", args))
