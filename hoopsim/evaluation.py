@@ -33,6 +33,9 @@ def offline_ids() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return METHODS, NOT_BUILT
 
 
+EVALUATOR_FIT = 2     # bump when fit_all fits something new (2: the release model)
+
+
 def evaluation_outcomes(data, cutoff: str, cache: Path, workers: int = 2) -> OutcomeModels:
     """The evaluator's outcome models, fitted on games the planner never trained on.
 
@@ -48,7 +51,7 @@ def evaluation_outcomes(data, cutoff: str, cache: Path, workers: int = 2) -> Out
     if data.tracking is None:
         return default_models()
     tracking, pbp = sources(data, cache)
-    key = cache_key([file_stamp(f) for f in source_files(tracking, pbp)], cutoff)
+    key = cache_key([file_stamp(f) for f in source_files(tracking, pbp)], cutoff, EVALUATOR_FIT)
     path = cache_folder("eval-outcomes", key, cache) / "outcome_models.json"
     if path.exists():
         return OutcomeModels.load(path)

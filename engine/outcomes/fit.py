@@ -34,6 +34,7 @@ from engine.outcomes.models import (
     player_adjustments,
 )
 from engine.outcomes.passing import fit_interception, pass_table
+from engine.outcomes.release import fit_release
 from engine.outcomes.stats import fit_kappa, shrink
 from engine.outcomes.timing import (
     fit_pass_speed,
@@ -134,6 +135,9 @@ def fit_all(tables: OutcomeTables, cfg: OutcomeConfig) -> OutcomeModels:
         models.rates.update(fit_turnover_hazard(tables.holding, tables.passes, cfg.cutoff))
         models.rates.update(nonshooting_foul_hazard(models.rates))
     models.timing = fit_shot_end(tables.shots, cfg.cutoff)
+    release = fit_release(tables.shots, cfg.cutoff)
+    if release:
+        models.timing["release"] = release
     return models
 
 

@@ -179,7 +179,8 @@ class OutcomeModels:
     passing: the interception model (engine.outcomes.passing.fit_interception);
     kinds: the kind model (engine.outcomes.kinds.fit_kind_model);
     timing: {"shot_end_quantiles": {"made": [...], "missed": [...]}} seconds from the
-    release to the logged end of the possession (engine.outcomes.timing.fit_shot_end);
+    release to the logged end of the possession (engine.outcomes.timing.fit_shot_end),
+    and "release": the logged distance by body distance (engine.outcomes.release);
     support: 1st / 99th percentiles of the fit's distance, defender distance, shot clock.
     """
 

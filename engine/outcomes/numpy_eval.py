@@ -18,6 +18,8 @@ shot's kind: with a kind model, ``p_make`` is the mixture
 ``shot_end_s(u, made)``: seconds from the release to the logged end of the possession,
 drawn by the piecewise-linear inverse CDF through the fitted quantiles
 (engine.outcomes.timing.fit_shot_end) at the uniform u; 0 without them.
+``release_ft(body_ft, is_three, u)``: the logged distance of a shot whose shooter's body is
+``body_ft`` from the hoop (engine.outcomes.release), the distance ``p_make`` prices.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from scipy.special import expit
 
 from engine.outcomes.kinds import APPROACH_CLIP_FTPS, KIND_FEATURES, KIND_KNOTS_FT, KINDS
 from engine.outcomes.models import OutcomeModels
+from engine.outcomes.release import release_distance
 
 SCALARS = ("oreb_rate", "shooting_foul_rate", "ft_pct", "live_turnover_per_s",
            "pass_speed_ftps", "turnover_rate", "and_one_rate", "shooting_foul_miss_rate",
@@ -47,7 +50,9 @@ class OutcomeParams:
     team_ids / team_adj: teams sorted by id; scalars: league rates (:data:`SCALARS`);
     kind_coef: (5, 7) kind-model weights in engine.outcomes.kinds.KINDS order, None
     without a kind model; kind_offset: (5,) the make model's kind offsets (jumper 0);
-    end_made / end_missed: 11 quantiles (s) of the release-to-logged-end time.
+    end_made / end_missed: 11 quantiles (s) of the release-to-logged-end time;
+    release_edges / release_q: body-distance bin edges (ft) and their 11 quantiles of the
+    logged distance (engine.outcomes.release; empty: shots are logged where the body is).
     """
 
     shot: dict[str, float]
@@ -68,6 +73,8 @@ class OutcomeParams:
     kind_offset: tuple = (0.0,) * 5
     end_made: tuple = NO_END
     end_missed: tuple = NO_END
+    release_edges: tuple = ()
+    release_q: tuple = ()
 
     @classmethod
     def from_models(cls, models: OutcomeModels) -> "OutcomeParams":
@@ -95,6 +102,10 @@ def _kinds_and_ends(models: OutcomeModels) -> dict:
     shot, q = models.coefficients["full"], models.timing.get("shot_end_quantiles", {})
     out = {"kind_offset": tuple(float(shot.get(f"kind_{k}", 0.0)) for k in KINDS),
            "end_made": tuple(q.get("made", NO_END)), "end_missed": tuple(q.get("missed", NO_END))}
+    rel = models.timing.get("release", {})
+    if rel:
+        out["release_edges"] = tuple(float(e) for e in rel["edges_ft"])
+        out["release_q"] = tuple(tuple(float(x) for x in row) for row in rel["quantiles_ft"])
     if models.kinds and models.spec.shot_kinds:
         c = models.kinds["coefficients"]
         out["kind_coef"] = tuple(tuple(c.get(k, [0.0] * len(KIND_FEATURES))) for k in KINDS)
@@ -163,16 +174,18 @@ class OutcomeArrays:
         return eta + np.asarray(logit_adj, float)
 
     def p_make(self, distance_ft, is_three, defender_ft, angle_deg, shot_clock_s,
-               logit_adj=0.0, approach_ftps=0.0) -> np.ndarray:
-        """Make probability of a tracked shot: distance to the hoop (ft), is_three (bool),
-        closest defender (ft), angle (deg), shot clock (s), the shooter's logit offset and
-        speed toward the hoop (ft/s; the kind mixture, module docstring)."""
+               logit_adj=0.0, approach_ftps=0.0, kind_distance_ft=None) -> np.ndarray:
+        """Make probability of a tracked shot: distance to the hoop (ft, the logged
+        release distance), is_three (bool), closest defender (ft), angle (deg), shot clock
+        (s), the shooter's logit offset and speed toward the hoop (ft/s; the kind mixture,
+        module docstring); ``kind_distance_ft``: the body's distance the kind model reads
+        (default ``distance_ft``)."""
         eta = self.logit_make(distance_ft, is_three, defender_ft, angle_deg, shot_clock_s,
                               logit_adj)
         p = self.params
         if p.kind_coef is None:
             return expit(eta)
-        d = np.asarray(distance_ft, float)
+        d = np.asarray(distance_ft if kind_distance_ft is None else kind_distance_ft, float)
         v = np.nan_to_num(np.asarray(approach_ftps, float)) + np.zeros_like(d)
         z = np.stack(kind_logits(p.kind_coef, d, v, np.log1p, np.clip), axis=-1)
         w = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -189,6 +202,14 @@ class OutcomeArrays:
             i = i.astype(int)
             out.append(q[i] + f * (q[i + 1] - q[i]))
         return np.where(np.asarray(made, bool), out[0], out[1])
+
+    def release_ft(self, body_ft, is_three, u) -> np.ndarray:
+        """Logged distance (ft) of shots whose shooter stands ``body_ft`` from the hoop,
+        at uniforms u (engine.outcomes.release); ``body_ft`` without a release model."""
+        p = self.params
+        if not p.release_q:
+            return np.asarray(body_ft, float) + 0.0 * np.asarray(u, float)
+        return release_distance(body_ft, is_three, u, p.release_edges, p.release_q)
 
     def p_intercept(self, lane_ft, pass_ft) -> np.ndarray:
         """P(pass intercepted): closest defender's distance to the lane (ft), pass length (ft)."""

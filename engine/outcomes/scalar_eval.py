@@ -7,6 +7,7 @@ OutcomeTensors by ``tests/engine/outcomes/test_outcomes_torch.py``
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from engine.outcomes.numpy_eval import end_index, kind_logits
@@ -31,7 +32,8 @@ class ScalarOutcomes:
         self.uses_approach = p.kind_coef is not None
 
     def p_make(self, distance_ft: float, is_three: bool, defender_ft: float, angle_deg: float,
-               shot_clock_s: float, logit_adj: float = 0.0, approach_ftps: float = 0.0) -> float:
+               shot_clock_s: float, logit_adj: float = 0.0, approach_ftps: float = 0.0,
+               kind_distance_ft: float | None = None) -> float:
         p, c, b = self.params, self.params.centers, self.params.shot
         d = min(max(distance_ft, 0.0), p.max_distance_ft)
         eta = b["intercept"] + b["dist"] * d / 10.0 + b["tracked"]
@@ -48,7 +50,8 @@ class ScalarOutcomes:
         if p.kind_coef is None:
             return _sigmoid(eta)
         v = 0.0 if math.isnan(approach_ftps) else approach_ftps
-        z = kind_logits(p.kind_coef, distance_ft, v, math.log1p, lambda x, lo, hi: min(max(x, lo), hi))
+        kd = distance_ft if kind_distance_ft is None else kind_distance_ft
+        z = kind_logits(p.kind_coef, kd, v, math.log1p, lambda x, lo, hi: min(max(x, lo), hi))
         top = max(z)
         w = [math.exp(x - top) for x in z]
         return sum(wk * _sigmoid(eta + o) for wk, o in zip(w, p.kind_offset)) / sum(w)
@@ -57,6 +60,15 @@ class ScalarOutcomes:
         q = self.params.end_made if made else self.params.end_missed
         i, f = end_index(min(max(u, 0.0), 1.0), lambda t: min(int(t), 9))
         return q[i] + f * (q[i + 1] - q[i])
+
+    def release_ft(self, body_ft: float, is_three: bool, u: float) -> float:
+        p = self.params
+        if is_three or not p.release_q:
+            return body_ft
+        j = min(max(bisect.bisect_right(p.release_edges, body_ft) - 1, 0), len(p.release_edges) - 1)
+        q = p.release_q[j]
+        i, f = end_index(min(max(u, 0.0), 1.0), lambda t: min(int(t), 9))
+        return float(math.floor(q[i] + f * (q[i + 1] - q[i]) + 0.5))
 
     def p_intercept(self, lane_ft: float, pass_ft: float) -> float:
         q = self.params.passing

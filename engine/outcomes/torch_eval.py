@@ -39,6 +39,8 @@ class OutcomeTensors:
         self._kind_offset = as_t(np.array(params.kind_offset, float))
         self._end = as_t(np.array([params.end_made, params.end_missed], float))   # (2, 11)
         self.uses_approach = params.kind_coef is not None
+        self._rel_edges = as_t(np.array(params.release_edges, float))
+        self._rel_q = as_t(np.array(params.release_q, float).reshape(-1, 11))
 
     @classmethod
     def from_models(cls, models: OutcomeModels, device: torch.device | str = "cpu",
@@ -67,16 +69,18 @@ class OutcomeTensors:
     def p_make(self, distance_ft: torch.Tensor, is_three: torch.Tensor,
                defender_ft: torch.Tensor, angle_deg: torch.Tensor, shot_clock_s: torch.Tensor,
                logit_adj: torch.Tensor | float = 0.0,
-               approach_ftps: torch.Tensor | float = 0.0) -> torch.Tensor:
+               approach_ftps: torch.Tensor | float = 0.0,
+               kind_distance_ft: torch.Tensor | None = None) -> torch.Tensor:
         """Make probability (b,) of tracked shots: distance to the hoop (ft), is_three
         (bool), closest defender (ft), angle (deg, 0 = straight on), shot clock (s), the
         shooter's logit offset (:meth:`player_logit_adj`) and his speed toward the hoop
-        (ft/s): the mixture over shot kinds (engine.outcomes.numpy_eval)."""
+        (ft/s): the mixture over shot kinds (engine.outcomes.numpy_eval), whose kind
+        model reads ``kind_distance_ft`` (the body's distance; default ``distance_ft``)."""
         eta = self.logit_make(distance_ft, is_three, defender_ft, angle_deg, shot_clock_s,
                               logit_adj)
         if self.params.kind_coef is None:
             return torch.sigmoid(eta)
-        d = distance_ft.to(self.dtype)
+        d = (distance_ft if kind_distance_ft is None else kind_distance_ft).to(self.dtype)
         v = torch.nan_to_num(torch.as_tensor(approach_ftps, dtype=self.dtype, device=d.device)
                              ).expand_as(d)
         z = torch.stack(kind_logits(self.params.kind_coef, d, v, torch.log1p, torch.clamp), dim=-1)
@@ -91,6 +95,20 @@ class OutcomeTensors:
         i = i.long()[:, None]
         lo, hi = torch.gather(q, 1, i)[:, 0], torch.gather(q, 1, i + 1)[:, 0]
         return lo + f * (hi - lo)
+
+    def release_ft(self, body_ft: torch.Tensor, is_three: torch.Tensor, u: torch.Tensor
+                   ) -> torch.Tensor:
+        """Logged distance (b,) of shots whose shooter stands ``body_ft`` (b,) from the
+        hoop, at uniforms u (b,) (engine.outcomes.release); ``body_ft`` without a model."""
+        d = body_ft.to(self.dtype)
+        if self._rel_q.numel() == 0:
+            return d
+        j = (torch.bucketize(d, self._rel_edges, right=True) - 1).clamp(0, len(self._rel_edges) - 1)
+        q = self._rel_q[j]                                                   # (b, 11)
+        i, f = end_index(u.to(self.dtype).clamp(0.0, 1.0), lambda t: t.floor().clamp_max(9.0))
+        i = i.long()[:, None]
+        lo, hi = torch.gather(q, 1, i)[:, 0], torch.gather(q, 1, i + 1)[:, 0]
+        return torch.where(is_three, d, (lo + f * (hi - lo) + 0.5).floor())
 
     def p_intercept(self, lane_ft: torch.Tensor, pass_ft: torch.Tensor) -> torch.Tensor:
         """P(pass intercepted) (b,): closest defender's distance to the passer-receiver

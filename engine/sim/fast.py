@@ -101,6 +101,7 @@ _HELD, _PASS, _SHOT, _DEAD = int(BallMode.HELD), int(BallMode.PASS), int(BallMod
 _STEAL, _INTERCEPT, _MAKE, _FOUL, _FT_1, _FT_2, _REBOUND = (
     int(Noise.STEAL), int(Noise.INTERCEPT), int(Noise.MAKE), int(Noise.FOUL), int(Noise.FT_1),
     int(Noise.FT_2), int(Noise.REBOUND))
+_RELEASE = int(Noise.RELEASE)
 
 
 def initial_state(pos: np.ndarray, handler: int, shot_clock: float, game_clock: float,
@@ -234,15 +235,17 @@ def _start_pass(s: FastState, target: int, u, out, cfg: SimConfig, ev: dict) -> 
 
 def _start_shot(s: FastState, u, out, cfg: SimConfig, ev: dict) -> None:
     x, y = s.pos[s.handler][0], s.pos[s.handler][1]
-    dist, three, angle = shot_geometry((x, y))
+    body, three, angle = shot_geometry((x, y))
     defender = min(math.hypot(p[0] - x, p[1] - y) for p in s.pos[6:])
     k = s.handler - 1
     clock = min(max(s.shot_clock, 0.0), SHOT_CLOCK_S)
+    dist = float(out.release_ft(body, three, u[_RELEASE])) if hasattr(out, "release_ft") else body
+    scale = dist / max(body, 1e-6)
     if getattr(out, "uses_approach", False):
         v = s.vel[s.handler]
-        approach = (v[0] * (_HX - x) + v[1] * (_HY - y)) / max(dist, 1e-6)
+        approach = (v[0] * (_HX - x) + v[1] * (_HY - y)) / max(body, 1e-6)
         p = out.p_make(dist, three, defender, angle, clock, float(s.logit_adj[k]),
-                       approach_ftps=approach)
+                       approach_ftps=approach, kind_distance_ft=body)
     else:
         p = out.p_make(dist, three, defender, angle, clock, float(s.logit_adj[k]))
     s.shot_made = bool(u[_MAKE] < p)
@@ -252,7 +255,8 @@ def _start_shot(s: FastState, u, out, cfg: SimConfig, ev: dict) -> None:
     s.shot_value = 3 if three else 2
     n_ft, ft = (1 if s.shot_made else s.shot_value), float(s.ft_pct[k])
     s.ft_points = float(sum(u[_FT_1 + i] < ft for i in range(n_ft)))
-    s.src, s.dst = [x, y, cfg.release_height_ft], [_HX, _HY, cfg.rim_height_ft]
+    s.src = [_HX + (x - _HX) * scale, _HY + (y - _HY) * scale, cfg.release_height_ft]
+    s.dst = [_HX, _HY, cfg.rim_height_ft]
     s.flight_t, s.flight_total = 0.0, float(out.shot_flight_s(dist))
     end = float(out.shot_end_s(u[_INTERCEPT], s.shot_made)) if hasattr(out, "shot_end_s") else 0.0
     s.resolve_s = s.flight_total if s.fouled else max(s.flight_total, end)

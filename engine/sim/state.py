@@ -59,6 +59,7 @@ class Noise(IntEnum):
     FT_2 = 5
     FT_3 = 6
     REBOUND = 7
+    RELEASE = 8         # where a shot is released (its logged distance)
 
 
 N_NOISE = len(Noise)

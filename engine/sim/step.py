@@ -244,13 +244,18 @@ def _start_shot(st: _Step, go: torch.Tensor) -> None:
     s, cfg, out = st.s, st.cfg, st.out
     rows = go.nonzero()[:, 0]
     u = st.noise.index_select(0, rows)
-    x, y, dist, three, angle, defender, clock, adj, ft_pct = _shot_features(st, rows)
+    x, y, body, three, angle, defender, clock, adj, ft_pct = _shot_features(st, rows)
+    # released from its logged distance on the line body -> hoop (engine.outcomes.release)
+    dist = out.release_ft(body, three, u[:, Noise.RELEASE]) if hasattr(out, "release_ft") else body
+    scale = dist / body.clamp_min(1e-6)
+    rx, ry = RIGHT_HOOP_X + (x - RIGHT_HOOP_X) * scale, HOOP_Y + (y - HOOP_Y) * scale
     if getattr(out, "uses_approach", False):
         h = s.handler.index_select(0, rows)[:, None] - 1
         vx, vy = torch.gather(st.vx.index_select(0, rows), 1, h)[:, 0], torch.gather(
             st.vy.index_select(0, rows), 1, h)[:, 0]
-        approach = (vx * (RIGHT_HOOP_X - x) + vy * (HOOP_Y - y)) / dist.clamp_min(1e-6)
-        p = out.p_make(dist, three, defender, angle, clock, adj, approach_ftps=approach)
+        approach = (vx * (RIGHT_HOOP_X - x) + vy * (HOOP_Y - y)) / body.clamp_min(1e-6)
+        p = out.p_make(dist, three, defender, angle, clock, adj, approach_ftps=approach,
+                       kind_distance_ft=body)
     else:
         p = out.p_make(dist, three, defender, angle, clock, adj)
     made = u[:, Noise.MAKE] < p
@@ -265,7 +270,7 @@ def _start_shot(st: _Step, go: torch.Tensor) -> None:
     s.fouled = s.fouled.index_copy(0, rows, fouled)
     s.shot_value = s.shot_value.index_copy(0, rows, value)
     s.ft_points = s.ft_points.index_copy(0, rows, fts.to(s.points.dtype))
-    src = torch.stack([x, y, torch.full_like(x, cfg.release_height_ft)], dim=1)
+    src = torch.stack([rx, ry, torch.full_like(x, cfg.release_height_ft)], dim=1)
     dst = torch.tensor([RIGHT_HOOP_X, HOOP_Y, cfg.rim_height_ft], device=x.device, dtype=x.dtype)
     flight = out.shot_flight_s(dist)
     _release(s, rows, src, dst.expand_as(src), flight, _SHOT)

@@ -95,7 +95,8 @@ def test_torch_functions_are_differentiable(models):
 def test_torch_numpy_and_scalar_evaluators_are_twins(models):
     """engine.outcomes torch_eval / numpy_eval / scalar_eval through tests/contracts.py's
     twin_tester: shot make (kind mixture with the approach speed), interception, shot flight
-    time and the logged shot-end draw on random inputs with the clipping edges first (the
+    time, the logged shot-end draw, the release distance and the make probability with the
+    kind model read at another (body) distance on random inputs with the clipping edges first (the
     numpy evaluator is the reference)."""
     arr = OutcomeArrays.from_models(models)
     out = OutcomeTensors.from_models(models, "cpu", dtype=torch.float64)
@@ -112,6 +113,7 @@ def test_torch_numpy_and_scalar_evaluators_are_twins(models):
              for i in range(400)]
     assert arr.uses_approach and out.uses_approach and sca.uses_approach   # a kind model
     assert max(arr.params.end_missed) > 1.0                                 # logged shot ends
+    assert len(arr.params.release_q) == len(arr.params.release_edges) > 5  # a release model
 
     def numpy_eval(case):
         shot, a, ln, pl, v, uu = case
@@ -119,7 +121,11 @@ def test_torch_numpy_and_scalar_evaluators_are_twins(models):
         return {"p_make": arr.p_make(*args, np.atleast_1d(a), np.atleast_1d(v))[0],
                 "p_intercept": arr.p_intercept(np.atleast_1d(ln), np.atleast_1d(pl))[0],
                 "flight_s": arr.shot_flight_s(np.atleast_1d(shot["distance_ft"]))[0],
-                "end_s": [arr.shot_end_s(np.atleast_1d(uu), np.atleast_1d(m))[0] for m in (True, False)]}
+                "end_s": [arr.shot_end_s(np.atleast_1d(uu), np.atleast_1d(m))[0] for m in (True, False)],
+                "release_ft": arr.release_ft(np.atleast_1d(shot["distance_ft"]),
+                                             np.atleast_1d(shot["is_three"]), np.atleast_1d(uu))[0],
+                "p_make_body": arr.p_make(*args, np.atleast_1d(a), np.atleast_1d(v),
+                                          kind_distance_ft=np.atleast_1d(shot["distance_ft"]) + 3.0)[0]}
 
     def torch_eval(case):
         shot, a, ln, pl, v, uu = case
@@ -129,14 +135,21 @@ def test_torch_numpy_and_scalar_evaluators_are_twins(models):
                 "p_intercept": out.p_intercept(torch.tensor([ln]), torch.tensor([pl]))[0],
                 "flight_s": out.shot_flight_s(torch.tensor([shot["distance_ft"]]))[0],
                 "end_s": [float(out.shot_end_s(torch.tensor([uu], dtype=torch.float64),
-                                               torch.tensor([m]))[0]) for m in (True, False)]}
+                                               torch.tensor([m]))[0]) for m in (True, False)],
+                "release_ft": out.release_ft(t[0], t[1], torch.tensor([uu], dtype=torch.float64))[0],
+                "p_make_body": out.p_make(*t, torch.as_tensor(np.atleast_1d(a)),
+                                          approach_ftps=torch.tensor([v], dtype=torch.float64),
+                                          kind_distance_ft=t[0] + 3.0)[0]}
 
     def scalar_eval(case):
         shot, a, ln, pl, v, uu = case
         return {"p_make": sca.p_make(*(float(shot[k]) for k in shot_keys), float(a), float(v)),
                 "p_intercept": sca.p_intercept(float(ln), float(pl)),
                 "flight_s": sca.shot_flight_s(float(shot["distance_ft"])),
-                "end_s": [sca.shot_end_s(float(uu), m) for m in (True, False)]}
+                "end_s": [sca.shot_end_s(float(uu), m) for m in (True, False)],
+                "release_ft": sca.release_ft(float(shot["distance_ft"]), bool(shot["is_three"]), float(uu)),
+                "p_make_body": sca.p_make(*(float(shot[k]) for k in shot_keys), float(a), float(v),
+                                          kind_distance_ft=float(shot["distance_ft"]) + 3.0)}
 
     assert twin_tester(numpy_eval, {"torch_eval": torch_eval, "scalar_eval": scalar_eval}, cases,
                        atol=1e-12, min_cases=400) == 400
