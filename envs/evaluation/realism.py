@@ -54,8 +54,9 @@ METRIC_NAMES = ("points_per_possession", "turnover_rate", "offensive_rebound_rat
 
 
 def _default_targets() -> dict[str, float]:
-    """Tolerances on |difference|: PPP 0.05, FG% per bin 0.04, turnover rate 0.03 (the
-    brief); offensive-rebound rate 0.03, three-point attempt rate and shot shares 0.05
+    """Tolerances on |difference|: PPP 0.05, FG% per bin 0.04 (at least: :func:`fg_target`
+    widens it to 2 standard errors of the difference), turnover rate 0.03 (the brief);
+    offensive-rebound rate 0.03, three-point attempt rate and shot shares 0.05
     (about a tenth of the share); KS statistics 0.10 (distributions visibly alike)."""
     t = {"points_per_possession": 0.05, "turnover_rate": 0.03, "offensive_rebound_rate": 0.03,
          "three_point_attempt_rate": 0.05, "possession_length_ks": 0.10, "player_speed_ks": 0.10}
@@ -211,6 +212,16 @@ def median_ci95(v: np.ndarray) -> tuple[float, float, float]:
     return float(np.median(v)), float(v[lo]), float(v[hi])
 
 
+def fg_target(base: float | None, sim_made: np.ndarray, real_made: np.ndarray) -> float | None:
+    """Tolerance of an FG% bin: max(``base``, 2 x the standard error of the difference of
+    the two make rates from both sides' shot counts) (issue 11: a bin with few simulated
+    shots cannot be held to 0.04)."""
+    if base is None or not len(sim_made) or not len(real_made):
+        return base
+    var = lambda x: float(np.mean(x)) * (1.0 - float(np.mean(x))) / len(x)  # noqa: E731
+    return max(base, 2.0 * float(np.sqrt(var(sim_made) + var(real_made))))
+
+
 def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]:
     """The metrics table of the module docstring (name -> entry)."""
     t = lambda k: targets.get(k)  # noqa: E731
@@ -225,7 +236,8 @@ def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]
     r_all = _shot_indicators(real.get("shots_all", real["shots"]))   # FG%: every period
     for name in METRIC_NAMES[3:12]:
         r = r_all if name.startswith("fg_pct") else r_ind
-        m[name] = _entry(mean_ci95(s_ind[name]), mean_ci95(r[name]), t(name))
+        target = fg_target(t(name), s_ind[name], r[name]) if name.startswith("fg_pct") else t(name)
+        m[name] = _entry(mean_ci95(s_ind[name]), mean_ci95(r[name]), target)
     for name, key in (("possession_length_ks", "length_s"), ("player_speed_ks", "speeds")):
         ks = float(ks_2samp(sim[key], real[key]).statistic)
         m[name] = _entry(median_ci95(sim[key]), median_ci95(real[key]), t(name), diff=ks)

@@ -49,3 +49,21 @@ def test_real_pbp_measures_keep_the_periods(shared_data):
     assert one["live_miss"] < every["live_miss"]
     box = one["box"]
     assert abs(box_score_ppp(box) - one["points"].mean()) < 0.15
+
+
+def test_fg_target_is_two_standard_errors_of_the_difference_when_wider_than_the_base():
+    from envs.evaluation.realism import fg_target
+
+    few = (np.arange(100) < 50).astype(float)             # 0.5 on 100 shots: SE 0.05
+    many = (np.arange(10_000) < 6_000).astype(float)      # 0.6 on 10,000: SE 0.0049
+    assert np.isclose(fg_target(0.04, few, many), 2 * np.sqrt(0.25 / 100 + 0.24 / 10_000))
+    big = (np.arange(100_000) < 50_000).astype(float)
+    assert fg_target(0.04, big, many) == 0.04              # enough shots: the base holds
+    assert fg_target(0.04, few[:0], many) == 0.04 and fg_target(None, few, many) is None
+    # compare() applies it to the FG% rows only
+    real = {"points": np.ones(10), "turnover": np.zeros(10), "oreb": 1, "live_miss": 4,
+            "shots": _shots(10_000, 1.0, False, 0.6), "length_s": np.ones(10), "speeds": np.ones(10)}
+    sim = {**real, "shots": _shots(100, 1.0, False, 0.5)}
+    m = compare(sim, real, _default_targets())
+    assert m["fg_pct_0_3ft"]["target"] > 0.1 and m["fg_pct_0_3ft"]["pass"] is True
+    assert m["shot_share_rim"]["target"] == 0.05
