@@ -20,7 +20,9 @@ Returned dict (b rows, T = steps taken + 1 frames; feet, seconds):
   ``truncated`` bool;
 - per shot (k shots over all rows, in release order): ``shot_row (k,)`` long,
   ``shot_distance_ft``, ``shot_is_three``, ``shot_made``, ``shot_fouled``,
-  ``shot_p_make``, ``shot_defender_ft``, ``shot_xy (k, 2)`` release point;
+  ``shot_p_make``, ``shot_defender_ft``, ``shot_xy (k, 2)`` release point,
+  ``shot_body_ft`` the shooter's distance to the hoop (``shot_distance_ft`` is the logged
+  release distance, engine.outcomes.release);
 - ``dt_s`` the step length.
 """
 
@@ -45,7 +47,7 @@ def _shot_rows(before: SimState, after: SimState, ev: dict) -> dict[str, torch.T
     return {"shot_row": rows, "shot_distance_ft": dist[rows], "shot_xy": after.src[rows, :2],
             "shot_is_three": (after.shot_value == 3)[rows], "shot_made": after.shot_made[rows],
             "shot_fouled": after.fouled[rows], "shot_p_make": ev["p_make"][rows],
-            "shot_defender_ft": f["defender_ft"][rows]}
+            "shot_defender_ft": f["defender_ft"][rows], "shot_body_ft": f["distance_ft"][rows]}
 
 
 def simulate(start: SimState, offense: SimPolicy, defense, outcomes, cfg: SimConfig,
@@ -84,7 +86,7 @@ def simulate(start: SimState, offense: SimPolicy, defense, outcomes, cfg: SimCon
     out = {k: torch.stack(v, dim=1) for k, v in frames.items()}
     out.update(_row_summary(sim))
     keys = ("shot_row", "shot_distance_ft", "shot_xy", "shot_is_three", "shot_made", "shot_fouled",
-            "shot_p_make", "shot_defender_ft")
+            "shot_p_make", "shot_defender_ft", "shot_body_ft")
     out.update({k: torch.cat([s[k] for s in shots]) if shots else torch.zeros(0, device=dev)
                 for k in keys})
     out["dt_s"] = torch.tensor(cfg.dt_s)

@@ -39,6 +39,7 @@ from hoopsim.data import PBP_SUFFIXES, cache_root, path_spec
 from hoopsim.evaluation import start_ids
 from hoopsim.jobs import executor_config, job_store, unit_threads, weights_digest
 from hoopsim.realism_units import RealismShared, merge_measures, realism_units, rollout_unit
+from hoopsim.league import calibrated_offense
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import RealismTask
 from offline_rl.bc import BCOffense, fit_or_load
@@ -59,12 +60,14 @@ def _finite(x):
     return x
 
 
-def fit_models(cfg: RealismTask, train, test, cache_dir):
+def fit_models(cfg: RealismTask, train, test, cache_dir, device="cpu"):
     """(BCOffense, BCDefense, offense fit info), fitted on ``train`` or loaded from cache
-    (both with the task's seed)."""
+    (both with the task's seed); the offense's shot table calibrated in closed loop on
+    training starts when ``offense.calibrate_rounds`` > 0 (hoopsim.league)."""
     ocfg = dataclasses.replace(cfg.offense, seed=cfg.seed)
     offense = fit_or_load(train, ocfg, test, cache_dir=cache_dir)
     defense = fit_or_load_defense(train, cfg.defense, seed=cfg.seed, cache_dir=cache_dir)
+    offense = calibrated_offense(offense, defense, train, cfg.defense, cfg.seed, cache_dir, device)
     return BCOffense(offense), defense, offense.info
 
 
@@ -99,7 +102,7 @@ def main(cfg) -> int:
                                f"need games before and at/after the cutoff: {len(train)} train, "
                                f"{len(test)} held-out possessions")
     out = run_dir("realism", cfg)         # after the data checks: a bad cutoff leaves no folder
-    offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir)
+    offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir, resolve_device(cfg.device))
     starts = StartStates.from_dataset(test, split="test", cutoff=rcfg.cutoff)
     sim, _, store = simulate_starts(cfg, starts, offense, defense, rcfg, resolve_device(cfg.device),
                                     executor)
@@ -118,7 +121,8 @@ def main(cfg) -> int:
                        "n_real_shots_pbp_all_periods": int(len(real["shots_all"])),
                        "real_ppp_box_score": box_score_ppp(real["box"]),
                        "n_sim_shots": int(len(sim["shots"])), "sim_truncated": sim["truncated"],
-                       "offense_bc_heldout": info.get("heldout"), "wall_s": None},
+                       "offense_bc_heldout": info.get("heldout"),
+                       "shot_calibration": info.get("shot_calibration"), "wall_s": None},
               "metrics": _finite(compare(sim, real, rcfg.targets))}
     report["meta"]["wall_s"] = round(time.time() - t_start, 1)
     report = _finite(report)

@@ -78,7 +78,10 @@ class OffenseBCConfig:
     bins when ``shot_by_distance``) and the other classes with the net. dad_rounds:
     rounds of the data as demonstrator with the model's own rollouts (:mod:`offline_rl.bc.dad`: ``dad_windows`` logged windows rolled
     ``dad_horizon`` steps with movement noise ``dad_noise``, labelled back over
-    ``dad_return_frames``), each followed by ``dad_steps`` more training steps."""
+    ``dad_return_frames``), each followed by ``dad_steps`` more training steps.
+    calibrate_rounds / calibrate_starts: closed-loop calibration of the shot table against
+    the BC defense on training starts (:mod:`offline_rl.bc.shot_calibrate`, run by
+    hoopsim.league; needs ``shot_by_distance``); not part of the net's fit."""
 
     hidden: int = 64
     steps: int = 1500
@@ -105,6 +108,8 @@ class OffenseBCConfig:
     dad_noise: float = 1.0
     dad_return_frames: float = 2.0
     dad_steps: int = 1000
+    calibrate_rounds: int = 0
+    calibrate_starts: int = 2000
 
 
 def _mlp(i: int, w: int, o: int) -> nn.Sequential:
@@ -299,12 +304,13 @@ def load(directory: str | Path) -> FittedOffense:
 
 
 SAMPLING_KNOBS = ("temperature", "move_noise", "drive_min_ftps")
+CALIBRATION_KNOBS = ("calibrate_rounds", "calibrate_starts")   # hoopsim.league, after the fit
 FIT_VERSION = 3     # bump when the fitting code changes what a config fits
 
 
 def fit_key(train_ds: PossessionSet, cfg: OffenseBCConfig) -> str:
     """Cache key: the fit config (minus sampling knobs) and the training possessions."""
-    d = {k: v for k, v in asdict(cfg).items() if k not in SAMPLING_KNOBS}
+    d = {k: v for k, v in asdict(cfg).items() if k not in SAMPLING_KNOBS + CALIBRATION_KNOBS}
     m = train_ds.meta
     ident = (m["game_id"].astype(str) + ":" + m["poss_index"].astype(str)).str.cat(sep=",")
     return cache_key(KIND, FIT_VERSION, d, ident, int(train_ds.arrays["frame_valid"].sum()))
@@ -319,8 +325,8 @@ def fit_or_load(train_ds: PossessionSet, cfg: OffenseBCConfig | None = None,
     directory = cache_folder(KIND, fit_key(train_ds, cfg), cache_dir)
     if has_checkpoint(directory):
         fit = load(directory)
-        fit.cfg = OffenseBCConfig(**{**asdict(fit.cfg),
-                                     **{k: getattr(cfg, k) for k in SAMPLING_KNOBS}})
+        fit.cfg = OffenseBCConfig(**{**asdict(fit.cfg), **{
+            k: getattr(cfg, k) for k in SAMPLING_KNOBS + CALIBRATION_KNOBS}})
         return fit
     fit = fit_offense(train_ds, cfg, test_ds, progress)
     save(fit, directory)

@@ -1,0 +1,80 @@
+"""The league-like offense: the behaviour-cloned offense with its shot-selection table
+calibrated in closed loop against the behaviour-cloned defense on TRAINING starts
+(:mod:`offline_rl.bc.shot_calibrate`), cached beside the fits."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import torch
+
+from engine.errors import HoopsimConfigError
+from engine.runtime.cache import cache_folder, cache_key
+from engine.runtime.checkpoint import has_checkpoint
+from envs.defense.bc_cache import fit_key as defense_key
+from envs.simulate import simulate_batched
+from envs.starts import StartStates
+from offline_rl.bc import offense as bc
+from offline_rl.bc import shot_calibrate as cal
+
+log = logging.getLogger(__name__)
+KIND = "bc-offense-cal"
+CAL_VERSION = 3
+
+
+def _simulated_rings(fit: bc.FittedOffense, defense, starts: StartStates, idx: np.ndarray,
+                     seed: int, device) -> np.ndarray:
+    from envs.core import default_outcomes, default_sim_config
+
+    outcomes, sim_cfg = default_outcomes(device), default_sim_config()
+    gen = torch.Generator(device=device).manual_seed(seed)
+    defense.to(device)
+    parts = simulate_batched(lambda lo, hi: starts.to_sim(idx[lo:hi], device, outcomes, sim_cfg),
+                             len(idx), 1000, bc.BCOffense(fit), defense, outcomes, sim_cfg, gen,
+                             progress=False)
+    cat = lambda k: np.concatenate([p[k].cpu().numpy() for p in parts])  # noqa: E731
+    return cal.body_by_category(cat("shot_body_ft"), cat("shot_distance_ft"), cat("shot_is_three"))
+
+
+def calibrated_offense(fit: bc.FittedOffense, defense, train, defense_cfg, seed: int,
+                       cache_dir=None, device="cpu") -> bc.FittedOffense:
+    """``fit`` with its shot table calibrated by ``fit.cfg.calibrate_rounds`` rounds of
+    ``fit.cfg.calibrate_starts`` possessions from the training starts of ``train`` (a
+    PossessionSet of games before the cutoff) against ``defense`` (the BC defense fitted
+    with ``defense_cfg``, ``seed``). No rounds: ``fit`` unchanged."""
+    c = fit.cfg
+    if c.calibrate_rounds <= 0:
+        return fit
+    if fit.shot_table is None or not c.shot_by_distance:
+        raise HoopsimConfigError("offense", "calibrate_rounds",
+                                 "shot calibration needs shot_model=true and shot_by_distance=true")
+    key = cache_key(KIND, CAL_VERSION, bc.fit_key(train, c), defense_key(train, defense_cfg, seed),
+                    c.calibrate_rounds, c.calibrate_starts, seed)
+    directory = cache_folder(KIND, key, cache_dir)
+    if has_checkpoint(directory):
+        out = bc.load(directory)
+        out.cfg = c
+        return out
+    starts = StartStates.from_dataset(train, split="train")
+    real = cal.logged_counts(train.meta["shots"][_same_game(train, starts)])
+
+    def simulate(table, idx, round_seed):
+        return _simulated_rings(dataclasses.replace(fit, shot_table=table), defense, starts,
+                                idx, round_seed, device)
+
+    table, rounds = cal.calibrate(fit.shot_table.clone(), real, len(starts), simulate,
+                                  c.calibrate_rounds, c.calibrate_starts, len(starts), seed)
+    log.info("shot calibration (training starts): %s", rounds)
+    out = dataclasses.replace(fit, shot_table=table,
+                              info={**fit.info, "shot_calibration": rounds})
+    bc.save(out, directory)
+    return out
+
+
+def _same_game(train, starts: StartStates) -> np.ndarray:
+    """Rows of ``train`` whose (game, possession) is one of the starts'."""
+    have = set(zip(starts.game_id.astype(str), starts.poss_index.astype(int)))
+    return np.array([(g, int(p)) in have for g, p in zip(train.meta["game_id"].astype(str),
+                                                         train.meta["poss_index"])])
