@@ -11,8 +11,10 @@ import numpy as np
 import torch
 
 from engine.errors import HoopsimConfigError
+from engine.outcomes.models import default_models
 from engine.runtime.cache import cache_folder, cache_key
 from engine.runtime.checkpoint import has_checkpoint
+from engine.sim.step import Outcome
 from envs.defense.bc_cache import fit_key as defense_key
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
@@ -21,11 +23,13 @@ from offline_rl.bc import shot_calibrate as cal
 
 log = logging.getLogger(__name__)
 KIND = "bc-offense-cal"
-CAL_VERSION = 3
+CAL_VERSION = 6
 
 
-def _simulated_rings(fit: bc.FittedOffense, defense, starts: StartStates, idx: np.ndarray,
-                     seed: int, device) -> np.ndarray:
+def _simulated_shots(fit: bc.FittedOffense, defense, starts: StartStates, idx: np.ndarray,
+                     seed: int, device) -> tuple[np.ndarray, int]:
+    """Shots by body ring and category (offline_rl.bc.shot_calibrate.body_by_category) and
+    shot-clock violations of the possessions from ``starts`` rows ``idx``."""
     from envs.core import default_outcomes, default_sim_config
 
     outcomes, sim_cfg = default_outcomes(device), default_sim_config()
@@ -35,7 +39,9 @@ def _simulated_rings(fit: bc.FittedOffense, defense, starts: StartStates, idx: n
                              len(idx), 1000, bc.BCOffense(fit), defense, outcomes, sim_cfg, gen,
                              progress=False)
     cat = lambda k: np.concatenate([p[k].cpu().numpy() for p in parts])  # noqa: E731
-    return cal.body_by_category(cat("shot_body_ft"), cat("shot_distance_ft"), cat("shot_is_three"))
+    violations = int((cat("outcome") == int(Outcome.SHOT_CLOCK)).sum())
+    return (cal.body_by_category(cat("shot_body_ft"), cat("shot_distance_ft"), cat("shot_is_three")),
+            violations)
 
 
 def calibrated_offense(fit: bc.FittedOffense, defense, train, defense_cfg, seed: int,
@@ -61,10 +67,12 @@ def calibrated_offense(fit: bc.FittedOffense, defense, train, defense_cfg, seed:
     real = cal.logged_counts(train.meta["shots"][_same_game(train, starts)])
 
     def simulate(table, idx, round_seed):
-        return _simulated_rings(dataclasses.replace(fit, shot_table=table), defense, starts,
+        return _simulated_shots(dataclasses.replace(fit, shot_table=table), defense, starts,
                                 idx, round_seed, device)
 
-    table, rounds = cal.calibrate(fit.shot_table.clone(), real, len(starts), simulate,
+    # the shipped models' rate (fitted on the games before 0021500500)
+    violations = default_models().rates["shot_clock_turnovers_per_possession"]
+    table, rounds = cal.calibrate(fit.shot_table.clone(), real, len(starts), violations, simulate,
                                   c.calibrate_rounds, c.calibrate_starts, len(starts), seed)
     log.info("shot calibration (training starts): %s", rounds)
     out = dataclasses.replace(fit, shot_table=table,

@@ -23,7 +23,11 @@ The real side, from the same held-out games only, like with like:
   the same starting frames to each possession's end (the play-by-play end clock);
   speeds of all ten players over consecutive fully tracked frames one interval apart,
   steps faster than ``glitch_ftps`` (identity swaps) dropped. Simulated speeds are the
-  ten players' step speeds of every live step.
+  ten players' step speeds of every live step;
+- passes per possession and the time from the start to the first shot: ONE event detector
+  (engine.tactics.exact.read_trajectory) reads the simulated rollouts and the real
+  possessions (from the start frame to the end, fully tracked ones only) at the same
+  frame rate (:func:`trajectory_measures`).
 
 Metrics (rates as fractions): ``simulated``, ``real``, ``difference`` (simulated - real;
 for the two distributions the two-sample KS statistic, with the medians as simulated /
@@ -50,7 +54,8 @@ BINS = (("fg_pct_0_3ft", 0.0, 3.0), ("fg_pct_3_10ft", 3.0, 10.0),
 METRIC_NAMES = ("points_per_possession", "turnover_rate", "offensive_rebound_rate",
                 "three_point_attempt_rate", "fg_pct_0_3ft", "fg_pct_3_10ft", "fg_pct_10_16ft",
                 "fg_pct_16ft_arc", "fg_pct_three", "shot_share_rim", "shot_share_mid",
-                "shot_share_three", "possession_length_ks", "player_speed_ks")
+                "shot_share_three", "possession_length_ks", "player_speed_ks",
+                "passes_per_possession", "time_to_first_shot_ks")
 
 
 def _default_targets() -> dict[str, float]:
@@ -59,7 +64,8 @@ def _default_targets() -> dict[str, float]:
     offensive-rebound rate 0.03, three-point attempt rate and shot shares 0.05
     (about a tenth of the share); KS statistics 0.10 (distributions visibly alike)."""
     t = {"points_per_possession": 0.05, "turnover_rate": 0.03, "offensive_rebound_rate": 0.03,
-         "three_point_attempt_rate": 0.05, "possession_length_ks": 0.10, "player_speed_ks": 0.10}
+         "three_point_attempt_rate": 0.05, "possession_length_ks": 0.10, "player_speed_ks": 0.10,
+         "passes_per_possession": 0.5, "time_to_first_shot_ks": 0.10}
     t.update({name: 0.04 for name, _, _ in BINS})
     t["fg_pct_three"] = 0.04
     t.update({f"shot_share_{k}": 0.05 for k in ("rim", "mid", "three")})
@@ -93,7 +99,8 @@ def rollout_indices(n_pool: int, n: int, rng: np.random.Generator) -> np.ndarray
 def sim_measures(parts: list[dict]) -> dict:
     """Rollout results of :func:`envs.simulate.simulate` -> numpy measures: points,
     turnover, length_s (per possession); shots DataFrame (distance_ft, is_three, made,
-    fouled); oreb and live-miss counts; speeds (ft/s of all ten players, live steps)."""
+    fouled); oreb and live-miss counts; speeds (ft/s of all ten players, live steps);
+    passes and first_shot_s (:func:`trajectory_measures` of each row until it ended)."""
     cat = lambda k: np.concatenate([p[k].cpu().numpy() for p in parts])  # noqa: E731
     speeds = []
     for p in parts:
@@ -103,10 +110,12 @@ def sim_measures(parts: list[dict]) -> dict:
     shots = pd.DataFrame({"distance_ft": cat("shot_distance_ft"), "is_three": cat("shot_is_three"),
                           "made": cat("shot_made"), "fouled": cat("shot_fouled")})
     live_miss = int((~shots["made"] & ~shots["fouled"]).sum())
+    events = trajectory_measures([t for p in parts for t in sim_trajectories(p)],
+                                 1.0 / float(parts[0]["dt_s"]))
     return {"points": cat("points"), "turnover": cat("turnover").astype(float),
             "length_s": cat("length_s"), "shots": shots, "oreb": int(cat("n_oreb").sum()),
             "live_miss": live_miss, "speeds": np.concatenate(speeds),
-            "truncated": float(cat("truncated").mean())}
+            "truncated": float(cat("truncated").mean()), **events}
 
 
 # ------------------------------------------------------------------ real side
@@ -171,6 +180,51 @@ def real_tracking_measures(ds: PossessionSet, starts, glitch_ftps: float) -> dic
     spd = np.linalg.norm(np.diff(pos, axis=1), axis=-1) / np.where(pair, dt, 1.0)[..., None]
     spd = spd[pair].reshape(-1)
     return {"length_s": length, "speeds": spd[spd < glitch_ftps]}
+
+
+def trajectory_measures(trajectories, rate_hz: float) -> dict:
+    """Passes and time to the first shot of trajectories ((h, 11, 3) feet, canonical, every
+    frame tracked) read by ONE event detector (engine.tactics.exact.read_trajectory) for
+    both sides at the same frame rate: passes (per trajectory) and first_shot_s (seconds
+    from the first frame to the first detected shot; only trajectories with one)."""
+    from engine.tactics.exact import read_trajectory
+
+    passes, first = [], []
+    for pos in trajectories:
+        r = read_trajectory(pos, rate_hz)
+        passes.append(len(r.passes))
+        if r.shots:
+            first.append(min(x["frame"] for x in r.shots) / rate_hz)
+    return {"passes": np.asarray(passes, float), "first_shot_s": np.asarray(first, float)}
+
+
+def sim_trajectories(part: dict) -> list[np.ndarray]:
+    """Each row's positions of a :func:`envs.simulate.simulate` result, from the start to
+    the frame its possession ended (the whole rollout when cut)."""
+    pos, done = part["positions"].cpu().numpy(), part["done"].cpu().numpy()
+    end = np.where(done.any(1), done.argmax(1), done.shape[1] - 1)
+    return [pos[i, : end[i] + 1] for i in range(len(pos))]
+
+
+def real_trajectories(ds: PossessionSet, starts) -> tuple[list[np.ndarray], int]:
+    """The starts' possessions in ``ds`` from the start frame to the possession's end
+    (play-by-play end clock), where every frame from the start on is tracked and one
+    frame interval apart; and the number left out (a gap or an untracked entity)."""
+    key = {(str(g), int(p), int(i)): r for r, (g, p, i) in enumerate(
+        zip(ds.meta["game_id"], ds.meta["period"], ds.meta["poss_index"]))}
+    a, out, left = ds.arrays, [], 0
+    for g, p, i, t0 in zip(starts.game_id, starts.period, starts.poss_index, starts.frame):
+        r = key[(str(g), int(p), int(i))]
+        live = np.flatnonzero(a["frame_valid"][r] & (a["game_clock"][r] >= ds.meta["end_clock"].iloc[r] - 1e-3))
+        live = live[live >= int(t0)]
+        dt = np.diff(a["time_s"][r][live])
+        ok = (len(live) > 0 and a["valid"][r][live].all()
+              and np.all(np.abs(dt - 1.0 / ds.rate_hz) < 0.3 / ds.rate_hz) and np.all(np.diff(live) == 1))
+        if ok:
+            out.append(a["positions"][r][live].astype(np.float64))
+        else:
+            left += 1
+    return out, left
 
 
 # ------------------------------------------------------------------ comparison
@@ -241,6 +295,13 @@ def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]
     for name, key in (("possession_length_ks", "length_s"), ("player_speed_ks", "speeds")):
         ks = float(ks_2samp(sim[key], real[key]).statistic)
         m[name] = _entry(median_ci95(sim[key]), median_ci95(real[key]), t(name), diff=ks)
+    if "passes" in sim and "passes" in real:      # one event detector on both sides
+        m["passes_per_possession"] = _entry(mean_ci95(sim["passes"]), mean_ci95(real["passes"]),
+                                            t("passes_per_possession"))
+        ks = float(ks_2samp(sim["first_shot_s"], real["first_shot_s"]).statistic)
+        m["time_to_first_shot_ks"] = _entry(median_ci95(sim["first_shot_s"]),
+                                            median_ci95(real["first_shot_s"]),
+                                            t("time_to_first_shot_ks"), diff=ks)
     return m
 
 

@@ -7,16 +7,21 @@ give another shot mix. The data as demonstrator says where the shots should come
 the logged shots of the very possessions the simulator starts from. Each round simulates
 possessions from TRAINING starts and compares shots per possession in the categories the
 realism report reads (:data:`CATEGORIES`: two-pointers by the logged distance's ring,
-threes by theirs; the simulator reports the logged release distance,
+threes and heaves from 28 ft; the play-by-play writes most threes at 25-26 ft whatever
+the spot, so a finer split of threes would compare conventions; the simulator reports the logged release distance,
 engine.outcomes.release) with the play-by-play shots of the same possessions. The table
 acts on the shooter's BODY rings (:data:`offline_rl.bc.shot_select.DIST_EDGES`) and a body
 ring feeds several categories (a drive ending 4 ft out is logged at 2 ft), so the ring
 multipliers m are the bounded least-squares solution of ``sum_b m_b C[b, k] = T_k``: C the
 simulated shots of body ring b in category k, T the logged shots per possession times the
 simulated possessions (errors weighted by 1 / sqrt(T_k + 1), a pull of ``ridge`` towards
-m = 1, bounds [1 / max_ratio, max_ratio] per round). Rates are capped at ``cap``; the
-last shot-clock bin (< 4 s: forced shots, heaves) keeps its logged rates. Held-out games
-are never used.
+m = 1, bounds [1 / max_ratio, max_ratio] per round). The last shot-clock bin (< 4 s:
+forced shots, heaves) is not a choice of where to shoot: it is scaled instead, only ever
+up, until the simulated shot-clock violations per possession meet the logged rate of the
+training games (the cloned offense otherwise lets the clock run out ten times as often as
+the league); its heaves (28 ft and more) keep their logged rate (scaled with the rest,
+they tripled the heaves of the training starts: 0.026 -> 0.078 per possession against
+0.008 logged). Rates are capped at ``cap``. Held-out games are never used.
 
 The simulation itself is the caller's (offline_rl consumes engine only): see
 hoopsim.league.calibrated_offense.
@@ -32,9 +37,9 @@ import torch
 from offline_rl.bc.shot_select import DIST_EDGES, TABLE_SHAPE
 
 N_RINGS = TABLE_SHAPE[1]
-TWO_RINGS = 5                     # two-pointers: <3, 3-6, 6-10, 10-16, 16+ ft (logged)
+TWO_RINGS = 5    # two-pointers: <3, 3-6, 6-10, 10-16, 16+ ft (logged)
 CATEGORIES = ("two_0_3", "two_3_6", "two_6_10", "two_10_16", "two_16_arc",
-              "three_lt25", "three_25_28", "three_28_plus")
+              "three", "three_28_plus")   # threes by depth only: the log writes most at 25-26 ft
 
 
 def ring_of(distance_ft) -> np.ndarray:
@@ -46,8 +51,7 @@ def category_of(distance_ft, is_three) -> np.ndarray:
     """Index into :data:`CATEGORIES` of shots by logged distance (ft) and value."""
     d, three = np.asarray(distance_ft, float), np.asarray(is_three, bool)
     two = np.minimum(ring_of(d), TWO_RINGS - 1)
-    deep = np.searchsorted(np.array([25.0, 28.0]), d, side="right")
-    return np.where(three, TWO_RINGS + deep, two)
+    return np.where(three, TWO_RINGS + (d >= 28.0), two)
 
 
 def category_counts(distance_ft, is_three) -> np.ndarray:
@@ -84,31 +88,51 @@ def ring_multipliers(c: np.ndarray, n_sim: int, real: np.ndarray, n_real: int,
     return lsq_linear(a, b, bounds=(1.0 / max_ratio, max_ratio)).x
 
 
-def scale_table(table: torch.Tensor, ratio: np.ndarray, cap: float = 0.95) -> torch.Tensor:
-    """The P(shoot) table with ring r scaled by ratio[r], capped at ``cap``; the last
-    shot-clock bin (< 4 s: forced shots, heaves) keeps its logged rates."""
+def clock_multiplier(violations: float, n_sim: int, real_rate: float, max_ratio: float = 4.0,
+                     floor: float = 0.002) -> float:
+    """Factor (1 to ``max_ratio``) on the last shot-clock bin's rates: simulated shot-clock
+    violations per possession over the logged rate (each plus ``floor``); never below 1 (a
+    simulator with fewer violations than the log is left alone)."""
+    ratio = (violations / max(n_sim, 1) + floor) / (real_rate + floor)
+    return float(np.clip(ratio, 1.0, max_ratio))
+
+
+def scale_table(table: torch.Tensor, ratio: np.ndarray, clock: float = 1.0,
+                cap: float = 0.95) -> torch.Tensor:
+    """The P(shoot) table with ring r scaled by ratio[r] except in the last shot-clock bin
+    (< 4 s), which is scaled by ``clock`` instead, heaves from the last ring (28 ft and
+    more) left at their logged late-clock rates; capped at ``cap``."""
     m = torch.as_tensor(ratio, dtype=table.dtype)[None, :, None, None]
     out = (table * m).clamp(max=cap)
-    out[..., 0] = table[..., 0]
+    out[..., 0] = (table[..., 0] * clock).clamp(max=cap)
+    out[:, -1, :, 0] = table[:, -1, :, 0]
     return out
 
 
-def calibrate(table: torch.Tensor, real: np.ndarray, n_real: int, simulate, rounds: int,
-              n_starts: int, n_available: int, seed: int) -> tuple[torch.Tensor, list[dict]]:
-    """``rounds`` rounds of :func:`ring_multipliers` / :func:`scale_table`. ``simulate(table,
-    idx, seed) -> (N_RINGS, len(CATEGORIES))`` simulated shots (:func:`body_by_category`)
-    of the start indices ``idx`` (drawn without replacement from ``n_available`` training
-    starts, ``n_starts`` per round); ``real``: logged shots per category of the
-    ``n_real`` start possessions. Returns the calibrated table and one record per round."""
+def calibrate(table: torch.Tensor, real: np.ndarray, n_real: int, real_violation_rate: float,
+              simulate, rounds: int, n_starts: int, n_available: int, seed: int
+              ) -> tuple[torch.Tensor, list[dict]]:
+    """``rounds`` rounds of :func:`ring_multipliers`, :func:`clock_multiplier` and
+    :func:`scale_table`. ``simulate(table, idx, seed) -> ((N_RINGS, len(CATEGORIES))
+    simulated shots (:func:`body_by_category`), shot-clock violations)`` of the start
+    indices ``idx`` (drawn without replacement from ``n_available`` training starts,
+    ``n_starts`` per round); ``real``: logged shots per category of the ``n_real`` start
+    possessions; ``real_violation_rate``: logged shot-clock violations per possession
+    (training games). Returns the calibrated table and one record per round."""
     rng = np.random.default_rng(seed)
     log = []
     for r in range(rounds):
         idx = rng.choice(n_available, size=min(n_starts, n_available), replace=False)
-        c = np.asarray(simulate(table, idx, seed + r), float)
+        c, violations = simulate(table, idx, seed + r)
+        c = np.asarray(c, float)
         m = ring_multipliers(c, len(idx), real, n_real)
+        k = clock_multiplier(violations, len(idx), real_violation_rate)
         log.append({"categories": list(CATEGORIES),
                     "sim_shots_per_poss": (c.sum(0) / len(idx)).round(4).tolist(),
                     "real_shots_per_poss": (real / max(n_real, 1)).round(4).tolist(),
-                    "ring_multiplier": m.round(4).tolist()})
-        table = scale_table(table, m)
+                    "ring_multiplier": m.round(4).tolist(),
+                    "sim_shot_clock_violations_per_poss": round(violations / len(idx), 4),
+                    "real_shot_clock_violations_per_poss": round(real_violation_rate, 4),
+                    "clock_multiplier": round(k, 4)})
+        table = scale_table(table, m, k)
     return table, log

@@ -67,3 +67,20 @@ def test_fg_target_is_two_standard_errors_of_the_difference_when_wider_than_the_
     m = compare(sim, real, _default_targets())
     assert m["fg_pct_0_3ft"]["target"] > 0.1 and m["fg_pct_0_3ft"]["pass"] is True
     assert m["shot_share_rim"]["target"] == 0.05
+
+
+def test_passes_and_first_shot_come_from_one_detector_on_both_sides():
+    """A hand-made trajectory: slot 1 holds, passes to slot 2 (caught at frame 3), who shoots
+    at frame 4; the second trajectory stops before the shot. The detector is the one both
+    sides of the report use."""
+    from engine.sim.step import OFF
+    from envs.evaluation.realism import trajectory_measures
+
+    pos = np.zeros((7, 11, 3))
+    pos[:, OFF, 0], pos[:, OFF, 1] = 70.0, np.linspace(5.0, 45.0, 5)
+    pos[:, 6:, 0], pos[:, 6:, 1] = 55.0, np.linspace(5.0, 45.0, 5)
+    pos[:, 0] = [(70.0, 5.0, 4.0), (70.0, 5.0, 4.0), (70.0, 10.0, 8.0), (70.0, 15.0, 4.0),
+                 (70.0, 15.0, 4.0), (79.0, 20.0, 12.0), (88.0, 25.0, 10.0)]
+    m = trajectory_measures([pos, pos[:3]], rate_hz=2.0)
+    assert m["passes"].tolist() == [1.0, 0.0]             # the cut one: ball still in flight
+    assert m["first_shot_s"].tolist() == [2.0]            # frame 4 at 2 Hz; none in the cut one

@@ -15,6 +15,7 @@ from offline_rl.bc.shot_calibrate import (
     N_RINGS,
     body_by_category,
     calibrate,
+    clock_multiplier,
     category_of,
     logged_counts,
     ring_multipliers,
@@ -30,28 +31,36 @@ def test_rings_and_categories():
     three = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1], bool)
     assert [CATEGORIES[k] for k in category_of(d, three)] == [
         "two_0_3", "two_0_3", "two_3_6", "two_3_6", "two_6_10", "two_10_16", "two_16_arc",
-        "three_lt25", "three_25_28", "three_28_plus"]
+        "three", "three", "three_28_plus"]
     cells = [json.dumps([{"distance_ft": 1.0, "is_three": False},
                          {"distance_ft": 25.0, "is_three": True}]),
              [{"distance_ft": 2.0, "is_three": False}], "[]"]
     counts = logged_counts(cells)
-    assert counts[0] == 2.0 and counts[CATEGORIES.index("three_25_28")] == 1.0 and counts.sum() == 3
+    assert counts[0] == 2.0 and counts[CATEGORIES.index("three")] == 1.0 and counts.sum() == 3
     c = body_by_category([4.0, 4.0, 24.0], [2.0, 4.0, 24.0], [False, False, True])
-    assert c[1, 0] == 1 and c[1, 1] == 1 and c[5, CATEGORIES.index("three_lt25")] == 1
+    assert c[1, 0] == 1 and c[1, 1] == 1 and c[5, CATEGORIES.index("three")] == 1
 
 
 def test_ring_multipliers_undo_a_known_mixing():
     """Body ring 1 feeds logged categories 0 and 1 (drives logged at the rim); the solution
     scales ring 0 and ring 1 so that both categories meet their targets."""
     c = np.zeros((N_RINGS, len(CATEGORIES)))
-    for k in range(len(CATEGORIES)):
-        c[k, k] = 100.0
+    for k in range(N_RINGS):
+        c[k, min(k, len(CATEGORIES) - 1)] = 100.0
     c[1, 0] = 50.0                       # ring 1 -> category 0 as well
+    c[6, 5], c[6, 6] = 100.0, 0.0        # rings 5 and 6 are both threes
     want = np.array([2.0, 1.5, 1.0, 1.0, 0.5, 1.0, 1.0, 1.0])
     real = c.T @ want                    # what m = want would give, per 1000 possessions
     m = ring_multipliers(c, 1000, real, 1000, ridge=1e-6)
-    assert np.allclose(m, want, atol=0.02)
+    got = c.T @ m
+    assert np.allclose(got, real, rtol=0.02) and np.allclose(m[:5], want[:5], atol=0.02)
     assert ring_multipliers(c, 1000, real * 100, 1000).max() == pytest.approx(4.0)   # bounded
+
+
+def test_clock_multiplier_only_raises_late_clock_shooting():
+    assert clock_multiplier(80, 1000, 0.004) == pytest.approx(4.0)        # capped
+    assert clock_multiplier(10, 1000, 0.004) == pytest.approx(0.012 / 0.006)
+    assert clock_multiplier(0, 1000, 0.004) == 1.0                        # never lowered
 
 
 def test_scaling_keeps_the_last_clock_bin_and_caps():
@@ -61,7 +70,11 @@ def test_scaling_keeps_the_last_clock_bin_and_caps():
     out = scale_table(table, ratio)
     assert torch.allclose(out[:, 0, :, 1:], torch.full_like(out[:, 0, :, 1:], 0.8))
     assert torch.allclose(out[:, 3, :, 1:], torch.full_like(out[:, 3, :, 1:], 0.1))
-    assert torch.equal(out[..., 0], table[..., 0])          # < 4 s on the clock: logged rates
+    assert torch.equal(out[..., 0], table[..., 0])          # < 4 s on the clock: its own factor
+    late = scale_table(table, ratio, clock=2.0)
+    assert torch.allclose(late[:, :-1, :, 0], torch.full_like(late[:, :-1, :, 0], 0.8))
+    assert torch.equal(late[:, -1, :, 0], table[:, -1, :, 0])   # heaves: logged late rates
+    assert torch.equal(late[..., 1:], out[..., 1:])
     assert scale_table(table, np.full(N_RINGS, 5.0)).max().item() == pytest.approx(0.95)
 
 
@@ -71,17 +84,21 @@ def test_calibration_meets_the_logged_mix_of_a_simulator_it_cannot_see_inside():
     mostly logged at the rim); after three rounds each category's shots per possession is
     within 10% of the logged one."""
     visits = np.array([0.3, 0.8, 2.5, 3.0, 2.0, 0.6, 1.0, 3.0])
-    mix = np.eye(N_RINGS)
-    mix[1] = [0.7, 0.3, 0, 0, 0, 0, 0, 0]
-    mix[5] = [0, 0, 0, 0, 0.4, 0.6, 0, 0]
-    real = np.array([0.25, 0.05, 0.10, 0.10, 0.15, 0.16, 0.08, 0.01])
+    mix = np.zeros((N_RINGS, len(CATEGORIES)))
+    for k in range(N_RINGS):
+        mix[k, min(k, 4) if k < 5 else (5 if k < 7 else 6)] = 1.0
+    mix[1] = [0.7, 0.3, 0, 0, 0, 0, 0]
+    mix[5] = [0, 0, 0, 0, 0.4, 0.6, 0]
+    real = np.array([0.25, 0.05, 0.10, 0.10, 0.15, 0.24, 0.01])
 
     def simulate(t, idx, seed):
         rate = t[2, :, 2, 2].numpy().astype(float)
-        return (visits * rate * len(idx))[:, None] * mix
+        late = t[2, 4, 2, 0].item()                     # violations fall as late shooting rises
+        return (visits * rate * len(idx))[:, None] * mix, 0.002 / late * len(idx)
 
     table = torch.full(TABLE_SHAPE, 0.05)
-    out, log = calibrate(table, real * 5000, 5000, simulate, 3, 1000, 5000, seed=0)
-    final = simulate(out, np.arange(1000), 0).sum(0) / 1000
-    assert np.all(np.abs(final / real - 1.0) < 0.10), final / real
+    out, log = calibrate(table, real * 5000, 5000, 0.01, simulate, 3, 1000, 5000, seed=0)
+    shots, violations = simulate(out, np.arange(1000), 0)
+    assert np.all(np.abs(shots.sum(0) / 1000 / real - 1.0) < 0.10), shots.sum(0) / 1000 / real
+    assert violations / 1000 < 0.012 and log[0]["clock_multiplier"] == pytest.approx(3.5)
     assert len(log) == 3 and log[0]["categories"] == list(CATEGORIES)
