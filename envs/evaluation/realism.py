@@ -147,6 +147,8 @@ def real_pbp_measures(games: list, periods=None) -> dict:
     box.update(tov=int(poss["n_tov"].sum()), points=int(poss["points"].sum()))
     return {"points": poss["points"].to_numpy(float),
             "turnover": (poss["outcome"] == "turnover").to_numpy(float),
+            "team": poss["offense_team_id"].to_numpy(np.int64),
+            "shot_team": shots.dropna(subset=cols)["team_id"].to_numpy(np.int64),
             "shots": shots[cols].dropna(), "shots_all": shots_all[cols].dropna(),
             "oreb": int(counts["oreb"].sum()), "live_miss": int(counts["fg_miss_rebounds"].sum()),
             "box": box}
@@ -303,6 +305,38 @@ def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]
                                             median_ci95(real["first_shot_s"]),
                                             t("time_to_first_shot_ks"), diff=ks)
     return m
+
+
+def team_table(sim: dict, real: dict, names: dict | None = None, min_poss: int = 20) -> dict:
+    """Team-level validity: per offense team, simulated vs real points per possession and
+    shot shares (rim / mid / three as in :func:`compare`), and the correlation across teams
+    (Pearson) of each. ``sim``: points (n,), team (n,), shots with a ``team`` column;
+    ``real``: points, team, shots and shot_team (real_pbp_measures). Teams with fewer than
+    ``min_poss`` simulated or real possessions are listed but left out of the
+    correlations."""
+    names = names or {}
+    rows = []
+    for t in sorted(set(np.asarray(sim["team"]).tolist()) & set(np.asarray(real["team"]).tolist())):
+        row = {"team": names.get(t, str(t)), "team_id": int(t)}
+        for side, pts, team, shots, shot_team in (
+                ("sim", sim["points"], sim["team"], sim["shots"], sim["shots"]["team"].to_numpy()),
+                ("real", real["points"], real["team"], real["shots"], real["shot_team"])):
+            mine = np.asarray(team) == t
+            row[f"n_{side}"] = int(mine.sum())
+            row[f"ppp_{side}"] = float(np.mean(np.asarray(pts)[mine])) if mine.any() else float("nan")
+            ind = _shot_indicators(shots[np.asarray(shot_team) == t])
+            for k in ("rim", "mid", "three"):
+                v = ind[f"shot_share_{k}"]
+                row[f"{k}_{side}"] = float(v.mean()) if len(v) else float("nan")
+        rows.append(row)
+    use = [r for r in rows if min(r["n_sim"], r["n_real"]) >= min_poss]
+    corr = {}
+    for k in ("ppp", "rim", "mid", "three"):
+        a = np.array([r[f"{k}_sim"] for r in use]), np.array([r[f"{k}_real"] for r in use])
+        ok = np.isfinite(a[0]) & np.isfinite(a[1])
+        varied = ok.sum() >= 3 and a[0][ok].std() > 0 and a[1][ok].std() > 0
+        corr[k] = float(np.corrcoef(a[0][ok], a[1][ok])[0, 1]) if varied else float("nan")
+    return {"teams": rows, "correlation": corr, "n_teams_correlated": len(use), "min_poss": min_poss}
 
 
 def markdown_table(report: dict) -> str:

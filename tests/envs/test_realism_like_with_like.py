@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from engine.logs.pbp import read_pbp
 from envs.evaluation.realism import (
@@ -84,3 +85,22 @@ def test_passes_and_first_shot_come_from_one_detector_on_both_sides():
     m = trajectory_measures([pos, pos[:3]], rate_hz=2.0)
     assert m["passes"].tolist() == [1.0, 0.0]             # the cut one: ball still in flight
     assert m["first_shot_s"].tolist() == [2.0]            # frame 4 at 2 Hz; none in the cut one
+
+
+def test_team_table_rows_and_correlation():
+    from envs.evaluation.realism import team_table
+
+    teams = np.repeat([1, 2, 3, 4], 50)
+    level = {1: 0.8, 2: 1.0, 3: 1.1, 4: 1.3}
+    pts = np.array([level[t] for t in teams])
+    shots = pd.concat([_shots(10, 1.0, False, 0.5).assign(team=t) for t in (1, 2, 3, 4)]
+                      + [_shots(5 * t, 25.0, True, 0.3).assign(team=t) for t in (1, 2, 3, 4)])
+    sim = {"points": pts, "team": teams, "shots": shots}
+    real = {"points": pts + 0.05, "team": teams, "shots": shots.drop(columns="team"),
+            "shot_team": shots["team"].to_numpy()}
+    out = team_table(sim, real, {1: "AAA"}, min_poss=20)
+    assert [r["team"] for r in out["teams"]] == ["AAA", "2", "3", "4"]
+    assert out["teams"][0]["ppp_sim"] == pytest.approx(0.8) and out["teams"][0]["ppp_real"] == pytest.approx(0.85)
+    assert out["teams"][3]["three_sim"] == pytest.approx(20 / 30)
+    assert out["correlation"]["ppp"] == pytest.approx(1.0) and out["correlation"]["three"] == pytest.approx(1.0)
+    assert team_table(sim, real, min_poss=60)["n_teams_correlated"] == 0
