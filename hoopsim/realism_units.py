@@ -20,7 +20,7 @@ import pandas as pd
 from engine.runtime import resolve_device, seed_everything, unit_seed
 from engine.runtime.executor import Unit
 
-SHOT_COLUMNS = ("distance_ft", "is_three", "made", "fouled")
+SHOT_COLUMNS = ("distance_ft", "is_three", "made", "fouled", "row")
 
 
 @dataclass
@@ -67,8 +67,11 @@ def rollout_unit(args, shared: RealismShared) -> dict:
     with torch.no_grad(), torch_threads(shared.threads):
         part = simulate(start, shared.offense, shared.defense, outcomes, sim_cfg, gen, shared.max_steps)
     m = sim_measures([part])
+    shots = {c: m["shots"][c].to_numpy() for c in SHOT_COLUMNS}
+    shots["row"] = shots["row"] + lo                   # index into the drawn rows
     return {"points": m["points"], "turnover": m["turnover"], "length_s": m["length_s"],
-            "shots": {c: m["shots"][c].to_numpy() for c in SHOT_COLUMNS},
+            "shots": shots, "passes": m["passes"], "first_shot_s": m["first_shot_s"],
+            "team": np.asarray(shared.starts.offense_team_id[lo:hi], np.int64),
             "oreb": m["oreb"], "live_miss": m["live_miss"], "speeds": m["speeds"],
             "truncated": part["truncated"].cpu().numpy(), "rows": hi - lo}
 
@@ -78,6 +81,7 @@ def merge_measures(parts: list[dict]) -> dict:
     cat = lambda k: np.concatenate([p[k] for p in parts])
     shots = pd.DataFrame({c: np.concatenate([p["shots"][c] for p in parts]) for c in SHOT_COLUMNS})
     return {"points": cat("points"), "turnover": cat("turnover"), "length_s": cat("length_s"),
-            "shots": shots, "oreb": int(sum(p["oreb"] for p in parts)),
+            "shots": shots, "passes": cat("passes"), "first_shot_s": cat("first_shot_s"),
+            "team": cat("team"), "oreb": int(sum(p["oreb"] for p in parts)),
             "live_miss": int(sum(p["live_miss"] for p in parts)), "speeds": cat("speeds"),
             "truncated": float(cat("truncated").mean())}

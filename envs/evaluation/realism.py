@@ -99,7 +99,7 @@ def rollout_indices(n_pool: int, n: int, rng: np.random.Generator) -> np.ndarray
 def sim_measures(parts: list[dict]) -> dict:
     """Rollout results of :func:`envs.simulate.simulate` -> numpy measures: points,
     turnover, length_s (per possession); shots DataFrame (distance_ft, is_three, made,
-    fouled); oreb and live-miss counts; speeds (ft/s of all ten players, live steps);
+    fouled, row: the possession's index over all parts); oreb and live-miss counts; speeds (ft/s of all ten players, live steps);
     passes and first_shot_s (:func:`trajectory_measures` of each row until it ended)."""
     cat = lambda k: np.concatenate([p[k].cpu().numpy() for p in parts])  # noqa: E731
     speeds = []
@@ -107,8 +107,10 @@ def sim_measures(parts: list[dict]) -> dict:
         pos, done, dt = p["positions"][..., 1:, :2], p["done"], float(p["dt_s"])
         step = (pos[:, 1:] - pos[:, :-1]).norm(dim=-1) / dt          # (b, T-1, 10)
         speeds.append(step[~done[:, :-1]].reshape(-1).cpu().numpy())
+    offsets = np.cumsum([0] + [len(p["points"]) for p in parts[:-1]])
+    rows = np.concatenate([p["shot_row"].cpu().numpy() + o for p, o in zip(parts, offsets)])
     shots = pd.DataFrame({"distance_ft": cat("shot_distance_ft"), "is_three": cat("shot_is_three"),
-                          "made": cat("shot_made"), "fouled": cat("shot_fouled")})
+                          "made": cat("shot_made"), "fouled": cat("shot_fouled"), "row": rows})
     live_miss = int((~shots["made"] & ~shots["fouled"]).sum())
     events = trajectory_measures([t for p in parts for t in sim_trajectories(p)],
                                  1.0 / float(parts[0]["dt_s"]))
@@ -300,7 +302,8 @@ def compare(sim: dict, real: dict, targets: dict[str, float]) -> dict[str, dict]
     if "passes" in sim and "passes" in real:      # one event detector on both sides
         m["passes_per_possession"] = _entry(mean_ci95(sim["passes"]), mean_ci95(real["passes"]),
                                             t("passes_per_possession"))
-        ks = float(ks_2samp(sim["first_shot_s"], real["first_shot_s"]).statistic)
+        both = len(sim["first_shot_s"]) and len(real["first_shot_s"])
+        ks = float(ks_2samp(sim["first_shot_s"], real["first_shot_s"]).statistic) if both else float("nan")
         m["time_to_first_shot_ks"] = _entry(median_ci95(sim["first_shot_s"]),
                                             median_ci95(real["first_shot_s"]),
                                             t("time_to_first_shot_ks"), diff=ks)
@@ -354,5 +357,20 @@ def markdown_table(report: dict) -> str:
                      f"{f(e['real_ci95'][1])}] | {f(e['difference'])} | {f(e['target'])} | "
                      f"{'' if e['pass'] is None else ('yes' if e['pass'] else 'no')} |")
     lines += ["", "KS rows: simulated / real are medians (s, ft/s); difference is the KS "
-              "statistic.", "", __doc__.split("\n\n", 1)[1]]
+              "statistic."]
+    teams = report.get("teams")
+    if teams:
+        g = lambda v: "" if v is None else f"{v:.3f}"  # noqa: E731
+        c = teams["correlation"]
+        lines += ["", f"## Per offense team (correlation across the {teams['n_teams_correlated']} "
+                  f"teams with >= {teams['min_poss']} possessions on both sides: PPP {g(c['ppp'])}, "
+                  f"rim {g(c['rim'])}, mid {g(c['mid'])}, three {g(c['three'])})", "",
+                  "| team | sim poss | sim PPP | real poss | real PPP | rim sim / real | "
+                  "mid sim / real | three sim / real |", "|---|---|---|---|---|---|---|---|"]
+        for r in teams["teams"]:
+            lines.append(f"| {r['team']} | {r['n_sim']} | {g(r['ppp_sim'])} | {r['n_real']} | "
+                         f"{g(r['ppp_real'])} | {g(r['rim_sim'])} / {g(r['rim_real'])} | "
+                         f"{g(r['mid_sim'])} / {g(r['mid_real'])} | {g(r['three_sim'])} / "
+                         f"{g(r['three_real'])} |")
+    lines += ["", __doc__.split("\n\n", 1)[1]]
     return "\n".join(lines) + "\n"

@@ -31,15 +31,18 @@ from envs.evaluation.realism import (
     markdown_table,
     real_pbp_measures,
     real_tracking_measures,
+    real_trajectories,
     rollout_indices,
+    team_table,
+    trajectory_measures,
 )
 from envs.starts import StartStates
 from hoopsim.configs import plain, to_config
 from hoopsim.data import PBP_SUFFIXES, cache_root, path_spec
 from hoopsim.evaluation import start_ids
 from hoopsim.jobs import executor_config, job_store, unit_threads, weights_digest
-from hoopsim.realism_units import RealismShared, merge_measures, realism_units, rollout_unit
 from hoopsim.league import calibrated_offense
+from hoopsim.realism_units import RealismShared, merge_measures, realism_units, rollout_unit
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import RealismTask
 from offline_rl.bc import BCOffense, fit_or_load
@@ -112,6 +115,10 @@ def main(cfg) -> int:
     periods = sorted({int(p) for p in starts.period})   # like with like: the starts' periods
     real = real_pbp_measures([read_pbp(p) for p in tqdm(pbp_files, desc="held-out pbp")], periods)
     real.update(real_tracking_measures(test, starts, rcfg.glitch_ftps))
+    trajectories, left_out = real_trajectories(test, starts)      # one event detector, both sides
+    real.update(trajectory_measures(trajectories, test.rate_hz))
+    sim["shots"]["team"] = sim["team"][sim["shots"]["row"].to_numpy()]
+    teams = team_table(sim, real, dict(zip(starts.offense_team_id.tolist(), starts.offense.tolist())))
     report = {"meta": {"games": games, "n_games": len(games), "n_starts": int(rcfg.n_starts),
                        "n_distinct_starts": len(starts), "cutoff": rcfg.cutoff,
                        "seed": rcfg.seed, "git_rev": git_rev(),
@@ -122,8 +129,10 @@ def main(cfg) -> int:
                        "real_ppp_box_score": box_score_ppp(real["box"]),
                        "n_sim_shots": int(len(sim["shots"])), "sim_truncated": sim["truncated"],
                        "offense_bc_heldout": info.get("heldout"),
+                       "n_real_trajectories": len(trajectories),
+                       "n_real_trajectories_left_out": left_out,
                        "shot_calibration": info.get("shot_calibration"), "wall_s": None},
-              "metrics": _finite(compare(sim, real, rcfg.targets))}
+              "metrics": _finite(compare(sim, real, rcfg.targets)), "teams": teams}
     report["meta"]["wall_s"] = round(time.time() - t_start, 1)
     report = _finite(report)
     write_text_atomic(out / "realism.json", json.dumps(report, indent=1, default=float))

@@ -25,7 +25,11 @@ def test_realism_cli_on_real_games(tmp_path, shared_data):
                  "offense.batch=256", "defense.steps=15", "defense.max_frames=3000"])
     assert code == 0
     rep = json.loads((out / "realism.json").read_text())
-    assert set(rep) == {"meta", "metrics"}
+    assert set(rep) == {"meta", "metrics", "teams"}
+    assert {r["team_id"] for r in rep["teams"]["teams"]} and set(rep["teams"]["correlation"]) == {
+        "ppp", "rim", "mid", "three"}
+    assert len(rep["meta"]["shot_calibration"]) == 3          # the league offense's rounds
+    assert rep["meta"]["n_real_trajectories"] > 0
     for key in ("games", "n_starts", "cutoff", "seed", "git_rev", "wall_s"):
         assert key in rep["meta"]
     assert rep["meta"]["games"] == ["0021500500", "0021500501"]
@@ -37,7 +41,7 @@ def test_realism_cli_on_real_games(tmp_path, shared_data):
         if e["simulated"] is not None:   # a bin without simulated shots is null
             assert math.isfinite(e["simulated"]) and math.isfinite(e["difference"]), name
         if name in ("points_per_possession", "turnover_rate", "possession_length_ks",
-                    "player_speed_ks", "three_point_attempt_rate"):
+                    "player_speed_ks", "three_point_attempt_rate", "passes_per_possession"):
             assert e["simulated"] is not None, name
         d = e["difference"]
         if e["target"] is None or d is None or not math.isfinite(d):
@@ -47,3 +51,4 @@ def test_realism_cli_on_real_games(tmp_path, shared_data):
     assert 0.0 <= rep["metrics"]["player_speed_ks"]["difference"] <= 1.0
     assert (out / "realism.png").stat().st_size > 0
     assert "points_per_possession" in (out / "realism.md").read_text()
+    assert "Per offense team" in (out / "realism.md").read_text()
