@@ -23,7 +23,7 @@ from offline_rl.bc import shot_calibrate as cal
 
 log = logging.getLogger(__name__)
 KIND = "bc-offense-cal"
-CAL_VERSION = 6
+CAL_VERSION = 7
 
 
 def _simulated_shots(fit: bc.FittedOffense, defense, starts: StartStates, idx: np.ndarray,

@@ -26,12 +26,16 @@ BODY_EDGES_FT = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 14.0, 
                  20.0, 22.0)       # bin j: [edge j, edge j + 1); the last is open
 QUANTILES = tuple(np.linspace(0.0, 1.0, 11))
 MIN_SHOTS = 20                     # a thinner bin borrows its neighbour's quantiles
+MAX_SHIFT_FT = 10.8                # the speed cap (20.7 ft/s) over one 0.52 s frame
 
 
 def fit_release(shots: pd.DataFrame, cutoff: str) -> dict:
     """Release model from tracked two-point attempts of games before ``cutoff`` whose
-    logged distance is read from the text (not filled): columns game_id, is_three,
-    distance_ft, distance_is_filled, track_distance_ft. Returns {"edges_ft": [...],
+    logged distance is read from the text (not filled) and lies within
+    :data:`MAX_SHIFT_FT` of the body (no player covers more between the tracked frame and
+    the release; farther pairs are alignment errors, e.g. a putback matched to a frame
+    22 ft out): columns game_id, is_three, distance_ft, distance_is_filled,
+    track_distance_ft. Returns {"edges_ft": [...],
     "quantiles_ft": [[11] per bin], "n": [per bin]}; {} without tracked shots."""
     need = {"track_distance_ft", "distance_ft", "is_three"}
     if not need <= set(shots):
@@ -43,6 +47,8 @@ def fit_release(shots: pd.DataFrame, cutoff: str) -> dict:
     if len(s) < MIN_SHOTS:
         return {}
     body, logged = s["track_distance_ft"].to_numpy(float), s["distance_ft"].to_numpy(float)
+    near = np.abs(logged - body) <= MAX_SHIFT_FT      # farther: a misaligned frame or shooter
+    body, logged = body[near], logged[near]
     j = np.clip(np.searchsorted(BODY_EDGES_FT, body, side="right") - 1, 0, len(BODY_EDGES_FT) - 1)
     qs, ns = [], []
     for b in range(len(BODY_EDGES_FT)):

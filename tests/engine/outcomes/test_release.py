@@ -68,3 +68,12 @@ def test_shipped_models_release_drives_at_the_rim():
     near = arr.release_ft(np.full_like(u, 3.5), np.zeros_like(u, bool), u)
     far = arr.release_ft(np.full_like(u, 18.5), np.zeros_like(u, bool), u)
     assert 0.6 < np.mean(near < 3.0) < 0.95 and np.mean(far < 3.0) < 0.02
+
+
+def test_pairs_farther_apart_than_a_frame_of_running_are_left_out():
+    s = _shots()
+    rel = fit_release(s, "0021500500")
+    bad = s.copy()
+    far = (bad.track_distance_ft > 15.0) & (np.arange(len(bad)) % 5 == 0)
+    bad.loc[far, "distance_ft"] = 1.0                     # putbacks matched to a far frame
+    assert fit_release(bad, "0021500500") == fit_release(s[~far], "0021500500") != rel
