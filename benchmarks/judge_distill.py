@@ -132,18 +132,19 @@ def cmd_eval(a) -> None:
         from language.lora import with_adapter
         model = with_adapter(lm.model, folder=out / "checkpoint")
     model.eval()
-    path = out / f"eval-{a.which}.jsonl"
+    path = out / (f"eval-{a.which}.jsonl" if a.part == "all" else f"eval-{a.which}-{a.part}.jsonl")
     done = {json.loads(line)["k"] for line in path.open()} if path.exists() else set()
     with path.open("a") as fh:
         for k, p in enumerate(test):
-            if k in done:
+            if k in done or (a.part == "gen" and k >= a.gen):
                 continue
-            t0 = time.time()
-            row = {"k": k, "instruction_split": splits[k], "winner": p.winner,
-                   "lp_ab": forced_choice(model, lm.tokenizer, prompt(p, DIRECT)).tolist(),
-                   "lp_ba": forced_choice(model, lm.tokenizer, prompt(p.swapped(), DIRECT)).tolist()}
-            row["choice_s"] = (time.time() - t0) / 2
-            if k < a.gen:
+            row = {"k": k, "instruction_split": splits[k], "winner": p.winner}
+            if a.part != "gen":
+                t0 = time.time()
+                row["lp_ab"] = forced_choice(model, lm.tokenizer, prompt(p, DIRECT)).tolist()
+                row["lp_ba"] = forced_choice(model, lm.tokenizer, prompt(p.swapped(), DIRECT)).tolist()
+                row["choice_s"] = (time.time() - t0) / 2
+            if k < a.gen and a.part != "choice":
                 from language.distill import SYSTEM, encode_prompt
                 ids = torch.tensor([encode_prompt(lm.tokenizer, prompt(p, REASON), SYSTEM)])
                 t0 = time.time()
@@ -162,12 +163,13 @@ def cmd_eval(a) -> None:
 
 def summarise(rows: list[dict]) -> dict:
     res = {}
+    gen = [r for r in rows if "generated" in r]
+    rows = [r for r in rows if "lp_ab" in r]
     for name, sel in (("all", rows), ("seen instructions", [r for r in rows if r["instruction_split"] == "tune"]),
                       ("unseen instructions", [r for r in rows if r["instruction_split"] == "test"])):
         if sel:
             res[name] = swap_stats(np.array([r["lp_ab"] for r in sel]), np.array([r["lp_ba"] for r in sel]),
                                    [r["winner"] for r in sel])
-    gen = [r for r in rows if "generated" in r]
     if gen:
         sn, so = sum(r["strict_n"] for r in gen), sum(r["strict_ok"] for r in gen)
         ln, lo = sum(r["loose_n"] for r in gen), sum(r["loose_ok"] for r in gen)
@@ -177,7 +179,8 @@ def summarise(rows: list[dict]) -> dict:
             "verdict_agrees": sum(r["verdict"] == r["winner"] for r in gen),
             "tokens_per_s": sum(r["gen_tokens"] for r in gen) / max(sum(r["gen_s"] for r in gen), 1e-9),
             "mean_tokens": float(np.mean([r["gen_tokens"] for r in gen]))}
-    res["forced_choice_s"] = float(np.mean([r["choice_s"] for r in rows]))
+    rows = [r for r in rows if "lp_ab" in r]
+    res["forced_choice_s"] = float(np.mean([r["choice_s"] for r in rows])) if rows else float("nan")
     return res
 
 
@@ -185,12 +188,14 @@ def cmd_report(a) -> None:
     out = Path(a.out)
     res = {}
     for which in ("base", "adapter"):
-        path = out / f"eval-{which}.jsonl"
-        if path.exists():
-            rows = {}
+        rows = {}
+        for path in sorted(out.glob(f"eval-{which}*.jsonl")):     # eval-<which>[-choice|-gen].jsonl
             for line in path.open():
                 r = json.loads(line)
-                rows.setdefault(r["k"], r)          # a pair evaluated twice (two runs) counts once
+                merged = rows.setdefault(r["k"], {})
+                for key, v in r.items():
+                    merged.setdefault(key, v)       # a pair evaluated twice (two runs) counts once
+        if rows:
             res[which] = summarise([rows[k] for k in sorted(rows)])
     ck = out / "checkpoint" / "checkpoint.json"
     if ck.exists():
@@ -237,6 +242,8 @@ def main(argv=None) -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--gen", type=int, default=50)
     ap.add_argument("--max-new", type=int, default=110)
+    ap.add_argument("--part", choices=("all", "choice", "gen"), default="all",
+                    help="choice: forced choice only; gen: generated reasoning only (two processes in parallel)")
     a = ap.parse_args(argv)
     {"data": cmd_data, "train": cmd_train, "eval": cmd_eval, "report": cmd_report}[a.stage](a)
 
