@@ -133,7 +133,9 @@ def cmd_eval(a) -> None:
         model = with_adapter(lm.model, folder=out / "checkpoint")
     model.eval()
     path = out / (f"eval-{a.which}.jsonl" if a.part == "all" else f"eval-{a.which}-{a.part}.jsonl")
-    done = {json.loads(line)["k"] for line in path.open()} if path.exists() else set()
+    need = "generated" if a.part == "gen" else "lp_ab"
+    done = {r["k"] for f in out.glob(f"eval-{a.which}*.jsonl") for r in map(json.loads, f.open())
+            if need in r and (a.part != "all" or "generated" in r or r["k"] >= a.gen)}
     with path.open("a") as fh:
         for k, p in enumerate(test):
             if k in done or (a.part == "gen" and k >= a.gen):
@@ -161,7 +163,16 @@ def cmd_eval(a) -> None:
     print(f"{path}: {sum(1 for _ in path.open())} pairs")
 
 
-def summarise(rows: list[dict]) -> dict:
+def rubric_match(text: str, pair: Pair) -> bool:
+    """The generated rubric line names the compiled rubric's items (feature and sign), no more."""
+    import re
+
+    line = next((ln for ln in text.splitlines() if ln.startswith("Rubric:")), "")
+    got = set(re.findall(r"(more|less) ([a-z_]+)", line))
+    return got == {("more" if it.sign > 0 else "less", it.feature) for it in pair.rubric.items}
+
+
+def summarise(rows: list[dict], pairs: list[Pair] | None = None) -> dict:
     res = {}
     gen = [r for r in rows if "generated" in r]
     rows = [r for r in rows if "lp_ab" in r]
@@ -179,6 +190,8 @@ def summarise(rows: list[dict]) -> dict:
             "verdict_agrees": sum(r["verdict"] == r["winner"] for r in gen),
             "tokens_per_s": sum(r["gen_tokens"] for r in gen) / max(sum(r["gen_s"] for r in gen), 1e-9),
             "mean_tokens": float(np.mean([r["gen_tokens"] for r in gen]))}
+        if pairs is not None:
+            res["generated"]["rubric_right"] = sum(rubric_match(r["generated"], pairs[r["k"]]) for r in gen)
     rows = [r for r in rows if "lp_ab" in r]
     res["forced_choice_s"] = float(np.mean([r["choice_s"] for r in rows])) if rows else float("nan")
     return res
@@ -196,7 +209,8 @@ def cmd_report(a) -> None:
                 for key, v in r.items():
                     merged.setdefault(key, v)       # a pair evaluated twice (two runs) counts once
         if rows:
-            res[which] = summarise([rows[k] for k in sorted(rows)])
+            test = [as_pair(d) for d in json.loads((out / "pairs.json").read_text())["test"]]
+            res[which] = summarise([rows[k] for k in sorted(rows)], test)
     ck = out / "checkpoint" / "checkpoint.json"
     if ck.exists():
         meta = json.loads(ck.read_text())
@@ -204,7 +218,7 @@ def cmd_report(a) -> None:
                                                 "optimizer_steps", "config")}
     (out / "results.json").write_text(json.dumps(res, indent=1))
     lines = ["| model | pairs | agreement | swap consistency | share [[A]] | cited numbers (strict) | "
-             "cited numbers (loose) | verdict in reasoning agrees | tokens/s |", "|---" * 9 + "|"]
+             "cited numbers (loose) | verdict in reasoning agrees | rubric right | tokens/s |", "|---" * 10 + "|"]
     for which, r in res.items():
         if which == "training":
             continue
@@ -213,11 +227,11 @@ def cmd_report(a) -> None:
             s = r.get(name)
             if not s:
                 continue
-            extra = ["", "", "", ""]
+            extra = ["", "", "", "", ""]
             if name == "all" and g:
                 cs, cl = g["cited_strict"], g["cited_loose"]
                 extra = [f"{cs[0]}/{cs[1]}", f"{cl[0]}/{cl[1]}", f"{g['verdict_agrees']}/{g['n']}",
-                         f"{g['tokens_per_s']:.1f}"]
+                         f"{g.get('rubric_right', 0)}/{g['n']}", f"{g['tokens_per_s']:.1f}"]
             lines.append(f"| {which} | {name} ({s['n']}) | {s['agreement']:.3f} | {s['swap_consistency']:.3f} | "
                          f"{s['share_A']:.3f} | " + " | ".join(extra) + " |")
     (out / "results.md").write_text("\n".join(lines) + "\n")
@@ -237,7 +251,7 @@ def main(argv=None) -> None:
     ap.add_argument("--direct", type=int, default=200)
     ap.add_argument("--test-pairs", type=int, default=200)
     ap.add_argument("--minutes", type=float, default=55.0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--which", choices=("base", "adapter"), default="adapter")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--gen", type=int, default=50)
