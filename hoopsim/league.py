@@ -1,6 +1,7 @@
 """The league-like offense: the behaviour-cloned offense with its shot-selection table
 calibrated in closed loop against the behaviour-cloned defense on TRAINING starts
-(:mod:`offline_rl.bc.shot_calibrate`), cached beside the fits."""
+(:mod:`offline_rl.bc.shot_calibrate`), cached beside the fits; :func:`league_models` fits
+or loads both (``hoopsim realism``, ``hoopsim soak`` with data)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,17 @@ def _same_game(train, starts: StartStates) -> np.ndarray:
     have = set(zip(starts.game_id.astype(str), starts.poss_index.astype(int)))
     return np.array([(g, int(p)) in have for g, p in zip(train.meta["game_id"].astype(str),
                                                          train.meta["poss_index"])])
+
+
+def league_models(train, test, offense_cfg: bc.OffenseBCConfig, defense_cfg, seed: int,
+                  cache_dir=None, device="cpu"):
+    """(BCOffense, BCDefense, offense fit info): both fitted on ``train`` (games before the
+    cutoff) or loaded from the cache with ``seed``; the offense's shot table calibrated
+    when ``offense_cfg.calibrate_rounds`` > 0. ``test``: held-out possessions for the
+    offense's fit metrics only (None: none)."""
+    from envs.defense.bc_cache import fit_or_load_defense
+
+    fit = bc.fit_or_load(train, dataclasses.replace(offense_cfg, seed=seed), test, cache_dir=cache_dir)
+    defense = fit_or_load_defense(train, defense_cfg, seed=seed, cache_dir=cache_dir)
+    fit = calibrated_offense(fit, defense, train, defense_cfg, seed, cache_dir, device)
+    return bc.BCOffense(fit), defense, fit.info

@@ -302,7 +302,9 @@ class SoakTask(RunTask):
     of ``batch`` rows, each cut after ``max_steps`` steps (0.52 s) and then counted as
     unfinished; ``threads`` torch threads (null: torch's default); ``starts``: a .npz or
     dataset cache (null: the named scenarios); ``court_margin_ft`` (ft) and ``ppp_range``
-    the limits of the checks (envs.evaluation.soak)."""
+    the limits of the checks (envs.evaluation.soak). ``tracking`` / ``pbp`` (optional):
+    real logs; the league offense and the BC defense (hoopsim.league, fitted on games
+    before ``cutoff``) then join the cells as ``bc``."""
 
     possessions: int = at_least(1)
     batch: int = at_least(1)
@@ -314,6 +316,10 @@ class SoakTask(RunTask):
     offenses: tuple[str, ...]
     court_margin_ft: float = above(0)
     ppp_range: tuple[float, ...]       # (low, high) points per possession
+    tracking: PathSpec | None = None
+    pbp: PathSpec | None = None
+    cutoff: str = "0021500500"
+    cache_dir: str | None = None
     executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: one unit per chunk
     ray: RaySettings = RaySettings()
 

@@ -6,7 +6,6 @@ kept as shards in the cache folder until the report is written."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import time
@@ -23,7 +22,6 @@ from engine.possessions.api import load_possessions
 from engine.possessions.ingest import IngestConfig
 from engine.runtime import resolve_device
 from engine.runtime.executor import run_units
-from envs.defense.bc_cache import fit_or_load_defense
 from envs.evaluation.realism import (
     RealismConfig,
     box_score_ppp,
@@ -41,11 +39,15 @@ from hoopsim.configs import plain, to_config
 from hoopsim.data import PBP_SUFFIXES, cache_root, path_spec
 from hoopsim.evaluation import start_ids
 from hoopsim.jobs import executor_config, job_store, unit_threads, weights_digest
-from hoopsim.league import calibrated_offense
-from hoopsim.realism_units import RealismShared, merge_measures, realism_units, rollout_unit
+from hoopsim.league import league_models
+from hoopsim.realism_units import (
+    RealismShared,
+    merge_measures,
+    realism_units,
+    rollout_unit,
+)
 from hoopsim.runs import git_rev, run_dir
 from hoopsim.task_configs import RealismTask
-from offline_rl.bc import BCOffense, fit_or_load
 
 log = logging.getLogger(__name__)
 CONFIG = RealismTask
@@ -61,17 +63,6 @@ def _finite(x):
     if isinstance(x, (float, np.floating)):
         return float(x) if np.isfinite(x) else None
     return x
-
-
-def fit_models(cfg: RealismTask, train, test, cache_dir, device="cpu"):
-    """(BCOffense, BCDefense, offense fit info), fitted on ``train`` or loaded from cache
-    (both with the task's seed); the offense's shot table calibrated in closed loop on
-    training starts when ``offense.calibrate_rounds`` > 0 (hoopsim.league)."""
-    ocfg = dataclasses.replace(cfg.offense, seed=cfg.seed)
-    offense = fit_or_load(train, ocfg, test, cache_dir=cache_dir)
-    defense = fit_or_load_defense(train, cfg.defense, seed=cfg.seed, cache_dir=cache_dir)
-    offense = calibrated_offense(offense, defense, train, cfg.defense, cfg.seed, cache_dir, device)
-    return BCOffense(offense), defense, offense.info
 
 
 def simulate_starts(cfg: RealismTask, starts, offense, defense, rcfg: RealismConfig, device, executor):
@@ -105,7 +96,8 @@ def main(cfg) -> int:
                                f"need games before and at/after the cutoff: {len(train)} train, "
                                f"{len(test)} held-out possessions")
     out = run_dir("realism", cfg)         # after the data checks: a bad cutoff leaves no folder
-    offense, defense, info = fit_models(cfg, train, test, cfg.cache_dir, resolve_device(cfg.device))
+    offense, defense, info = league_models(train, test, cfg.offense, cfg.defense, cfg.seed,
+                                           cfg.cache_dir, resolve_device(cfg.device))
     starts = StartStates.from_dataset(test, split="test", cutoff=rcfg.cutoff)
     sim, _, store = simulate_starts(cfg, starts, offense, defense, rcfg, resolve_device(cfg.device),
                                     executor)

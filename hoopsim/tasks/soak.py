@@ -4,9 +4,11 @@
 ``executor=ray`` runs the chunks on Ray (the same counts as the local run); finished chunks
 are kept as shards in the cache folder until soak.json is written.
 
-The behaviour-cloned offense and defense (``bc``) need training data and are not wired
-here yet: the scripted schemes and offenses run (offline_rl is imported by hoopsim/ only;
-``envs.evaluation.soak.run_soak`` takes them through ``extra_offenses`` / ``extra_schemes``).
+With ``tracking`` and ``pbp``, the league offense (the BC offense with its calibrated shot
+table) and the BC defense, fitted on the games before ``cutoff`` with the same settings as
+``hoopsim realism`` (so the two share their cached fits, hoopsim.league), join every cell
+as offense ``bc`` and scheme ``bc`` (``envs.evaluation.soak.run_soak``'s
+``extra_offenses`` / ``extra_schemes``).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from engine.errors import HoopsimConfigError
 from engine.runtime import resolve_device
 from engine.runtime.cache import default_cache_dir
 from hoopsim.configs import plain, to_config
-from hoopsim.jobs import executor_config, job_store
+from hoopsim.jobs import executor_config, job_store, weights_digest
 from hoopsim.runs import run_dir
 from hoopsim.task_configs import SoakTask
 
 log = logging.getLogger(__name__)
 CONFIG = SoakTask
-RUN_ONLY = ("out", "name", "debug", "threads", "executor", "ray")   # not what a chunk computes
+RUN_ONLY = ("out", "name", "debug", "threads", "executor", "ray", "cache_dir")   # not what a chunk computes
 
 
 def soak_config(cfg: SoakTask):
@@ -48,6 +50,31 @@ def soak_config(cfg: SoakTask):
                       seed=cfg.seed)
 
 
+def league_cells(cfg: SoakTask, device) -> dict:
+    """{"offense": {"bc": league offense}, "scheme": {"bc": BC defense}} when the task has
+    real logs; {} otherwise."""
+    if cfg.tracking is None or cfg.pbp is None:
+        return {}
+    from engine.errors import HoopsimDataError
+    from engine.possessions.api import load_possessions
+    from engine.possessions.ingest import IngestConfig
+    from envs.defense.bc import BCConfig
+    from hoopsim.data import path_spec
+    from hoopsim.league import league_models
+    from offline_rl.bc import OffenseBCConfig
+
+    ds, _ = load_possessions(path_spec(cfg.tracking), path_spec(cfg.pbp),
+                             IngestConfig(rate_hz=None, split_cutoff=cfg.cutoff),
+                             cache_dir=cfg.cache_dir, progress=True)
+    train = ds.subset(ds.meta["game_id"].astype(str).to_numpy() < cfg.cutoff)
+    if not len(train):
+        raise HoopsimDataError(str(cfg.pbp), f"cutoff={cfg.cutoff}", "no games before the cutoff to fit on")
+    offense, defense, _ = league_models(train, None, OffenseBCConfig(shot_by_distance=True,
+                                                                     calibrate_rounds=3),
+                                        BCConfig(), cfg.seed, cfg.cache_dir, device)
+    return {"offense": {"bc": offense}, "scheme": {"bc": defense}}
+
+
 def main(cfg) -> int:
     from envs.core import default_outcomes, default_sim_config
     from envs.evaluation.bench import load_average, torch_threads
@@ -63,9 +90,12 @@ def main(cfg) -> int:
     out = run_dir("soak", cfg)
     load_before = load_average()
     with torch_threads(cfg.threads) as used:
+        extra = league_cells(cfg, device)
         store = job_store("soak", default_cache_dir(), {k: v for k, v in plain(cfg).items()
-                                                       if k not in RUN_ONLY}, str(device))
+                                                       if k not in RUN_ONLY}, str(device),
+                          weights_digest(extra))
         res = run_soak(soak, starts, default_outcomes(device), default_sim_config(), device,
+                       extra_offenses=extra.get("offense"), extra_schemes=extra.get("scheme"),
                        executor=executor, store=store)
         store.clear()
     res.update(threads=used, device=str(device), load_avg_before=load_before,

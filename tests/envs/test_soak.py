@@ -67,3 +67,38 @@ def test_ci_soak_10000_possessions():
     res = _soak(10_000)
     assert res["ok"], res["failures"]
     assert res["possessions"] >= 10_000
+
+
+def test_hoopsim_soak_with_logs_adds_the_league_offense_and_bc_defense(tmp_path, shared_data,
+                                                                        monkeypatch):
+    """With tracking / pbp the soak fits (here: stands in for) the league models on the games
+    before the cutoff and runs them as offense ``bc`` and scheme ``bc`` in every cell."""
+    import hoopsim.league as league
+    from envs.defense import DEFENSES
+    from hoopsim.cli import main
+    from offline_rl.bc import BCOffense, FittedOffense, OffenseBCConfig, OffenseNet
+    from offline_rl.bc.shot_select import TABLE_SHAPE
+
+    seen = {}
+
+    def stand_in(train, test, ocfg, dcfg, seed, cache_dir, device):
+        seen.update(games=sorted(set(train.meta["game_id"].astype(str))), ocfg=ocfg)
+        torch.manual_seed(0)
+        fit = FittedOffense(OffenseNet(8).eval(), OffenseBCConfig(hidden=8), {},
+                            torch.full(TABLE_SHAPE, 0.1))
+        return BCOffense(fit), DEFENSES.make("man_to_man"), {}
+
+    monkeypatch.setattr(league, "league_models", stand_in)
+    work = tmp_path / "data"
+    for kind in ("tracking_2hz", "pbp"):
+        (work / kind).mkdir(parents=True)
+        for g in ("0021500002", "0021500500"):
+            (work / kind / f"{g}.csv.gz").symlink_to(shared_data / kind / f"{g}.csv.gz")
+    code = main(["soak", f"out={tmp_path / 'out'}", "possessions=64", "batch=16",
+                 "schemes=[man_to_man]", "offenses=[isolation]", f"tracking={work / 'tracking_2hz'}",
+                 f"pbp={work / 'pbp'}", f"cache_dir={tmp_path / 'cache'}"])
+    res = json.loads((tmp_path / "out" / "soak.json").read_text())
+    cells = {(c["scheme"], c["offense"]) for c in res["cells"]}
+    assert code == 0 and cells == {("man_to_man", "isolation"), ("man_to_man", "bc"),
+                                   ("bc", "isolation"), ("bc", "bc")}
+    assert seen["games"] == ["0021500002"] and seen["ocfg"].calibrate_rounds == 3
