@@ -94,6 +94,8 @@ def rule_loop(planner, train_windows: np.ndarray, test_windows: np.ndarray, eval
             "share_picks_changed": float((after != before).mean()),
             "expected_points_before": float(xp[rows, before].mean()),
             "expected_points_after": float(xp[rows, after].mean()),
+            "share_with_shot_before": float((xp[rows, before] > 0).mean()),
+            "share_with_shot_after": float((xp[rows, after] > 0).mean()),
             "expected_points_change": float(d_xp.mean()), "expected_points_change_ci95": bootstrap_ci(d_xp, seed=seed),
             "speed_ks_before": ks_statistic(player_speeds(chosen["before"], rate), real_speed),
             "speed_ks_after": ks_statistic(player_speeds(chosen["after"], rate), real_speed),
@@ -113,7 +115,8 @@ def markdown(res: dict) -> str:
     lines += ["", f"candidates rejected: {res['share_candidates_rejected']:.3f}; starts where every candidate breaks a "
               f"kept rule: {res['share_starts_no_clean_candidate']:.3f}; picks changed: {res['share_picks_changed']:.3f}",
               f"expected points (held-out models): before {res['expected_points_before']:.3f}, after "
-              f"{res['expected_points_after']:.3f}, change {res['expected_points_change']:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+              f"{res['expected_points_after']:.3f}, change {res['expected_points_change']:+.3f} [{lo:+.3f}, {hi:+.3f}]; "
+              f"plans with a shot: before {res['share_with_shot_before']:.3f}, after {res['share_with_shot_after']:.3f}",
               f"speed KS vs real held-out windows: before {res['speed_ks_before']:.3f}, after {res['speed_ks_after']:.3f}"
               f" (all candidates {res['speed_ks_candidates']:.3f})"]
     return "\n".join(lines) + "\n"
