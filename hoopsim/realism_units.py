@@ -61,7 +61,8 @@ def rollout_unit(args, shared: RealismShared) -> dict:
     seed = block_seed(shared.seed, shared.ids[lo:hi])
     seed_everything(seed)                      # code we do not own draws from the globals
     outcomes, sim_cfg = default_outcomes(device), default_sim_config()
-    shared.defense.to(device)
+    if hasattr(shared.defense, "to"):          # a fitted defense (the scripted schemes hold no tensors)
+        shared.defense.to(device)
     start = shared.starts.to_sim(np.arange(lo, hi), device, outcomes, sim_cfg)
     gen = torch.Generator(device=device).manual_seed(seed)
     with torch.no_grad(), torch_threads(shared.threads):

@@ -207,3 +207,43 @@ def test_soak_bad_names_are_one_line_and_exit_2(tmp_path, capsys):
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("hoopsim: error:")]
     assert len(err) == 2 and "schemes=['nope']" in err[0] and "ppp_range=[1.4, 0.6]" in err[1]
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_realism_blocks_merge_into_what_sim_measures_gives_for_all_parts():
+    """merge_measures of the units == sim_measures of the same rollouts at once (every key:
+    a measure sim_measures gains must be carried by the units too)."""
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from engine.runtime import seed_everything
+    from envs.core import default_outcomes, default_sim_config
+    from envs.defense import DEFENSES
+    from envs.evaluation.realism import sim_measures
+    from envs.offense import OFFENSES
+    from envs.simulate import simulate
+    from envs.starts import scenario_starts
+    from hoopsim.realism_units import RealismShared, block_seed, merge_measures, realism_units, rollout_unit
+
+    starts = scenario_starts()
+    starts = starts.subset(np.arange(len(starts)).repeat(2))
+    ids = [f"start-{i}" for i in range(len(starts))]
+    shared = RealismShared(starts, ids, OFFENSES.make("scripted"), DEFENSES.make("man_to_man"), 0, 30, "cpu", 1)
+    units = realism_units(len(starts), 4)
+    merged = merge_measures([rollout_unit(u.args, shared) for u in units])
+    cpu, parts = torch.device("cpu"), []
+    for u in units:
+        lo, hi = u.args
+        seed = block_seed(0, ids[lo:hi])
+        seed_everything(seed)
+        outcomes, sim_cfg = default_outcomes(cpu), default_sim_config()
+        with torch.no_grad():
+            parts.append(simulate(starts.to_sim(np.arange(lo, hi), cpu, outcomes, sim_cfg), shared.offense,
+                                  shared.defense, outcomes, sim_cfg, torch.Generator().manual_seed(seed), 30))
+    whole = sim_measures(parts)
+    assert set(whole) <= set(merged) and len(units) == 3
+    for key, value in whole.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(merged[key][list(value.columns)], value)
+        else:
+            np.testing.assert_array_equal(merged[key], value)
