@@ -223,7 +223,13 @@ def test_realism_blocks_merge_into_what_sim_measures_gives_for_all_parts():
     from envs.offense import OFFENSES
     from envs.simulate import simulate
     from envs.starts import scenario_starts
-    from hoopsim.realism_units import RealismShared, block_seed, merge_measures, realism_units, rollout_unit
+    from hoopsim.realism_units import (
+        RealismShared,
+        block_seed,
+        merge_measures,
+        realism_units,
+        rollout_unit,
+    )
 
     starts = scenario_starts()
     starts = starts.subset(np.arange(len(starts)).repeat(2))
