@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import logging
 import time
 from pathlib import Path
 
@@ -111,6 +112,8 @@ def launch(task: str, module_name: str, overrides: list[str], conf_dir: Path) ->
     GlobalHydra.instance().clear()
     hydra = Hydra.create_main_hydra2(task_name=f"hoopsim-{task}",
                                      config_search_path=create_config_search_path(str(conf_dir)))
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
         returns = hydra.multirun(
             config_name=task, task_function=functools.partial(run_job, module_name),
@@ -118,5 +121,8 @@ def launch(task: str, module_name: str, overrides: list[str], conf_dir: Path) ->
                               "hydra.job.chdir=false"] + hydra_keys)
     finally:
         GlobalHydra.instance().clear()
+        # hydra's logging config replaced the root handlers with streams of this moment
+        # (under a test runner: captured files closed after the test); give ours back
+        root.handlers[:], root.level = handlers, level
     codes = [int(r.return_value or 0) for batch in returns for r in batch]
     return max(codes, default=0)

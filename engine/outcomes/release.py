@@ -59,6 +59,8 @@ def fit_release(shots: pd.DataFrame, cutoff: str) -> dict:
             continue
         q = np.quantile(v, [0.01, *QUANTILES[1:-1], 0.99])
         qs.append([float(x) for x in np.maximum.accumulate(q)])
+    if all(q is None for q in qs):      # no bin has enough shots: no model
+        return {}
     for b in range(len(qs)):            # borrow from the nearest bin with enough shots
         if qs[b] is None:
             near = min((k for k in range(len(qs)) if qs[k] is not None and ns[k] >= MIN_SHOTS),

@@ -86,7 +86,8 @@ def test_final_obs_is_the_single_env_observation_before_the_reset():
 def test_a_training_loop_bootstraps_truncated_rows():
     """TD targets r + gamma * (1 - terminated) * V(next) with next = info["final_obs"]:
     a truncated row bootstraps from where its possession was cut (the shot clock ran on
-    by one step), not from the fresh start that replaced it."""
+    by one step, or was raised to 14 s by a non-shooting foul's side-out), not from the
+    fresh start that replaced it."""
     b, gamma = 32, 0.9
     vec = HalfCourtVectorEnv(num_envs=b, device="cpu", max_steps=3)
     obs, _ = vec.reset(seed=1)
@@ -102,7 +103,10 @@ def test_a_training_loop_bootstraps_truncated_rows():
         naive = reward + gamma * (~term).float() * (new_obs @ value)
         cut = trunc & ~term
         truncated_rows += int(cut.sum())
-        assert torch.allclose(nxt[cut, SHOT_CLOCK], obs[cut, SHOT_CLOCK] - dt_share, atol=1e-5)
+        ran_on = torch.isclose(nxt[cut, SHOT_CLOCK], obs[cut, SHOT_CLOCK] - dt_share, atol=1e-5)
+        side_out = (torch.isclose(nxt[cut, SHOT_CLOCK], torch.tensor(14.0 / 24.0), atol=1e-5)
+                    & (obs[cut, SHOT_CLOCK] - dt_share < 14.0 / 24.0))   # a non-shooting foul: 14 s
+        assert (ran_on | side_out).all()
         assert not torch.isclose(target[cut], naive[cut]).any()
         obs = new_obs
     assert truncated_rows >= b

@@ -77,3 +77,9 @@ def test_pairs_farther_apart_than_a_frame_of_running_are_left_out():
     far = (bad.track_distance_ft > 15.0) & (np.arange(len(bad)) % 5 == 0)
     bad.loc[far, "distance_ft"] = 1.0                     # putbacks matched to a far frame
     assert fit_release(bad, "0021500500") == fit_release(s[~far], "0021500500") != rel
+
+
+def test_too_few_shots_in_every_bin_is_no_model():
+    s = _shots(n=600)
+    s = s[s.track_distance_ft < 19.0].iloc[::4]          # ~150 shots over 16 bins: none has 20
+    assert fit_release(s, "0021500500") == {}
