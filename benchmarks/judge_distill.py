@@ -113,10 +113,17 @@ def cmd_train(a) -> None:
 
     out = Path(a.out)
     pairs = json.loads((out / "pairs.json").read_text())
-    ex = examples([as_pair(d) for d in pairs["train"]], a.direct, np.random.default_rng(1))
+    train_pairs = [as_pair(d) for d in pairs["train"]]
+    if a.stage2:           # a second stage: direct answers only, both orders, from the first adapter
+        rng = np.random.default_rng(2)
+        ex = [(prompt(q, DIRECT), f"[[{q.winner}]]") for k in rng.permutation(len(train_pairs))
+              for q in (train_pairs[k], train_pairs[k].swapped())]
+        where, init = out / a.stage2, out / "checkpoint"
+    else:
+        ex, where, init = examples(train_pairs, a.direct, np.random.default_rng(1)), out, None
     lm = load_lm(a.threads)
-    meta = train(lm.model, lm.tokenizer, ex, out,
-                 LoraTrainConfig(max_minutes=a.minutes, threads=a.threads))
+    meta = train(lm.model, lm.tokenizer, ex, where,
+                 LoraTrainConfig(max_minutes=a.minutes, threads=a.threads), init_from=init)
     print(json.dumps({k: meta[k] for k in ("examples_done", "n_examples", "elapsed_s", "stop_reason")}))
 
 
@@ -128,9 +135,10 @@ def cmd_eval(a) -> None:
     splits = [d["instruction_split"] for d in json.loads((out / "pairs.json").read_text())["test"]][: a.n]
     lm = load_lm(a.threads)
     model = lm.model
-    if a.which == "adapter":
+    if a.which != "base":
         from language.lora import with_adapter
-        model = with_adapter(lm.model, folder=out / "checkpoint")
+        ckpt = out / "checkpoint" if a.which == "adapter" else out / a.which / "checkpoint"
+        model = with_adapter(lm.model, folder=ckpt)
     model.eval()
     path = out / (f"eval-{a.which}.jsonl" if a.part == "all" else f"eval-{a.which}-{a.part}.jsonl")
     need = "generated" if a.part == "gen" else "lp_ab"
@@ -200,7 +208,7 @@ def summarise(rows: list[dict], pairs: list[Pair] | None = None) -> dict:
 def cmd_report(a) -> None:
     out = Path(a.out)
     res = {}
-    for which in ("base", "adapter"):
+    for which in ["base", "adapter"] + sorted(p.name for p in out.iterdir() if (p / "checkpoint").is_dir()):
         rows = {}
         for path in sorted(out.glob(f"eval-{which}*.jsonl")):     # eval-<which>[-choice|-gen].jsonl
             for line in path.open():
@@ -252,7 +260,8 @@ def main(argv=None) -> None:
     ap.add_argument("--test-pairs", type=int, default=200)
     ap.add_argument("--minutes", type=float, default=55.0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--which", choices=("base", "adapter"), default="adapter")
+    ap.add_argument("--which", default="adapter", help="base | adapter | <stage-2 folder name>")
+    ap.add_argument("--stage2", default=None, help="train: a second stage of direct answers into this folder")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--gen", type=int, default=50)
     ap.add_argument("--max-new", type=int, default=110)

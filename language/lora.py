@@ -97,10 +97,12 @@ def _schedule(step: int, total: int, cfg: LoraTrainConfig) -> float:
 
 
 def train(base_model, tokenizer, examples: list[tuple[str, str]], out: str | Path,
-          cfg: LoraTrainConfig | None = None, clock=time.time, max_examples: int | None = None) -> dict:
+          cfg: LoraTrainConfig | None = None, clock=time.time, max_examples: int | None = None,
+          init_from: str | Path | None = None) -> dict:
     """Train (or resume) a LoRA adapter on ``examples``; returns the final checkpoint's meta.
     ``max_examples`` stops this run early (at an optimiser-step boundary) so that a later
-    run resumes; the wall-time budget stops it for good."""
+    run resumes; the wall-time budget stops it for good. ``init_from``: a judge-lora
+    checkpoint whose adapter weights start this run (a second stage)."""
     import torch
     from peft import get_peft_model_state_dict
 
@@ -114,6 +116,10 @@ def train(base_model, tokenizer, examples: list[tuple[str, str]], out: str | Pat
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     done, spent, losses = 0, 0.0, []
+    if init_from is not None and not has_checkpoint(ckpt):      # continue another run's adapter
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(model, load_tensors(init_from, "adapter"))
     if has_checkpoint(ckpt):
         meta = load_meta(ckpt, KIND)
         if meta.get("n_examples") != len(examples):
