@@ -146,7 +146,7 @@ def cmd_eval(a) -> None:
             if need in r and (a.part != "all" or "generated" in r or r["k"] >= a.gen)}
     with path.open("a") as fh:
         for k, p in enumerate(test):
-            if k in done or (a.part == "gen" and k >= a.gen):
+            if k in done or k < a.start or (a.part == "gen" and k >= a.gen):
                 continue
             row = {"k": k, "instruction_split": splits[k], "winner": p.winner}
             if a.part != "gen":
@@ -263,6 +263,7 @@ def main(argv=None) -> None:
     ap.add_argument("--which", default="adapter", help="base | adapter | <stage-2 folder name>")
     ap.add_argument("--stage2", default=None, help="train: a second stage of direct answers into this folder")
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--start", type=int, default=0, help="eval: first pair (split a run over processes)")
     ap.add_argument("--gen", type=int, default=50)
     ap.add_argument("--max-new", type=int, default=110)
     ap.add_argument("--part", choices=("all", "choice", "gen"), default="all",
