@@ -17,6 +17,7 @@ from engine.runtime.cache import cache_folder, cache_key
 from engine.runtime.checkpoint import has_checkpoint
 from engine.sim.step import Outcome
 from envs.defense.bc_cache import fit_key as defense_key
+from envs.evaluation.realism import start_rows
 from envs.simulate import simulate_batched
 from envs.starts import StartStates
 from offline_rl.bc import offense as bc
@@ -24,6 +25,9 @@ from offline_rl.bc import shot_calibrate as cal
 
 log = logging.getLogger(__name__)
 KIND = "bc-offense-cal"
+# the league offense's settings (hoopsim/conf/realism.yaml spells out the same; the soak uses
+# these, so both tasks share one cached fit and calibration)
+LEAGUE_OFFENSE = bc.OffenseBCConfig(shot_by_distance=True, calibrate_rounds=3, calibrate_starts=2000)
 CAL_VERSION = 7
 
 
@@ -65,7 +69,7 @@ def calibrated_offense(fit: bc.FittedOffense, defense, train, defense_cfg, seed:
         out.cfg = c
         return out
     starts = StartStates.from_dataset(train, split="train")
-    real = cal.logged_counts(train.meta["shots"][_same_game(train, starts)])
+    real = cal.logged_counts(train.meta["shots"].iloc[start_rows(train, starts)])
 
     def simulate(table, idx, round_seed):
         return _simulated_shots(dataclasses.replace(fit, shot_table=table), defense, starts,
@@ -80,13 +84,6 @@ def calibrated_offense(fit: bc.FittedOffense, defense, train, defense_cfg, seed:
                               info={**fit.info, "shot_calibration": rounds})
     bc.save(out, directory)
     return out
-
-
-def _same_game(train, starts: StartStates) -> np.ndarray:
-    """Rows of ``train`` whose (game, possession) is one of the starts'."""
-    have = set(zip(starts.game_id.astype(str), starts.poss_index.astype(int)))
-    return np.array([(g, int(p)) in have for g, p in zip(train.meta["game_id"].astype(str),
-                                                         train.meta["poss_index"])])
 
 
 def league_models(train, test, offense_cfg: bc.OffenseBCConfig, defense_cfg, seed: int,

@@ -239,20 +239,19 @@ def _shot_features(st: _Step, rows: torch.Tensor) -> tuple[torch.Tensor, ...]:
 
 
 def _start_shot(st: _Step, go: torch.Tensor) -> None:
-    """Release shots of rows ``go``: make, shooting foul and free throws drawn now.
-    Computed on the shooting rows only (every quantity is per row)."""
+    """Release shots of rows ``go`` from their logged distance on the line body -> hoop
+    (engine.outcomes.release): make, shooting foul and free throws drawn now, on the
+    shooting rows only (every quantity is per row)."""
     s, cfg, out = st.s, st.cfg, st.out
     rows = go.nonzero()[:, 0]
     u = st.noise.index_select(0, rows)
     x, y, body, three, angle, defender, clock, adj, ft_pct = _shot_features(st, rows)
-    # released from its logged distance on the line body -> hoop (engine.outcomes.release)
     dist = out.release_ft(body, three, u[:, Noise.RELEASE]) if hasattr(out, "release_ft") else body
     scale = dist / body.clamp_min(1e-6)
     rx, ry = RIGHT_HOOP_X + (x - RIGHT_HOOP_X) * scale, HOOP_Y + (y - HOOP_Y) * scale
     if getattr(out, "uses_approach", False):
         h = s.handler.index_select(0, rows)[:, None] - 1
-        vx, vy = torch.gather(st.vx.index_select(0, rows), 1, h)[:, 0], torch.gather(
-            st.vy.index_select(0, rows), 1, h)[:, 0]
+        vx, vy = (torch.gather(v.index_select(0, rows), 1, h)[:, 0] for v in (st.vx, st.vy))
         approach = (vx * (RIGHT_HOOP_X - x) + vy * (HOOP_Y - y)) / body.clamp_min(1e-6)
         p = out.p_make(dist, three, defender, angle, clock, adj, approach_ftps=approach,
                        kind_distance_ft=body)

@@ -163,14 +163,19 @@ def box_score_ppp(box: dict) -> float:
     return box["points"] / n if n > 0 else float("nan")
 
 
+def start_rows(ds: PossessionSet, starts) -> np.ndarray:
+    """(n,) row of ``ds`` holding each start's possession (game, period, possession index)."""
+    key = {(str(g), int(p), int(i)): r for r, (g, p, i) in enumerate(
+        zip(ds.meta["game_id"], ds.meta["period"], ds.meta["poss_index"]))}
+    return np.array([key[(str(g), int(p), int(i))] for g, p, i in
+                     zip(starts.game_id, starts.period, starts.poss_index)], np.int64)
+
+
 def real_tracking_measures(ds: PossessionSet, starts, glitch_ftps: float) -> dict:
     """Like-for-like tracking measures of the starts' possessions in ``ds``: length_s
     (start frame's game clock - the possession's end clock) and speeds (ft/s, all ten
     players, from the start frame to the end)."""
-    key = {(str(g), int(p), int(i)): r for r, (g, p, i) in enumerate(
-        zip(ds.meta["game_id"], ds.meta["period"], ds.meta["poss_index"]))}
-    rows = np.array([key[(str(g), int(p), int(i))] for g, p, i in
-                     zip(starts.game_id, starts.period, starts.poss_index)])
+    rows = start_rows(ds, starts)
     a, t0 = ds.arrays, starts.frame.astype(np.int64)
     end = ds.meta["end_clock"].to_numpy(float)[rows]
     gc = a["game_clock"][rows]
@@ -214,11 +219,8 @@ def real_trajectories(ds: PossessionSet, starts) -> tuple[list[np.ndarray], int]
     """The starts' possessions in ``ds`` from the start frame to the possession's end
     (play-by-play end clock), where every frame from the start on is tracked and one
     frame interval apart; and the number left out (a gap or an untracked entity)."""
-    key = {(str(g), int(p), int(i)): r for r, (g, p, i) in enumerate(
-        zip(ds.meta["game_id"], ds.meta["period"], ds.meta["poss_index"]))}
     a, out, left = ds.arrays, [], 0
-    for g, p, i, t0 in zip(starts.game_id, starts.period, starts.poss_index, starts.frame):
-        r = key[(str(g), int(p), int(i))]
+    for r, t0 in zip(start_rows(ds, starts), starts.frame):
         live = np.flatnonzero(a["frame_valid"][r] & (a["game_clock"][r] >= ds.meta["end_clock"].iloc[r] - 1e-3))
         live = live[live >= int(t0)]
         dt = np.diff(a["time_s"][r][live])

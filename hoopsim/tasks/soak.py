@@ -60,8 +60,7 @@ def league_cells(cfg: SoakTask, device) -> dict:
     from engine.possessions.ingest import IngestConfig
     from envs.defense.bc import BCConfig
     from hoopsim.data import path_spec
-    from hoopsim.league import league_models
-    from offline_rl.bc import OffenseBCConfig
+    from hoopsim.league import LEAGUE_OFFENSE, league_models
 
     ds, _ = load_possessions(path_spec(cfg.tracking), path_spec(cfg.pbp),
                              IngestConfig(rate_hz=None, split_cutoff=cfg.cutoff),
@@ -69,9 +68,8 @@ def league_cells(cfg: SoakTask, device) -> dict:
     train = ds.subset(ds.meta["game_id"].astype(str).to_numpy() < cfg.cutoff)
     if not len(train):
         raise HoopsimDataError(str(cfg.pbp), f"cutoff={cfg.cutoff}", "no games before the cutoff to fit on")
-    offense, defense, _ = league_models(train, None, OffenseBCConfig(shot_by_distance=True,
-                                                                     calibrate_rounds=3),
-                                        BCConfig(), cfg.seed, cfg.cache_dir, device)
+    offense, defense, _ = league_models(train, None, LEAGUE_OFFENSE, BCConfig(), cfg.seed,
+                                        cfg.cache_dir, device)
     return {"offense": {"bc": offense}, "scheme": {"bc": defense}}
 
 

@@ -79,9 +79,8 @@ class OffenseBCConfig:
     rounds of the data as demonstrator with the model's own rollouts (:mod:`offline_rl.bc.dad`: ``dad_windows`` logged windows rolled
     ``dad_horizon`` steps with movement noise ``dad_noise``, labelled back over
     ``dad_return_frames``), each followed by ``dad_steps`` more training steps.
-    calibrate_rounds / calibrate_starts: closed-loop calibration of the shot table against
-    the BC defense on training starts (:mod:`offline_rl.bc.shot_calibrate`, run by
-    hoopsim.league; needs ``shot_by_distance``); not part of the net's fit."""
+    calibrate_rounds / calibrate_starts: closed-loop calibration of the shot table on training
+    starts (:mod:`offline_rl.bc.shot_calibrate`, run by hoopsim.league), not part of the fit."""
 
     hidden: int = 64
     steps: int = 1500

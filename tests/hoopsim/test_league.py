@@ -29,3 +29,19 @@ def test_calibration_needs_the_rim_distance_rings(cfg):
         fit.shot_table = None
     with pytest.raises(HoopsimConfigError, match="shot_by_distance"):
         calibrated_offense(fit, None, None, None, 0)
+
+
+def test_realism_config_is_the_league_offense_the_soak_uses():
+    """hoopsim realism (its YAML) and hoopsim soak (LEAGUE_OFFENSE) fit one league offense:
+    the same settings, so one cached fit and calibration serves both."""
+    import dataclasses
+
+    import yaml
+
+    from hoopsim.cli import CONF_DIR
+    from hoopsim.league import LEAGUE_OFFENSE
+
+    spelled = yaml.safe_load((CONF_DIR / "realism.yaml").read_text())["offense"]
+    league = dataclasses.asdict(LEAGUE_OFFENSE)
+    assert {k: v for k, v in spelled.items() if league[k] != v} == {}
+    assert LEAGUE_OFFENSE.calibrate_rounds > 0 and LEAGUE_OFFENSE.shot_by_distance
