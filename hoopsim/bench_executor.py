@@ -3,7 +3,9 @@
 Two jobs, each run in-process (``executor=local``) and on a fresh local Ray instance with 1
 and 2 worker CPUs (``ray.init(num_cpus=k)``): ingesting the shared tracking games (one unit
 per game) and a 600-possession paired evaluation (units method x scheme x block). For each
-run: Ray start-up (s), the units' wall time (s), the merge (s), the machine's load while it
+run: Ray start-up (s: ``ray.init`` plus starting the ``k`` worker processes and importing the
+unit's module in each, so that the units' time measures the units, not process start), the
+units' wall time (s), the merge (s), the machine's load while it
 ran (1-minute load average and the busy share of every core from /proc/stat), peak driver
 and worker memory, and a digest of the merged output (the same on every executor). Then the
 league-scale planning table of the issue: 30 offenses x 6 schemes x 1,000 held-out starts.
@@ -47,6 +49,20 @@ def _cpu_times() -> tuple[float, float]:
     return sum(fields), fields[3] + fields[4]          # total, idle + iowait
 
 
+def _warm(module: str) -> int:
+    import importlib
+
+    importlib.import_module(module)
+    time.sleep(1.0)                     # held, so that k tasks need k distinct processes
+    return os.getpid()
+
+
+def warm_workers(ray, k: int, module: str) -> None:
+    """Start ``k`` worker processes and import ``module`` in each (they are reused by the units)."""
+    pids = ray.get([ray.remote(num_cpus=1)(_warm).remote(module) for _ in range(k)])
+    log.info("executor bench: %d Ray workers warm (pids %s)", len(set(pids)), sorted(set(pids)))
+
+
 def run_job(job: dict, kind: str, k: int) -> dict:
     """Run ``job`` (units, shared, fn, merge) on ``kind`` with ``k`` Ray CPUs."""
     import_s = start_s = 0.0
@@ -65,6 +81,7 @@ def run_job(job: dict, kind: str, k: int) -> dict:
                 ray.shutdown()
                 if attempt == 2:
                     return {"executor": kind, "workers": k, "error": f"ray.init: {exc}"}
+        warm_workers(ray, k, job["fn"].__module__)
         start_s = time.perf_counter() - t
     total0, idle0 = _cpu_times()
     load0 = os.getloadavg()[0]
@@ -118,7 +135,8 @@ def ingest_job(games: int | None, tmp: Path) -> dict:
 
 
 def evaluate_job(possessions: int, block: int, cache: Path) -> dict:
-    """random_walk and scripted vs man-to-man and 2-3 zone, ``possessions`` in all."""
+    """random_walk and scripted vs man-to-man and 2-3 zone, ``possessions`` in all; one torch
+    thread per unit on every executor (a Ray task has one CPU)."""
     from envs.core import default_sim_config
     from envs.evaluation.paired import summarise
     from hoopsim.cli import load_config
@@ -131,7 +149,7 @@ def evaluate_job(possessions: int, block: int, cache: Path) -> dict:
     per_cell = possessions // 4
     cfg = to_config(EvaluateTask, load_config("evaluate", [
         f"possessions={per_cell}", f"batch={block}", "methods=[random_walk,scripted]",
-        "defenses=[man_to_man,zone_2_3]", f"cache_dir={cache}", "workers=1"]))
+        "defenses=[man_to_man,zone_2_3]", f"cache_dir={cache}", "workers=1", "threads=1"]))
     prep = prepare(cfg)
     ctx = MethodContext(None, None, None, default_sim_config(), plain(cfg.playbest), prep.device, cache)
     units, shared, _ = evaluation_job(cfg, prep, ctx)

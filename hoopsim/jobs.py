@@ -5,11 +5,14 @@ finds its finished units there, whatever its ``out`` folder)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from engine.runtime.cache import cache_folder, cache_key
 from engine.runtime.executor import ExecutorConfig, RayOptions
 from engine.runtime.shards import ShardStore
+
+log = logging.getLogger(__name__)
 
 
 def executor_config(cfg, workers: int = 1) -> ExecutorConfig:
@@ -19,6 +22,11 @@ def executor_config(cfg, workers: int = 1) -> ExecutorConfig:
         from engine.runtime.ray_executor import import_ray
 
         import_ray()
+        threads = unit_threads(getattr(cfg, "threads", None))
+        if threads > float(cfg.ray.num_cpus):
+            log.warning("units run with %d torch threads on ray.num_cpus=%s per task: oversubscribed "
+                        "cores run slower; set threads=%d (the same on every executor)",
+                        threads, cfg.ray.num_cpus, max(1, int(cfg.ray.num_cpus)))
     ray = cfg.ray
     return ExecutorConfig(kind=cfg.executor, workers=workers,
                           ray=RayOptions(address=ray.address, num_cpus=float(ray.num_cpus),
