@@ -143,7 +143,8 @@ def executor_lines(res: dict) -> list[str]:
                          f"peak RSS driver {r['peak_driver_rss_mb']:.0f} MB / worker {r['peak_worker_rss_mb']:.0f} MB")
         if "speedup_2_over_1" in sc:
             lines.append(f"  {job}: 2 vs 1 Ray workers {sc['speedup_2_over_1']:.2f}x (efficiency "
-                         f"{100 * sc['parallel_efficiency']:.0f}%), overhead <= {sc['overhead_s_max']:.1f} s, "
+                         f"{100 * sc['parallel_efficiency']:.0f}%), Ray adds <= {sc['ray_adds_s_max']:.1f} s "
+                         f"(start-up + merge <= {sc['overhead_s_max']:.1f} s), "
                          f"identical outputs: {sc['identical_outputs']}")
     lines.append("league-scale plan (30 offenses x 6 schemes x 1,000 starts):")
     for row in res["league_plan"]:
