@@ -304,7 +304,10 @@ class SoakTask(RunTask):
     dataset cache (null: the named scenarios); ``court_margin_ft`` (ft) and ``ppp_range``
     the limits of the checks (envs.evaluation.soak). ``tracking`` / ``pbp`` (optional):
     real logs; the league offense and the BC defense (hoopsim.league, fitted on games
-    before ``cutoff``) then join the cells as ``bc``."""
+    before ``cutoff``) then join the cells as ``bc``. ``planner_checkpoint`` (optional):
+    PlayBest method ``playbest_method`` joins as an offense, ``playbest_possessions`` over
+    all schemes in chunks of ``playbest_batch`` with the ``playbest`` receding-horizon
+    settings."""
 
     possessions: int = at_least(1)
     batch: int = at_least(1)
@@ -320,6 +323,11 @@ class SoakTask(RunTask):
     pbp: PathSpec | None = None
     cutoff: str = "0021500500"
     cache_dir: str | None = None
+    planner_checkpoint: str | None = None
+    playbest_method: str = "playbest_rank"
+    playbest_possessions: int = at_least(1)
+    playbest_batch: int = at_least(1)
+    playbest: PlaybestOptions
     executor: Literal[EXECUTORS] = "local"     # local (this process) | ray: one unit per chunk
     ray: RaySettings = RaySettings()
 

@@ -61,7 +61,8 @@ class SoakConfig:
     """possessions: total over all cells; batch: rows stepped together; max_steps: steps
     (0.52 s) before a row counts as unfinished; court_margin_ft: feet a player may be off
     the court; ppp_range: allowed points per possession of each scheme; seed: the
-    generator of starts and uniforms."""
+    generator of starts and uniforms; sizes: {offense: (possessions over all schemes,
+    batch)} for an offense that is not split like the others (a planner)."""
 
     possessions: int = 1_000_000
     batch: int = 4096
@@ -71,6 +72,7 @@ class SoakConfig:
     court_margin_ft: float = 2.0
     ppp_range: tuple[float, float] = (0.6, 1.4)
     seed: int = 0
+    sizes: dict = field(default_factory=dict)   # offense -> (possessions over all schemes, batch)
 
 
 def _row_checks(pos, vel, cap: float, margin: float) -> tuple[torch.Tensor, ...]:
@@ -160,13 +162,17 @@ def soak_unit(args, shared: dict) -> dict:
 
 def soak_units(cfg: SoakConfig, schemes, offenses) -> list[Unit]:
     """Chunks of ``cfg.batch`` rows of every scheme x offense cell (``possessions`` spread
-    evenly over the cells)."""
-    per_cell = max(1, -(-cfg.possessions // (len(schemes) * len(offenses))))
+    evenly over the cells); an offense in ``cfg.sizes`` has its own total (spread over the
+    schemes) and chunk size instead (a planner: fewer, smaller chunks)."""
+    sized = [o for o in offenses if o in cfg.sizes]
+    per_cell = max(1, -(-cfg.possessions // (len(schemes) * max(1, len(offenses) - len(sized)))))
     units = []
     for s_name in schemes:
         for o_name in offenses:
-            for chunk, lo in enumerate(range(0, per_cell, cfg.batch)):
-                n = min(cfg.batch, per_cell - lo)
+            total, batch = cfg.sizes.get(o_name, (None, cfg.batch))
+            cell = per_cell if total is None else max(1, -(-int(total) // len(schemes)))
+            for chunk, lo in enumerate(range(0, cell, int(batch))):
+                n = min(int(batch), cell - lo)
                 units.append(Unit(f"soak/{s_name}/{o_name}/c{chunk:05d}", (s_name, o_name, chunk, n)))
     return units
 

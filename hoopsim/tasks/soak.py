@@ -8,11 +8,14 @@ With ``tracking`` and ``pbp``, the league offense (the BC offense with its calib
 table) and the BC defense, fitted on the games before ``cutoff`` with the same settings as
 ``hoopsim realism`` (so the two share their cached fits, hoopsim.league), join every cell
 as offense ``bc`` and scheme ``bc`` (``envs.evaluation.soak.run_soak``'s
-``extra_offenses`` / ``extra_schemes``).
+``extra_offenses`` / ``extra_schemes``). With ``planner_checkpoint``, PlayBest
+(``playbest_method``) joins every scheme as an offense: ``playbest_possessions`` in all, in
+chunks of ``playbest_batch``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -73,6 +76,40 @@ def league_cells(cfg: SoakTask, device) -> dict:
     return {"offense": {"bc": offense}, "scheme": {"bc": defense}}
 
 
+def planner_path(cfg: SoakTask):
+    """The resolved ``planner_checkpoint`` folder (None without one); a bad method id or
+    checkpoint name fails here, before the run folder exists."""
+    if not cfg.planner_checkpoint:
+        return None
+    from hoopsim.evaluation import check_method, playbest_scale
+    from planners.checkpoints import resolve as resolve_planner
+
+    if playbest_scale(cfg.playbest_method) is None:
+        raise HoopsimConfigError("playbest_method", cfg.playbest_method, "not a PlayBest method id")
+    check_method(cfg.playbest_method)
+    return resolve_planner(cfg.planner_checkpoint)
+
+
+def planner_cell(cfg: SoakTask, folder, device) -> dict:
+    """{method id: PlayBest SimPolicy} of the planner in ``folder``; {} without one."""
+    if folder is None:
+        return {}
+    from envs.core import default_sim_config
+    from hoopsim.planning import make_planner_method
+
+    return {cfg.playbest_method: make_planner_method(cfg.playbest_method, folder, device,
+                                                     default_sim_config().dt_s, plain(cfg.playbest))}
+
+
+def planner_stamp(folder) -> str | None:
+    """The planner checkpoint's identity in the shard key (None without one)."""
+    if folder is None:
+        return None
+    from hoopsim.evaluation_units import checkpoint_stamp
+
+    return checkpoint_stamp(folder)
+
+
 def main(cfg) -> int:
     from envs.core import default_outcomes, default_sim_config
     from envs.evaluation.bench import load_average, torch_threads
@@ -83,15 +120,21 @@ def main(cfg) -> int:
     cfg = to_config(SoakTask, cfg)           # bad values fail before the run folder exists
     soak = soak_config(cfg)
     executor = executor_config(cfg)           # executor=ray without Ray fails here
+    planner_dir = planner_path(cfg)
     device = resolve_device(cfg.device)
     starts = load_starts(cfg.starts, HalfCourtConfig()) if cfg.starts else scenario_starts()
     out = run_dir("soak", cfg)
     load_before = load_average()
     with torch_threads(cfg.threads) as used:
         extra = league_cells(cfg, device)
+        planner = planner_cell(cfg, planner_dir, device)
+        if planner:
+            extra.setdefault("offense", {}).update(planner)
+            soak = dataclasses.replace(soak, sizes={
+                cfg.playbest_method: (cfg.playbest_possessions, cfg.playbest_batch)})
         store = job_store("soak", default_cache_dir(), {k: v for k, v in plain(cfg).items()
                                                        if k not in RUN_ONLY}, str(device),
-                          weights_digest(extra))
+                          weights_digest(extra), planner_stamp(planner_dir))
         res = run_soak(soak, starts, default_outcomes(device), default_sim_config(), device,
                        extra_offenses=extra.get("offense"), extra_schemes=extra.get("scheme"),
                        executor=executor, store=store)

@@ -102,3 +102,45 @@ def test_hoopsim_soak_with_logs_adds_the_league_offense_and_bc_defense(tmp_path,
     assert code == 0 and cells == {("man_to_man", "isolation"), ("man_to_man", "bc"),
                                    ("bc", "isolation"), ("bc", "bc")}
     assert seen["games"] == ["0021500002"] and seen["ocfg"].calibrate_rounds == 3
+
+
+def test_sized_offense_has_its_own_total_and_chunks():
+    """An offense in SoakConfig.sizes (a planner) gets its own possessions over all schemes
+    and chunk size; the others split ``possessions`` among themselves as before."""
+    from envs.evaluation.soak import soak_units
+
+    cfg = SoakConfig(possessions=200, batch=64, sizes={"planner": (10, 3)})
+    units = soak_units(cfg, ["man_to_man", "zone_2_3"], ["random_walk", "planner"])
+    rows = {}
+    for u in units:
+        s, o, _, n = u.args
+        assert n <= (3 if o == "planner" else 64)
+        rows[(s, o)] = rows.get((s, o), 0) + n
+    assert rows == {("man_to_man", "random_walk"): 100, ("zone_2_3", "random_walk"): 100,
+                    ("man_to_man", "planner"): 5, ("zone_2_3", "planner"): 5}
+
+
+def test_hoopsim_soak_with_the_shipped_planner_checks_its_possessions(tmp_path):
+    """planner_checkpoint=playbest-2hz: PlayBest (playbest_rank) plays its own possessions
+    against every scheme, under the same checks."""
+    from hoopsim.cli import main
+
+    assert main(["soak", f"out={tmp_path}", "possessions=32", "batch=16", "schemes=[man_to_man,zone_2_3]",
+                 "offenses=[pick_and_roll]", "planner_checkpoint=playbest-2hz",
+                 "playbest_possessions=4", "playbest_batch=2", "playbest.candidates=4"]) == 0
+    res = json.loads((tmp_path / "soak.json").read_text())
+    cells = {(c["scheme"], c["offense"]): c for c in res["cells"]}
+    for scheme in ("man_to_man", "zone_2_3"):
+        c = cells[(scheme, "playbest_rank")]
+        assert c["n"] == 2 and sum(c["outcomes"].values()) == 2 and c["outcomes"]["ONGOING"] == 0
+        assert cells[(scheme, "pick_and_roll")]["n"] == 16
+    assert res["ok"], res["failures"]
+
+
+def test_hoopsim_soak_rejects_a_method_that_is_not_playbest(tmp_path, capsys):
+    from hoopsim.cli import main
+
+    assert main(["soak", f"out={tmp_path}", "possessions=8", "planner_checkpoint=playbest-2hz",
+                 "playbest_method=scripted"]) == 2
+    assert "playbest_method" in capsys.readouterr().err
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())     # nothing half written
