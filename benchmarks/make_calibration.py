@@ -21,8 +21,8 @@ import pandas as pd
 import torch
 
 from engine.outcomes.models import default_models
-from engine.outcomes.torch_eval import OutcomeTensors
 from engine.outcomes.tables import build_outcome_tables
+from engine.outcomes.torch_eval import OutcomeTensors
 from hoopsim.data import path_spec
 
 EDGES = (0, 1, 2, 3, 5, 7, 10, 16, 23, 30, 50)
@@ -34,7 +34,7 @@ def calibration_table(shots: pd.DataFrame, models, cutoff: str) -> pd.DataFrame:
     t["held_out"] = t["game_id"].astype(str) >= cutoff
     t["p_with_kind"] = models.p_make(t, player_adjust=False)
     out = OutcomeTensors.from_models(models, "cpu", torch.float64)      # the simulator's evaluator
-    col = lambda c: torch.tensor(t[c].to_numpy(float))                   # noqa: E731
+    col = lambda c: torch.tensor(t[c].to_numpy(float))
     t["p_kind_mixture"] = out.p_make(col("distance_ft"), col("is_three").bool(), col("defender_ft"),
                                      col("angle_deg"), col("shot_clock"), 0.0,
                                      approach_ftps=torch.nan_to_num(col("approach_ftps")),
